@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The one list of all models. Adding a model = adding its files in models/ and a line here
+// (explicit, no self-registering statics that a static library could silently drop).
+#include "models/artificial.hpp"
+#include "models/lif.hpp"
+#include "models/rate_source.hpp"
+#include "sim/model_api.hpp"
+
+namespace neurotwin {
+
+const std::vector<const model_info*>& all_models() {
+    static const std::vector<const model_info*> models{
+        &lif_info,     &rate_source_info, &perceptron_info, &sigmoid_info,
+        &tanh_info,    &relu_info,        &leaky_relu_info,
+    };
+    return models;
+}
+
+const model_info* find_model(std::string_view name) {
+    for (const auto* m : all_models()) {
+        if (m->name == name) {
+            return m;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace neurotwin

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "sim/model_api.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+
+#include "sim/errors.hpp"
+
+namespace neurotwin {
+
+bool range::contains(double v) const {
+    if (!std::isfinite(v)) {
+        return false;
+    }
+    switch (k) {
+        case kind::any: return true;
+        case kind::above: return v > lo;
+        case kind::at_least: return v >= lo;
+        case kind::between: return v >= lo && v <= hi;
+        case kind::integer_at_least: return v >= lo && std::floor(v) == v;
+    }
+    return false;
+}
+
+std::string range::describe(dimension d) const {
+    const std::string what = d == dimension::none
+                                 ? "a number"
+                                 : fmt::format("a {} ({})", dimension_name(d), unit_symbol(d));
+    switch (k) {
+        case kind::any: return what;
+        case kind::above:
+            return lo == 0.0 ? fmt::format("a positive {}",
+                                           d == dimension::none ? "number" : what.substr(2))
+                             : fmt::format("{} above {}", what, lo);
+        case kind::at_least:
+            return lo == 0.0 ? fmt::format("a non-negative {}",
+                                           d == dimension::none ? "number" : what.substr(2))
+                             : fmt::format("{} of at least {}", what, lo);
+        case kind::between: return fmt::format("{} in [{}, {}]", what, lo, hi);
+        case kind::integer_at_least: return fmt::format("an integer of at least {}", lo);
+    }
+    return what;
+}
+
+std::string_view kind_name(model_kind k) {
+    switch (k) {
+        case model_kind::spiking: return "spiking";
+        case model_kind::artificial: return "artificial";
+        case model_kind::source: return "source";
+    }
+    return "";
+}
+
+double param_lookup::operator[](std::string_view name) const {
+    for (std::size_t i = 0; i < params_->size(); ++i) {
+        if ((*params_)[i].name == name) {
+            return (*values_)[i];
+        }
+    }
+    throw internal_error(fmt::format("param_lookup: no parameter '{}'", name));
+}
+
+const std::vector<double>& population_init::param(std::string_view key) const {
+    const auto it = params.find(key);
+    if (it == params.end()) {
+        throw internal_error(fmt::format("population '{}': parameter '{}' missing", name, key));
+    }
+    return it->second;
+}
+
+std::vector<double> population_init::initial(std::string_view var,
+                                             const std::vector<double>& fallback) const {
+    const auto it = init.find(var);
+    return it == init.end() ? fallback : it->second;
+}
+
+const param_info* model_info::find_param(std::string_view key) const {
+    for (const auto& p : params) {
+        if (p.name == key) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
+const state_info* model_info::find_state(std::string_view key) const {
+    for (const auto& s : state) {
+        if (s.name == key) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<std::string> model_info::param_names() const {
+    std::vector<std::string> out;
+    for (const auto& p : params) {
+        out.push_back(p.name);
+    }
+    return out;
+}
+
+std::vector<std::string> model_info::state_names() const {
+    std::vector<std::string> out;
+    for (const auto& s : state) {
+        out.push_back(s.name);
+    }
+    return out;
+}
+
+population::population(const model_info& info, std::string name, index_t size)
+    : info_(&info), name_(std::move(name)), size_(size), spiked_(size, 0), rate_(size, 0.0) {
+    if (info.kind == model_kind::spiking) {
+        output_ = rate_.data();
+        columns_.emplace_back("rate", rate_.data());
+    }
+}
+
+void population::bind(std::string_view var, std::vector<double>& column) {
+    if (info_->find_state(var) == nullptr) {
+        throw internal_error(fmt::format("model '{}' binds unknown state '{}'", info_->name, var));
+    }
+    columns_.emplace_back(std::string(var), column.data());
+}
+
+const double* population::column(std::string_view var) const {
+    for (const auto& [n, p] : columns_) {
+        if (n == var) {
+            return p;
+        }
+    }
+    return nullptr;
+}
+
+double* population::column(std::string_view var) {
+    for (const auto& [n, p] : columns_) {
+        if (n == var) {
+            return p;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace neurotwin

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The only thing a model sees of the engine. A model is (a) a descriptor (model_info): name,
+// summary, parameter and state tables - the single source for defaults, units, range checks,
+// `neurotwin models` and the README table - and (b) a population type that owns per-neuron
+// columns (struct of arrays) and advances a range of neurons by one step.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/units.hpp"
+
+namespace neurotwin {
+
+using step_t = std::int64_t;   // time is an integer number of steps inside the engine
+using index_t = std::uint32_t; // neuron index within a population (0-based)
+
+// Valid range of a parameter.
+struct range {
+    enum class kind { any, above, at_least, between, integer_at_least } k = kind::any;
+    double lo = 0.0;
+    double hi = 0.0;
+
+    static range any() { return {}; }
+    static range above(double v) { return {kind::above, v, 0.0}; }
+    static range at_least(double v) { return {kind::at_least, v, 0.0}; }
+    static range between(double a, double b) { return {kind::between, a, b}; }
+    bool contains(double v) const;
+    // "a positive duration (ms)", "a voltage (mV) in [0, 1]", ...
+    std::string describe(dimension d) const;
+};
+
+struct param_info {
+    std::string name;
+    dimension dim = dimension::none;
+    double default_value = 0.0;
+    range valid;
+    std::string meaning;
+};
+
+struct state_info {
+    std::string name;
+    dimension dim = dimension::none;
+    std::string meaning;
+    bool initializable = true;  // may be given in [population.init]
+};
+
+enum class model_kind {
+    spiking,     // emits spikes; output() is its causal rate estimate (Hz)
+    artificial,  // activation = f(sum w x + bias); output() is the activation
+    source,      // rate_source: activation set by stimuli; output() is the activation
+};
+std::string_view kind_name(model_kind k);
+
+// One neuron's parameter values by name, for cross-parameter rules.
+class param_lookup {
+public:
+    param_lookup(const std::vector<param_info>& params, const std::vector<double>& values)
+        : params_(&params), values_(&values) {}
+    double operator[](std::string_view name) const;
+
+private:
+    const std::vector<param_info>* params_;
+    const std::vector<double>* values_;
+};
+
+// A violated cross-parameter rule: which parameter, what was expected.
+struct rule_violation {
+    std::string param;
+    std::string expected;
+};
+
+class population;
+
+// Everything a model needs to build its population: per-neuron parameter columns (every
+// parameter of the descriptor, defaults filled in, canonical units) and the initial values
+// of the state variables that the scenario set.
+struct population_init {
+    std::string name;
+    index_t size = 0;
+    std::map<std::string, std::vector<double>, std::less<>> params;
+    std::map<std::string, std::vector<double>, std::less<>> init;
+
+    const std::vector<double>& param(std::string_view key) const;
+    // The initial column of `var`: the scenario's values, or `fallback` for every neuron.
+    std::vector<double> initial(std::string_view var, const std::vector<double>& fallback) const;
+};
+
+// How a spiking model serves as the biological side of a twin (see README, "Twins"): the
+// membrane resistance R (mV/pA) that turns an input current into a voltage at steady state,
+// and the onset voltage: the resting potential at which the neuron starts to fire.
+struct twin_calibration {
+    double R_mV_per_pA = 0.0;
+    double V_onset = 0.0;
+};
+
+struct model_info {
+    std::string name;
+    std::string summary;
+    model_kind kind = model_kind::spiking;
+    std::vector<param_info> params;
+    std::vector<state_info> state;  // every recordable variable (incl. rate/activation)
+    std::function<void(const param_lookup&, std::vector<rule_violation>&)> check;
+    std::function<std::unique_ptr<population>(const population_init&)> create;
+    // Spiking models usable as a twin's biological side: which parameter is the resting
+    // potential that the bias shifts, and the calibration.
+    std::string rest_param;
+    std::function<twin_calibration(const param_lookup&)> calibrate;
+
+    const param_info* find_param(std::string_view key) const;
+    const state_info* find_state(std::string_view key) const;
+    std::vector<std::string> param_names() const;
+    std::vector<std::string> state_names() const;
+};
+
+// Input of a range of neurons for one step, indexed by neuron (absolute index).
+//  - spiking:    ex/in are the synaptic jumps arriving this step (pA for current synapses,
+//                ex >= 0, in <= 0); cont is a continuous current (pA) held over the step.
+//  - artificial: cont is the net input sum_j w_j x_j (bias not included).
+//  - source:     cont is the sum of the stimuli at the start of the step.
+struct step_inputs {
+    const double* ex = nullptr;
+    const double* in = nullptr;
+    const double* cont = nullptr;
+};
+
+// A population: per-neuron columns, advanced by the engine through update(). update() is
+// called concurrently on disjoint neuron ranges [lo, hi): it must write only those neurons
+// and allocate nothing. It reports the first numerical problem of its range through
+// `fault` (never throws).
+struct update_fault {
+    bool set = false;
+    index_t neuron = 0;
+    std::string variable;
+    double value = 0.0;
+};
+
+class population {
+public:
+    population(const model_info& info, std::string name, index_t size);
+    virtual ~population() = default;
+    population(const population&) = delete;
+    population& operator=(const population&) = delete;
+
+    const model_info& info() const { return *info_; }
+    const std::string& name() const { return name_; }
+    index_t size() const { return size_; }
+    model_kind kind() const { return info_->kind; }
+
+    // dt-dependent constants (propagators, refractory steps) are computed here, once.
+    virtual void prepare(double dt_ms) = 0;
+    // Advances neurons [lo, hi) from step `step` to step + 1. Spiking models set spiked()[i].
+    virtual void update(step_t step, index_t lo, index_t hi, const step_inputs& in,
+                        update_fault& fault) = 0;
+
+    // 1 where neuron i spiked in the last update (spiking models only; zeros otherwise).
+    std::span<std::uint8_t> spiked() { return spiked_; }
+    // Output seen by projections from non-spiking connections: activation for artificial and
+    // source models, causal rate estimate (Hz) for spiking ones.
+    const double* output() const { return output_; }
+    // Column of a recordable variable (nullptr when unknown).
+    const double* column(std::string_view var) const;
+    double* column(std::string_view var);
+
+    // Rate estimate of spiking models, maintained by the engine: r <- r*decay + spike*gain.
+    std::vector<double>& rate() { return rate_; }
+
+protected:
+    // Registers a column under a state name of the descriptor (must exist there).
+    void bind(std::string_view var, std::vector<double>& column);
+    void set_output(const double* out) { output_ = out; }
+
+private:
+    const model_info* info_;
+    std::string name_;
+    index_t size_;
+    std::vector<std::uint8_t> spiked_;
+    std::vector<double> rate_;
+    const double* output_ = nullptr;
+    std::vector<std::pair<std::string, double*>> columns_;
+};
+
+// All models, in the order `neurotwin models` lists them (models/registry.cpp).
+const std::vector<const model_info*>& all_models();
+const model_info* find_model(std::string_view name);
+
+}  // namespace neurotwin

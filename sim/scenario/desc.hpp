@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// scenario_desc: a scenario file turned into plain data, in canonical units (ms, mV, pA, pF,
+// nS, Hz, um, ohm*cm, uF/cm2, S/cm2), with every user error already reported by the loader
+// (sim/scenario/loader.cpp, the only code that includes toml++). Each item keeps its source
+// position so that later stages can still point at the file.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/errors.hpp"
+#include "sim/model_api.hpp"
+
+namespace neurotwin {
+
+// A value that may differ per neuron (or per connection): a constant, a random draw, an
+// evenly spaced sweep, or an explicit array. Canonical units.
+struct value_spec {
+    enum class kind { constant, uniform, normal, linspace, array };
+    kind k = kind::constant;
+    double a = 0.0;               // constant value; uniform low; normal mean; linspace first
+    double b = 0.0;               // uniform high; normal sd; linspace last
+    std::vector<double> values;   // array
+    source_pos where;
+
+    static value_spec constant(double v, source_pos at = {}) {
+        value_spec s;
+        s.a = v;
+        s.where = std::move(at);
+        return s;
+    }
+    bool is_constant() const { return k == kind::constant; }
+};
+
+struct simulation_desc {
+    double duration_ms = 0.0;
+    double dt_ms = 0.1;
+    std::uint64_t seed = 0;
+    int threads = 0;        // 0 = all cores
+    step_t n_steps = 0;     // duration / dt, checked to be an exact multiple
+    source_pos where;
+};
+
+struct population_desc {
+    std::string name;
+    std::string model;
+    index_t size = 0;
+    std::map<std::string, value_spec> params;  // only the ones the scenario gave
+    std::map<std::string, value_spec> init;    // state variable -> initial value
+    double rate_filter_ms = 100.0;              // time constant of the causal rate estimate
+    source_pos where;
+};
+
+enum class stimulus_type { dc, step, ramp, sine, poisson };
+
+struct stimulus_desc {
+    std::string name;
+    stimulus_type type = stimulus_type::dc;
+    std::string target;          // population name (twins: "<twin>.inputs", ...)
+    double start_ms = 0.0;
+    double stop_ms = std::numeric_limits<double>::infinity();
+    // Per-neuron-capable parameters by type (canonical units):
+    //   dc: amplitude | ramp: from, to | sine: amplitude, frequency, phase (rad), offset
+    //   poisson: rate (Hz), weight (pA jump per spike)
+    std::map<std::string, value_spec> params;
+    std::vector<double> times;       // step: switch times (ms, ascending)
+    std::vector<double> amplitudes;  // step: value from times[i] on
+    // On a twin's inputs population: restrict to one input channel k (every pair's k-th
+    // input); nullopt = all channels.
+    std::optional<index_t> channel;
+    source_pos where;
+};
+
+enum class connection_rule { all_to_all, one_to_one, fixed_probability };
+// How a non-spiking source drives a spiking target: a continuous current w*x (rate) or an
+// independent Poisson spike train of rate x per connection with jump w (poisson).
+enum class projection_encoding { rate, poisson };
+
+struct projection_desc {
+    std::string source;
+    std::string target;
+    connection_rule rule = connection_rule::all_to_all;
+    double p = 1.0;                       // fixed_probability
+    bool autapses = true;                 // source == target only
+    value_spec weight;                    // pA (spiking target) or unitless (artificial)
+    value_spec delay;                     // ms, >= dt, multiple of dt; default dt
+    projection_encoding encoding = projection_encoding::rate;
+    source_pos where;
+};
+
+enum class twin_encoding { current, poisson };
+
+struct twin_input {
+    value_spec rate;    // Hz, may be per pair
+    double weight = 0;  // unitless; > 0 excitatory, < 0 inhibitory
+    source_pos where;
+};
+
+struct twin_desc {
+    std::string name;
+    index_t size = 0;
+    std::string activation = "relu";   // an artificial model
+    std::string biological = "lif";    // a spiking model with a twin calibration
+    twin_encoding encoding = twin_encoding::current;
+    std::vector<twin_input> inputs;
+    value_spec bias;                   // unitless, may be per pair
+    std::map<std::string, value_spec> activation_params;  // e.g. alpha for leaky_relu
+    std::map<std::string, value_spec> params;             // biological model's parameters
+    double rate_filter_ms = 100.0;
+    std::optional<double> current_scale;  // pA per input unit (default: see network.cpp)
+    std::optional<double> bias_scale;     // mV per unit of bias (default: R * current_scale)
+    std::optional<double> E_ref;          // resting potential at bias 0 (default: onset)
+    double record_interval_ms = 1.0;
+    bool record = true;
+    source_pos where;
+};
+
+struct neuron_selection {
+    enum class kind { all, list, first };
+    kind k = kind::all;
+    std::vector<index_t> ids;  // list
+    index_t first = 0;         // first n neurons
+};
+
+struct record_desc {
+    std::string population;
+    bool spikes = false;
+    std::vector<std::string> variables;
+    neuron_selection neurons;
+    double interval_ms = 0.0;  // 0 = dt (the loader fills dt)
+    source_pos where;
+};
+
+struct scenario_desc {
+    std::string file;   // path as given
+    std::string text;   // verbatim scenario text (stored in the output)
+    simulation_desc simulation;
+    std::vector<population_desc> populations;
+    std::vector<stimulus_desc> stimuli;
+    std::vector<projection_desc> projections;
+    std::vector<twin_desc> twins;
+    std::vector<record_desc> records;
+};
+
+// Parses and validates; throws input_error with every problem found (file order).
+scenario_desc load_scenario_file(const std::string& path);
+scenario_desc load_scenario_text(const std::string& text, const std::string& file_name);
+
+}  // namespace neurotwin
