@@ -47,12 +47,14 @@ public:
     void prepare(double) override {}
 
     void update(step_t, index_t lo, index_t hi, const step_inputs& in,
-                update_fault& fault) override {
+                update_status& status) override {
         for (index_t i = lo; i < hi; ++i) {
             z_[i] = in.cont[i] + bias_[i];  // z = sum_j w_j x_j + b
-            a_[i] = activate(f_, z_[i], alpha_[i]);
-            if (!std::isfinite(z_[i]) && !fault.set) {
-                fault = {true, i, "preactivation", z_[i]};
+            const double a = activate(f_, z_[i], alpha_[i]);
+            status.output_changed |= (a != a_[i]);
+            a_[i] = a;
+            if (!std::isfinite(z_[i])) {
+                status.note_fault(i, "preactivation", z_[i]);
             }
         }
     }
@@ -84,6 +86,7 @@ model_info make_info(std::string name, std::string summary, activation_fn f,
     info.kind = model_kind::artificial;
     info.params = std::move(params);
     info.state = artificial_state();
+    info.stateless = true;
     const auto key = info.name;
     info.create = [f, key](const population_init& init) -> std::unique_ptr<population> {
         return std::make_unique<artificial_population>(*find_model(key), f, init);

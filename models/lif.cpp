@@ -62,7 +62,7 @@ public:
     }
 
     void update(step_t, index_t lo, index_t hi, const step_inputs& in,
-                update_fault& fault) override {
+                update_status& status) override {
         auto spiked = this->spiked();
         for (index_t i = lo; i < hi; ++i) {
             spiked[i] = 0;
@@ -81,8 +81,8 @@ public:
             // Synapses decay and receive even while the membrane is clamped.
             I_ex_[i] = I_ex_[i] * P11ex_[i] + in.ex[i];  // [pA]
             I_in_[i] = I_in_[i] * P11in_[i] + in.in[i];  // [pA]
-            if (!std::isfinite(V_m_[i]) && !fault.set) {
-                fault = {true, i, "V_m", V_m_[i]};
+            if (!std::isfinite(V_m_[i])) {
+                status.note_fault(i, "V_m", V_m_[i]);
             }
         }
     }
@@ -137,7 +137,8 @@ const model_info lif_info{
     .calibrate =
         [](const param_lookup& p) {
             // Steady state V = E_L + R I with R = tau_m / C_m; fires iff V > V_th.
-            return twin_calibration{p["tau_m"] / p["C_m"], p["V_th"]};
+            return twin_calibration{p["tau_m"] / p["C_m"], p["V_th"], p["tau_syn_ex"],
+                                    p["tau_syn_in"]};
         },
 };
 

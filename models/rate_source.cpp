@@ -20,11 +20,13 @@ public:
     void prepare(double) override {}
 
     void update(step_t, index_t lo, index_t hi, const step_inputs& in,
-                update_fault& fault) override {
+                update_status& status) override {
         for (index_t i = lo; i < hi; ++i) {
-            a_[i] = base_[i] + in.cont[i];
-            if (!std::isfinite(a_[i]) && !fault.set) {
-                fault = {true, i, "activation", a_[i]};
+            const double a = base_[i] + in.cont[i];
+            status.output_changed |= (a != a_[i]);
+            a_[i] = a;
+            if (!std::isfinite(a)) {
+                status.note_fault(i, "activation", a);
             }
         }
     }
@@ -48,6 +50,7 @@ const model_info rate_source_info{
     },
     .rest_param = {},
     .calibrate = {},
+    .stateless = true,
 };
 
 }  // namespace neurotwin

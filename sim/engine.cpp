@@ -1,1 +1,615 @@
 // SPDX-License-Identifier: BSD-3-Clause
+// The time loop.
+//
+// One step t (time t*dt -> (t+1)*dt) is a fixed sequence of phases:
+//   record   copy recorded columns (state at time t*dt) into chunk buffers   [reads state]
+//   input    per target neuron: synaptic jumps of ring slot t, Poisson events of step t,
+//            continuous input = gathered rate projections + stimuli         [writes inputs]
+//   --- barrier ---
+//   update   advance neurons t -> t+1, spike flags, rate estimates, spike lists
+//   --- barrier ---
+//   deliver  spikes of step t into target rings at slot t + delay
+//   single   (one thread) spikes and full record chunks to the sink, faults, change flags,
+//            interrupt and progress
+//   --- barrier ---
+//
+// Why results do not depend on the thread count: every thread owns a fixed range of target
+// neurons in every phase and writes only those. Each floating-point sum into a neuron has an
+// order fixed by the network, not by the threads: ring deposits arrive in (step, projection,
+// source id ascending, synapse) order, Poisson events in (step, channel) order, gathered
+// inputs in (projection, source ascending) order, stimuli in scenario order. Random numbers
+// are counter-based (sim/random.hpp), keyed on what is drawn, not on who draws it.
+#include "sim/engine.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <fmt/format.h>
+#include <omp.h>
+#include <queue>
+
+#include "sim/errors.hpp"
+#include "sim/random.hpp"
+
+namespace neurotwin {
+
+std::uint64_t run_result::total_spikes() const {
+    std::uint64_t n = 0;
+    for (const auto s : spikes) {
+        n += s;
+    }
+    return n;
+}
+
+int resolve_threads(int requested) {
+    return requested > 0 ? requested : std::max(1, omp_get_num_procs());
+}
+
+namespace {
+
+constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+struct range_t {
+    index_t lo = 0;
+    index_t hi = 0;
+};
+
+range_t split(std::size_t n, int threads, int tid) {
+    return {static_cast<index_t>(n * std::size_t(tid) / std::size_t(threads)),
+            static_cast<index_t>(n * std::size_t(tid + 1) / std::size_t(threads))};
+}
+
+// Runtime state of one population beyond the model's own columns.
+struct pop_rt {
+    std::size_t n_slots = 1;          // ring slots (max incoming spike delay + 1)
+    std::vector<double> ring_ex, ring_in;
+    std::vector<double> gather;       // sum of gathered rate inputs
+    std::vector<double> cont;         // gather + stimuli
+    const double* cont_ptr = nullptr; // what update() sees as continuous input
+    bool has_gather = false;
+    bool has_stimuli = false;
+    bool gather_dirty = true;         // recompute gathered inputs this step
+    bool input_changed = true;        // continuous input may differ from last step
+    // Output history for delayed rate connections: slot s % hist_len holds the output at
+    // time s*dt; hist_len == 1 means "read output() directly".
+    std::size_t hist_len = 1;
+    std::vector<double> hist;
+    step_t last_change = 0;           // latest s with output(s) != output(s - 1)
+    double rate_decay = 1.0, rate_gain = 0.0;
+    std::vector<std::uint64_t> spike_count;  // per thread
+};
+
+struct recorder_rt {
+    const recorder_desc_rt* desc = nullptr;
+    const double* column = nullptr;
+    int handle = -1;
+    std::size_t frames_per_chunk = 1;
+    std::size_t frames = 0;
+    std::vector<float> buffer;
+    std::vector<std::uint8_t> selected;  // spikes: selected neurons (empty = all)
+};
+
+// Pending event of a Poisson channel (ordered by step, then channel).
+struct poisson_event {
+    step_t step;
+    std::uint32_t channel;
+    bool operator>(const poisson_event& o) const {
+        return step != o.step ? step > o.step : channel > o.channel;
+    }
+};
+using event_queue =
+    std::priority_queue<poisson_event, std::vector<poisson_event>, std::greater<>>;
+
+class engine {
+public:
+    engine(network& net, output_sink* sink, const run_control& ctl)
+        : net_(net), sink_(sink), ctl_(ctl), T_(std::max(1, ctl.threads)) {}
+
+    run_result run();
+
+private:
+    void setup();
+    void thread_main(int tid);
+    void record_phase(step_t t, int tid);
+    void input_phase(step_t t, int tid);
+    void update_phase(step_t t, int tid);
+    void deliver_phase(step_t t, int tid);
+    void single_phase(step_t t);
+    double source_value(std::size_t pop, std::uint32_t j, step_t t, step_t delay) const;
+    void schedule(const poisson_group& g, std::uint32_t c, event_queue& q);
+
+    network& net_;
+    output_sink* sink_;
+    const run_control& ctl_;
+    int T_;
+    std::vector<pop_rt> rt_;
+    std::vector<recorder_rt> recs_;
+    std::vector<int> spike_handles_;   // per population, -1 = spikes not recorded
+    std::vector<const recorder_rt*> spike_rec_;
+    // per thread x population
+    std::vector<std::vector<std::vector<std::uint32_t>>> spikes_;
+    std::vector<std::vector<update_status>> status_;
+    // Poisson channels: time of the next candidate event (ms) and its index
+    std::vector<std::vector<double>> next_time_;
+    std::vector<std::vector<std::uint64_t>> next_index_;
+    std::vector<counter_rng> poisson_rng_;
+    std::vector<std::vector<event_queue>> queues_;   // [thread][group]
+    std::vector<double> zeros_;
+    std::vector<double> spike_times_buf_;
+    std::vector<std::uint64_t> spike_ids_buf_;
+    bool stop_ = false;
+    step_t steps_done_ = 0;
+    std::string fault_;
+    std::exception_ptr error_;
+    std::chrono::steady_clock::time_point t0_, last_progress_;
+};
+
+void engine::setup() {
+    const auto P = net_.populations.size();
+    rt_.resize(P);
+    std::size_t max_n = 0;
+    for (std::size_t p = 0; p < P; ++p) {
+        max_n = std::max<std::size_t>(max_n, net_.populations[p]->size());
+    }
+    zeros_.assign(max_n, 0.0);
+    for (const auto& sp : net_.spike_projections) {
+        rt_[sp.target].n_slots =
+            std::max<std::size_t>(rt_[sp.target].n_slots, std::size_t(sp.max_delay) + 1);
+    }
+    for (const auto& gp : net_.gather_projections) {
+        rt_[gp.target].has_gather = true;
+        rt_[gp.source].hist_len = std::max<std::size_t>(rt_[gp.source].hist_len, gp.max_delay);
+    }
+    for (const auto& g : net_.poisson_groups) {
+        if (g.source != npos) {
+            for (const auto d : g.channel_delay) {
+                rt_[g.source].hist_len = std::max<std::size_t>(rt_[g.source].hist_len, d);
+            }
+        }
+    }
+    for (const auto& st : net_.stimuli) {
+        rt_[st.target].has_stimuli = true;
+    }
+    for (std::size_t p = 0; p < P; ++p) {
+        auto& r = rt_[p];
+        auto& pop = *net_.populations[p];
+        const std::size_t n = pop.size();
+        if (pop.kind() == model_kind::spiking) {
+            r.ring_ex.assign(r.n_slots * n, 0.0);
+            r.ring_in.assign(r.n_slots * n, 0.0);
+            const double tau = net_.rate_filter_ms[p];
+            r.rate_decay = std::exp(-net_.dt / tau);
+            r.rate_gain = 1000.0 / tau;  // [Hz]: each spike adds 1/tau (1/ms)
+        }
+        if (r.has_gather) {
+            r.gather.assign(n, 0.0);
+        }
+        if (r.has_stimuli) {
+            r.cont.assign(n, 0.0);
+            r.cont_ptr = r.cont.data();
+        } else {
+            r.cont_ptr = r.has_gather ? r.gather.data() : zeros_.data();
+        }
+        if (r.hist_len > 1) {
+            r.hist.assign(r.hist_len * n, 0.0);
+            std::copy_n(pop.output(), n, r.hist.begin());  // output at time 0 in slot 0
+        }
+        r.spike_count.assign(std::size_t(T_), 0);
+    }
+    spikes_.assign(std::size_t(T_), std::vector<std::vector<std::uint32_t>>(P));
+    status_.assign(std::size_t(T_), std::vector<update_status>(P));
+
+    // recorders
+    spike_handles_.assign(P, -1);
+    spike_rec_.assign(P, nullptr);
+    recs_.reserve(net_.records.size());
+    for (const auto& rd : net_.records) {
+        recorder_rt r;
+        r.desc = &rd;
+        auto& pop = *net_.populations[rd.population];
+        if (rd.variable.empty()) {
+            if (rd.neurons.size() != pop.size()) {
+                r.selected.assign(pop.size(), 0);
+                for (const auto i : rd.neurons) {
+                    r.selected[i] = 1;
+                }
+            }
+            recs_.push_back(std::move(r));
+            if (sink_ != nullptr) {
+                spike_handles_[rd.population] = sink_->add_spike_population(pop.name());
+            }
+            continue;
+        }
+        r.column = pop.column(rd.variable);
+        const auto* st = pop.info().find_state(rd.variable);
+        const std::string units(st != nullptr ? unit_symbol(st->dim) : "");
+        const std::size_t cols = std::max<std::size_t>(1, rd.neurons.size());
+        r.frames_per_chunk = std::max<std::size_t>(1, (1u << 18) / cols);  // ~1 MiB chunks
+        // never buffer more frames than the run has
+        const auto total_frames =
+            static_cast<std::size_t>((net_.n_steps + rd.interval - 1) / rd.interval);
+        r.frames_per_chunk = std::max<std::size_t>(1, std::min(r.frames_per_chunk, total_frames));
+        r.buffer.assign(r.frames_per_chunk * rd.neurons.size(), 0.0f);
+        if (sink_ != nullptr) {
+            std::vector<std::uint64_t> ids(rd.neurons.begin(), rd.neurons.end());
+            r.handle = sink_->add_report(pop.name(), rd.variable, units, ids, 0.0,
+                                         double(rd.interval) * net_.dt);
+        }
+        recs_.push_back(std::move(r));
+    }
+    for (const auto& r : recs_) {
+        if (r.desc->variable.empty()) {
+            spike_rec_[r.desc->population] = &r;
+        }
+    }
+
+    // Poisson channels
+    const auto G = net_.poisson_groups.size();
+    next_time_.resize(G);
+    next_index_.resize(G);
+    for (std::size_t g = 0; g < G; ++g) {
+        const auto& grp = net_.poisson_groups[g];
+        next_time_[g].assign(grp.channel_target.size(), 0.0);
+        next_index_[g].assign(grp.channel_target.size(), 0);
+        poisson_rng_.emplace_back(net_.seed, stream_id(grp.name));
+    }
+    queues_.assign(std::size_t(T_), std::vector<event_queue>(G));
+}
+
+// Draws candidate event m of channel c: times are a Poisson process of rate rate_max
+// (exponential gaps), each accepted at its step with probability rate(t)/rate_max.
+void engine::schedule(const poisson_group& g, std::uint32_t c, event_queue& q) {
+    const auto gi = std::size_t(&g - net_.poisson_groups.data());
+    const double r_max = g.rate_max[c];
+    if (!(r_max > 0.0)) {
+        return;
+    }
+    const auto m = next_index_[gi][c];
+    const double gap = poisson_rng_[gi].exponential(c, 2 * m) / r_max * 1000.0;  // [ms]
+    const double t = next_time_[gi][c] + gap;
+    next_time_[gi][c] = t;
+    const auto step = static_cast<step_t>(std::floor(t / net_.dt));
+    if (step < g.stop) {
+        q.push({step, c});
+    }
+}
+
+double engine::source_value(std::size_t pop, std::uint32_t j, step_t t, step_t delay) const {
+    const auto& r = rt_[pop];
+    if (r.hist_len == 1) {
+        return net_.populations[pop]->output()[j];
+    }
+    const step_t s = std::max<step_t>(0, t - delay + 1);
+    const auto n = net_.populations[pop]->size();
+    return r.hist[std::size_t(s % step_t(r.hist_len)) * n + j];
+}
+
+void engine::record_phase(step_t t, int tid) {
+    for (auto& r : recs_) {
+        if (r.column == nullptr || t % r.desc->interval != 0) {
+            continue;
+        }
+        const auto& ids = r.desc->neurons;
+        const auto rg = split(ids.size(), T_, tid);
+        float* row = r.buffer.data() + r.frames * ids.size();
+        for (index_t c = rg.lo; c < rg.hi; ++c) {
+            row[c] = static_cast<float>(r.column[ids[c]]);
+        }
+    }
+}
+
+void engine::input_phase(step_t t, int tid) {
+    const auto P = net_.populations.size();
+    // Which gathered inputs can have changed: a source's window of outputs x(t-d+1),
+    // d <= max_delay, differs from last step's only if it changed since t - max_delay + 1.
+    for (std::size_t p = 0; p < P; ++p) {
+        auto& r = rt_[p];
+        const auto rg = split(net_.populations[p]->size(), T_, tid);
+        if (r.has_gather && r.gather_dirty) {
+            std::fill(r.gather.begin() + rg.lo, r.gather.begin() + rg.hi, 0.0);
+        }
+    }
+    for (const auto& gp : net_.gather_projections) {
+        auto& r = rt_[gp.target];
+        if (!r.gather_dirty) {
+            continue;
+        }
+        const auto rg = split(net_.populations[gp.target]->size(), T_, tid);
+        for (index_t i = rg.lo; i < rg.hi; ++i) {
+            double sum = 0.0;
+            for (auto s = gp.row_ptr[i]; s < gp.row_ptr[i + 1]; ++s) {
+                const auto& syn = gp.synapses[s];
+                sum += syn.weight * source_value(gp.source, syn.source, t, syn.delay_steps);
+            }
+            r.gather[i] += sum;
+        }
+    }
+    for (std::size_t p = 0; p < P; ++p) {
+        auto& r = rt_[p];
+        if (!r.has_stimuli) {
+            continue;
+        }
+        const auto rg = split(net_.populations[p]->size(), T_, tid);
+        for (index_t i = rg.lo; i < rg.hi; ++i) {
+            r.cont[i] = r.has_gather ? r.gather[i] : 0.0;
+        }
+    }
+    for (const auto& st : net_.stimuli) {
+        if (t < st.start || t >= st.stop) {
+            continue;
+        }
+        auto& r = rt_[st.target];
+        const auto rg = split(net_.populations[st.target]->size(), T_, tid);
+        auto k = std::size_t(std::lower_bound(st.neurons.begin(), st.neurons.end(), rg.lo) -
+                             st.neurons.begin());
+        for (; k < st.neurons.size() && st.neurons[k] < rg.hi; ++k) {
+            r.cont[st.neurons[k]] += st.value(k, t, net_.dt);
+        }
+    }
+    // Poisson events of step t, in (step, channel) order, into this step's ring slot.
+    for (std::size_t g = 0; g < net_.poisson_groups.size(); ++g) {
+        const auto& grp = net_.poisson_groups[g];
+        auto& q = queues_[std::size_t(tid)][g];
+        auto& r = rt_[grp.target];
+        const auto n = net_.populations[grp.target]->size();
+        double* ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * n;
+        double* in = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * n;
+        while (!q.empty() && q.top().step == t) {
+            const auto c = q.top().channel;
+            q.pop();
+            bool accept = true;
+            if (grp.source != npos) {
+                // thinning: accept with probability rate(t) / rate_max
+                const double rate = source_value(grp.source, grp.channel_source[c], t,
+                                                 grp.channel_delay[c]);
+                const double u = poisson_rng_[g].uniform2(c, 2 * next_index_[g][c])[1];
+                accept = u * grp.rate_max[c] < rate;
+            }
+            ++next_index_[g][c];
+            if (accept) {
+                const double J = grp.jump[c];
+                (J >= 0.0 ? ex : in)[grp.channel_target[c]] += J;
+            }
+            schedule(grp, c, q);
+        }
+    }
+}
+
+void engine::update_phase(step_t t, int tid) {
+    const auto P = net_.populations.size();
+    const auto T = std::size_t(tid);
+    for (std::size_t p = 0; p < P; ++p) {
+        auto& pop = *net_.populations[p];
+        auto& r = rt_[p];
+        const auto n = pop.size();
+        const auto rg = split(n, T_, tid);
+        auto& st = status_[T][p];
+        auto& spikes = spikes_[T][p];
+        spikes.clear();
+        if (pop.kind() != model_kind::spiking && pop.info().stateless && !r.input_changed) {
+            continue;  // same input, no memory: same output
+        }
+        step_inputs in;
+        in.cont = r.cont_ptr;
+        double* ex = nullptr;
+        double* inh = nullptr;
+        if (pop.kind() == model_kind::spiking) {
+            ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * n;
+            inh = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * n;
+            in.ex = ex;
+            in.in = inh;
+        } else {
+            in.ex = zeros_.data();
+            in.in = zeros_.data();
+        }
+        pop.update(t, rg.lo, rg.hi, in, st);
+        if (pop.kind() == model_kind::spiking) {
+            std::fill(ex + rg.lo, ex + rg.hi, 0.0);  // the reader clears its slot
+            std::fill(inh + rg.lo, inh + rg.hi, 0.0);
+            auto sp = pop.spiked();
+            auto& rate = pop.rate();
+            for (index_t i = rg.lo; i < rg.hi; ++i) {
+                rate[i] = rate[i] * r.rate_decay + (sp[i] ? r.rate_gain : 0.0);  // [Hz]
+                if (sp[i]) {
+                    spikes.push_back(i);
+                }
+            }
+            r.spike_count[T] += spikes.size();
+        }
+        if (r.hist_len > 1) {
+            const auto slot = std::size_t((t + 1) % step_t(r.hist_len));
+            std::copy(pop.output() + rg.lo, pop.output() + rg.hi, r.hist.begin() + slot * n + rg.lo);
+        }
+    }
+}
+
+void engine::deliver_phase(step_t t, int tid) {
+    for (const auto& sp : net_.spike_projections) {
+        auto& r = rt_[sp.target];
+        const auto n = net_.populations[sp.target]->size();
+        const auto rg = split(n, T_, tid);
+        if (rg.lo == rg.hi) {
+            continue;
+        }
+        const auto slots = step_t(r.n_slots);
+        for (int th = 0; th < T_; ++th) {  // sources in ascending id order
+            for (const auto j : spikes_[std::size_t(th)][sp.source]) {
+                const auto* first = sp.synapses.data() + sp.row_ptr[j];
+                const auto* last = sp.synapses.data() + sp.row_ptr[j + 1];
+                const auto* s = std::lower_bound(
+                    first, last, rg.lo,
+                    [](const spike_synapse& a, index_t v) { return a.target < v; });
+                for (; s != last && s->target < rg.hi; ++s) {
+                    const step_t d =
+                        sp.delay_steps.empty() ? sp.delay : step_t(sp.delay_steps[std::size_t(s - sp.synapses.data())]);
+                    const auto slot = std::size_t((t + d) % slots) * n;
+                    if (s->weight >= 0.0f) {
+                        r.ring_ex[slot + s->target] += s->weight;
+                    } else {
+                        r.ring_in[slot + s->target] += s->weight;
+                    }
+                }
+            }
+        }
+    }
+}
+
+void engine::single_phase(step_t t) {
+    const auto P = net_.populations.size();
+    const double t_spike = double(t + 1) * net_.dt;  // spikes are stamped at the step's end
+    for (std::size_t p = 0; p < P; ++p) {
+        auto& r = rt_[p];
+        auto& pop = *net_.populations[p];
+        bool changed = pop.kind() == model_kind::spiking;
+        for (int th = 0; th < T_; ++th) {
+            auto& st = status_[std::size_t(th)][p];
+            changed |= st.output_changed;
+            st.output_changed = false;
+            if (st.fault && fault_.empty()) {
+                fault_ = fmt::format("{} in {} of neuron {} of '{}' at t = {} ms",
+                                     std::isnan(st.value) ? "NaN" : "non-finite value",
+                                     st.variable, st.neuron, pop.name(),
+                                     double(t + 1) * net_.dt);
+            }
+        }
+        if (changed) {
+            r.last_change = t + 1;
+        }
+        if (spike_handles_[p] >= 0) {
+            spike_times_buf_.clear();
+            spike_ids_buf_.clear();
+            const auto* rec = spike_rec_[p];
+            for (int th = 0; th < T_; ++th) {
+                for (const auto j : spikes_[std::size_t(th)][p]) {
+                    if (rec->selected.empty() || rec->selected[j]) {
+                        spike_times_buf_.push_back(t_spike);
+                        spike_ids_buf_.push_back(j);
+                    }
+                }
+            }
+            if (!spike_ids_buf_.empty()) {
+                sink_->append_spikes(spike_handles_[p], spike_times_buf_.data(),
+                                     spike_ids_buf_.data(), spike_ids_buf_.size());
+            }
+        }
+    }
+    // Inputs of the next step: recompute gathered sums only where a source changed within
+    // the projection's delay window; stateless targets with unchanged input are skipped.
+    for (auto& r : rt_) {
+        r.gather_dirty = false;
+        r.input_changed = r.has_stimuli;
+    }
+    for (const auto& gp : net_.gather_projections) {
+        if (rt_[gp.source].last_change >= t + 1 - gp.max_delay + 1) {
+            rt_[gp.target].gather_dirty = true;
+            rt_[gp.target].input_changed = true;
+        }
+    }
+    for (auto& r : recs_) {
+        if (r.column == nullptr || t % r.desc->interval != 0) {
+            continue;
+        }
+        if (++r.frames == r.frames_per_chunk) {
+            if (sink_ != nullptr) {
+                sink_->append_frames(r.handle, r.buffer.data(), r.frames);
+            }
+            r.frames = 0;
+        }
+    }
+    steps_done_ = t + 1;
+    if (!fault_.empty() || (ctl_.interrupt != nullptr && ctl_.interrupt->load())) {
+        stop_ = true;
+    }
+    if (ctl_.progress) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_progress_ > std::chrono::milliseconds(250)) {
+            last_progress_ = now;
+            ctl_.progress(steps_done_, std::chrono::duration<double>(now - t0_).count());
+        }
+    }
+}
+
+void engine::thread_main(int tid) {
+    // Each thread draws the first event of the Poisson channels whose targets it owns.
+    for (std::size_t g = 0; g < net_.poisson_groups.size(); ++g) {
+        const auto& grp = net_.poisson_groups[g];
+        const auto rg = split(net_.populations[grp.target]->size(), T_, tid);
+        for (std::uint32_t c = 0; c < grp.channel_target.size(); ++c) {
+            if (grp.channel_target[c] >= rg.lo && grp.channel_target[c] < rg.hi) {
+                next_time_[g][c] = double(grp.start) * net_.dt;
+                schedule(grp, c, queues_[std::size_t(tid)][g]);
+            }
+        }
+    }
+    #pragma omp barrier
+    for (step_t t = 0; t < net_.n_steps; ++t) {
+        if (stop_) {
+            break;
+        }
+        record_phase(t, tid);
+        input_phase(t, tid);
+        #pragma omp barrier
+        update_phase(t, tid);
+        #pragma omp barrier
+        deliver_phase(t, tid);
+        #pragma omp single
+        {
+            try {
+                single_phase(t);
+            } catch (...) {
+                error_ = std::current_exception();
+                stop_ = true;
+            }
+        }
+    }
+}
+
+run_result engine::run() {
+    t0_ = std::chrono::steady_clock::now();
+    last_progress_ = t0_;
+    setup();
+    // NOTE: the phases do not throw (faults are noted in update_status, sink errors are
+    // caught in the single phase); only a failed allocation could escape, which terminates.
+    #pragma omp parallel num_threads(T_)
+    {
+        thread_main(omp_get_thread_num());
+    }
+    if (error_) {
+        std::rethrow_exception(error_);
+    }
+    // flush partial record chunks
+    if (sink_ != nullptr) {
+        for (auto& r : recs_) {
+            if (r.column != nullptr && r.frames > 0) {
+                sink_->append_frames(r.handle, r.buffer.data(), r.frames);
+                r.frames = 0;
+            }
+        }
+    }
+    if (!fault_.empty()) {
+        throw runtime_fault(fault_);
+    }
+    run_result res;
+    res.steps_done = steps_done_;
+    res.completed = steps_done_ == net_.n_steps;
+    res.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    for (const auto& r : rt_) {
+        std::uint64_t n = 0;
+        for (const auto c : r.spike_count) {
+            n += c;
+        }
+        res.spikes.push_back(n);
+    }
+    return res;
+}
+
+}  // namespace
+
+run_result run_network(network& net, output_sink* sink, const run_control& control) {
+    engine e(net, sink, control);
+    return e.run();
+}
+
+}  // namespace neurotwin

@@ -96,9 +96,13 @@ struct population_init {
 // How a spiking model serves as the biological side of a twin (see README, "Twins"): the
 // membrane resistance R (mV/pA) that turns an input current into a voltage at steady state,
 // and the onset voltage: the resting potential at which the neuron starts to fire.
+// psc_area_ex/in: time integral of the synaptic current per unit jump (ms), so that a Poisson
+// train of rate x (Hz) with jump J (pA) carries a mean current J * area * x / 1000.
 struct twin_calibration {
     double R_mV_per_pA = 0.0;
     double V_onset = 0.0;
+    double psc_area_ex = 0.0;
+    double psc_area_in = 0.0;
 };
 
 struct model_info {
@@ -113,6 +117,9 @@ struct model_info {
     // potential that the bias shifts, and the calibration.
     std::string rest_param;
     std::function<twin_calibration(const param_lookup&)> calibrate;
+    // True when the output is a pure function of this step's input (no memory): the engine
+    // may skip update() when the input has not changed.
+    bool stateless = false;
 
     const param_info* find_param(std::string_view key) const;
     const state_info* find_state(std::string_view key) const;
@@ -134,12 +141,23 @@ struct step_inputs {
 // A population: per-neuron columns, advanced by the engine through update(). update() is
 // called concurrently on disjoint neuron ranges [lo, hi): it must write only those neurons
 // and allocate nothing. It reports the first numerical problem of its range through
-// `fault` (never throws).
-struct update_fault {
-    bool set = false;
+// `status` (never throws), and, for non-spiking models, whether any output in its range
+// changed (the engine skips recomputing inputs that cannot have changed).
+struct update_status {
+    bool fault = false;
     index_t neuron = 0;
-    std::string variable;
+    const char* variable = "";
     double value = 0.0;
+    bool output_changed = false;
+
+    void note_fault(index_t i, const char* var, double v) {
+        if (!fault) {
+            fault = true;
+            neuron = i;
+            variable = var;
+            value = v;
+        }
+    }
 };
 
 class population {
@@ -158,7 +176,7 @@ public:
     virtual void prepare(double dt_ms) = 0;
     // Advances neurons [lo, hi) from step `step` to step + 1. Spiking models set spiked()[i].
     virtual void update(step_t step, index_t lo, index_t hi, const step_inputs& in,
-                        update_fault& fault) = 0;
+                        update_status& status) = 0;
 
     // 1 where neuron i spiked in the last update (spiking models only; zeros otherwise).
     std::span<std::uint8_t> spiked() { return spiked_; }

@@ -1,1 +1,749 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include "sim/network.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+#include <numbers>
+
+#include "sim/random.hpp"
+#include "sim/values.hpp"
+
+namespace neurotwin {
+
+namespace {
+
+constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+// First step whose start time is at or after t_ms (times within 1e-9 steps of the grid
+// snap to it, so "10 ms" at dt = 0.1 is step 100, not 101 through rounding).
+step_t step_at_or_after(double t_ms, double dt, step_t n_steps) {
+    if (!std::isfinite(t_ms)) {
+        return n_steps;
+    }
+    const double x = t_ms / dt;
+    const double r = std::round(x);
+    const double s = std::abs(x - r) < 1e-9 * std::max(1.0, std::abs(x)) ? r : std::ceil(x);
+    return std::clamp<step_t>(static_cast<step_t>(s), 0, n_steps);
+}
+
+// A population before construction: every parameter expanded per neuron.
+struct pop_plan {
+    std::string name;
+    const model_info* info = nullptr;
+    index_t size = 0;
+    population_init init;
+    double rate_filter_ms = 100.0;
+    source_pos where;
+};
+
+void check_range(const std::string& context, const param_info& p, const std::vector<double>& v,
+                 const source_pos& where, diagnostics_list& diags) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!p.valid.contains(v[i])) {
+            diags.add(where, fmt::format("{}, parameter '{}': expected {}, found {} (neuron {})",
+                                         context, p.name, p.valid.describe(p.dim), v[i], i));
+            return;
+        }
+    }
+}
+
+// Fills every parameter of `info` (defaults for those not given), checks ranges and the
+// model's cross-parameter rules for every neuron.
+void expand_params(pop_plan& plan, const std::map<std::string, value_spec>& given,
+                   const std::map<std::string, value_spec>& init, std::uint64_t seed,
+                   const std::string& context, diagnostics_list& diags) {
+    plan.init.name = plan.name;
+    plan.init.size = plan.size;
+    for (const auto& p : plan.info->params) {
+        const auto it = given.find(p.name);
+        if (it == given.end()) {
+            plan.init.params[p.name] = std::vector<double>(plan.size, p.default_value);
+            continue;
+        }
+        auto col = expand(it->second, plan.size, seed,
+                          stream_id(fmt::format("population/{}/param/{}", plan.name, p.name)));
+        check_range(context, p, col, it->second.where, diags);
+        plan.init.params[p.name] = std::move(col);
+    }
+    for (const auto& [var, spec] : init) {
+        plan.init.init[var] = expand(
+            spec, plan.size, seed, stream_id(fmt::format("population/{}/init/{}", plan.name, var)));
+    }
+    if (plan.info->check) {
+        std::vector<double> values(plan.info->params.size());
+        std::vector<rule_violation> out;
+        for (index_t i = 0; i < plan.size && out.empty(); ++i) {
+            for (std::size_t k = 0; k < values.size(); ++k) {
+                values[k] = plan.init.params[plan.info->params[k].name][i];
+            }
+            plan.info->check(param_lookup(plan.info->params, values), out);
+            for (const auto& v : out) {
+                const auto it = given.find(v.param);
+                const auto& where = it != given.end() ? it->second.where : plan.where;
+                diags.add(where, fmt::format("{}, parameter '{}': expected {}, found {} (neuron {})",
+                                             context, v.param, v.expected,
+                                             plan.init.params[v.param][i], i));
+            }
+        }
+    }
+}
+
+struct edge {
+    std::uint32_t source;
+    std::uint32_t target;
+};
+
+// Connections of a rule, source-major with targets ascending. fixed_probability draws the
+// gaps between successive connections of a row geometrically (one draw per connection, not
+// per pair), keyed on (row, k): the same seed gives the same network for any thread count.
+std::vector<edge> connect(const projection_desc& pd, index_t ns, index_t nt, bool same_pop,
+                          std::uint64_t seed, std::uint64_t stream) {
+    std::vector<edge> edges;
+    const bool skip_self = same_pop && !pd.autapses;
+    switch (pd.rule) {
+        case connection_rule::all_to_all:
+            edges.reserve(std::size_t(ns) * nt);
+            for (index_t j = 0; j < ns; ++j) {
+                for (index_t i = 0; i < nt; ++i) {
+                    if (!(skip_self && i == j)) {
+                        edges.push_back({j, i});
+                    }
+                }
+            }
+            break;
+        case connection_rule::one_to_one:
+            for (index_t i = 0; i < std::min(ns, nt); ++i) {
+                if (!skip_self) {
+                    edges.push_back({i, i});
+                }
+            }
+            break;
+        case connection_rule::fixed_probability: {
+            if (pd.p <= 0.0) {
+                break;
+            }
+            const counter_rng rng(seed, stream);
+            const double log_q = std::log1p(-pd.p);  // -inf for p == 1
+            for (index_t j = 0; j < ns; ++j) {
+                double pos = -1.0;
+                for (std::uint64_t k = 0;; ++k) {
+                    const double gap =
+                        pd.p >= 1.0 ? 0.0 : std::floor(std::log(rng.uniform(j, k)) / log_q);
+                    pos += 1.0 + gap;
+                    if (pos >= nt) {
+                        break;
+                    }
+                    const auto i = static_cast<index_t>(pos);
+                    if (!(skip_self && i == j)) {
+                        edges.push_back({j, i});
+                    }
+                }
+            }
+            break;
+        }
+    }
+    return edges;
+}
+
+// Value of a per-connection spec for connection (j -> i): random forms keyed on (j, i);
+// linspace and arrays run over the target neuron.
+double connection_value(const value_spec& spec, std::uint32_t j, std::uint32_t i, index_t nt,
+                        const counter_rng& rng) {
+    switch (spec.k) {
+        case value_spec::kind::uniform: return spec.a + (spec.b - spec.a) * rng.uniform(j, i);
+        case value_spec::kind::normal: return spec.a + spec.b * rng.normal(j, i);
+        default: return element(spec, i, nt, 0, 0);
+    }
+}
+
+}  // namespace
+
+double stimulus_rt::value(std::size_t k, step_t t, double dt) const {
+    const double time = static_cast<double>(t) * dt;  // [ms], start of the step
+    switch (type) {
+        case stimulus_type::dc: return p0[k];
+        case stimulus_type::ramp: {
+            // linear from `from` at start to `to` at stop
+            const double frac = stop > start ? double(t - start) / double(stop - start) : 0.0;
+            return p0[k] + (p1[k] - p0[k]) * frac;
+        }
+        case stimulus_type::sine:
+            // offset + amplitude sin(2 pi f t + phase), t in s (absolute time, as NEST's
+            // ac_generator)
+            return p3[k] + p0[k] * std::sin(2.0 * std::numbers::pi * p1[k] * time * 1e-3 + p2[k]);
+        case stimulus_type::step: {
+            const auto it = std::upper_bound(times.begin(), times.end(), t);
+            if (it == times.begin()) {
+                return 0.0;
+            }
+            return amplitudes[std::size_t(it - times.begin()) - 1];
+        }
+        case stimulus_type::poisson: return 0.0;
+    }
+    return 0.0;
+}
+
+double stimulus_rt::max_value(std::size_t k) const {
+    switch (type) {
+        case stimulus_type::dc: return p0[k];
+        case stimulus_type::ramp: return std::max(p0[k], p1[k]);
+        case stimulus_type::sine: return p3[k] + std::abs(p0[k]);
+        case stimulus_type::step: {
+            double m = 0.0;
+            for (const double a : amplitudes) {
+                m = std::max(m, a);
+            }
+            return m;
+        }
+        case stimulus_type::poisson: return 0.0;
+    }
+    return 0.0;
+}
+
+std::size_t network::find(const std::string& name) const {
+    for (std::size_t k = 0; k < populations.size(); ++k) {
+        if (populations[k]->name() == name) {
+            return k;
+        }
+    }
+    return npos;
+}
+
+std::uint64_t network::synapse_count() const {
+    std::uint64_t n = 0;
+    for (const auto& p : spike_projections) {
+        n += p.synapses.size();
+    }
+    for (const auto& p : gather_projections) {
+        n += p.synapses.size();
+    }
+    for (const auto& g : poisson_groups) {
+        if (g.source != npos) {
+            n += g.channel_target.size();
+        }
+    }
+    return n;
+}
+
+namespace {
+
+// Everything build_network needs while it works.
+struct builder {
+    const scenario_desc& desc;
+    network net;
+    std::vector<pop_plan> plans;
+    diagnostics_list diags;
+
+    explicit builder(const scenario_desc& d) : desc(d) {}
+
+    std::size_t plan_index(const std::string& name) const {
+        for (std::size_t k = 0; k < plans.size(); ++k) {
+            if (plans[k].name == name) {
+                return k;
+            }
+        }
+        return npos;
+    }
+
+    const pop_plan& plan_of(const std::string& name, const source_pos& where) {
+        const auto k = plan_index(name);
+        if (k == npos) {
+            throw input_error(where, fmt::format("unknown population '{}'", name));
+        }
+        return plans[k];
+    }
+
+    void plan_populations();
+    void plan_twins();
+    void make_populations();
+    void add_stimuli();
+    void add_projection(const projection_desc& pd, std::size_t src, std::size_t tgt,
+                        const std::vector<edge>& edges, const std::vector<double>& weights,
+                        const std::vector<step_t>& delays);
+    void add_projections();
+    void add_twin_wiring();
+    void add_records();
+    // Upper bound of the output of a rate source's neuron j (Poisson thinning).
+    double source_bound(std::size_t pop, std::uint32_t j) const;
+};
+
+void builder::plan_populations() {
+    for (const auto& pd : desc.populations) {
+        pop_plan plan;
+        plan.name = pd.name;
+        plan.info = find_model(pd.model);
+        plan.size = pd.size;
+        plan.rate_filter_ms = pd.rate_filter_ms;
+        plan.where = pd.where;
+        if (plan.info == nullptr) {
+            throw input_error(pd.where, fmt::format("unknown model '{}'", pd.model));
+        }
+        expand_params(plan, pd.params, pd.init, desc.simulation.seed,
+                      fmt::format("population '{}'", pd.name), diags);
+        plans.push_back(std::move(plan));
+    }
+}
+
+void builder::plan_twins() {
+    const auto seed = desc.simulation.seed;
+    for (const auto& td : desc.twins) {
+        const auto* act = find_model(td.activation);
+        const auto* bio = find_model(td.biological);
+        if (act == nullptr || act->kind != model_kind::artificial) {
+            throw input_error(td.where, fmt::format("twin '{}': unknown activation '{}'", td.name,
+                                                    td.activation));
+        }
+        if (bio == nullptr || bio->kind != model_kind::spiking || !bio->calibrate) {
+            throw input_error(td.where, fmt::format("twin '{}': '{}' cannot be a biological twin",
+                                                    td.name, td.biological));
+        }
+        const index_t n = td.size;
+        const auto K = static_cast<index_t>(td.inputs.size());
+        twin_rt tw;
+        tw.name = td.name;
+        tw.size = n;
+        tw.n_inputs = K;
+        tw.activation = td.activation;
+        tw.biological_model = td.biological;
+        tw.encoding = td.encoding == twin_encoding::current ? "current" : "poisson";
+        tw.current_scale = td.current_scale.value_or(10.0);
+        for (const auto& in : td.inputs) {
+            tw.weights.push_back(in.weight);
+        }
+        tw.bias = expand(td.bias, n, seed, stream_id(fmt::format("twin/{}/bias", td.name)));
+
+        // <twin>.inputs: one rate source per (pair, input), node id = pair * K + k.
+        pop_plan inputs;
+        inputs.name = td.name + ".inputs";
+        inputs.info = find_model("rate_source");
+        inputs.size = n * K;
+        inputs.where = td.where;
+        inputs.rate_filter_ms = td.rate_filter_ms;
+        inputs.init.name = inputs.name;
+        inputs.init.size = inputs.size;
+        std::vector<double> rates(inputs.size);
+        for (index_t k = 0; k < K; ++k) {
+            const auto col = expand(td.inputs[k].rate, n, seed,
+                                    stream_id(fmt::format("twin/{}/input/{}", td.name, k)));
+            for (index_t i = 0; i < n; ++i) {
+                rates[std::size_t(i) * K + k] = col[i];
+            }
+        }
+        inputs.init.params["rate"] = std::move(rates);
+
+        // <twin>.artificial
+        pop_plan art;
+        art.name = td.name + ".artificial";
+        art.info = act;
+        art.size = n;
+        art.where = td.where;
+        art.rate_filter_ms = td.rate_filter_ms;
+        std::map<std::string, value_spec> art_params = td.activation_params;
+        art_params.erase("bias");
+        expand_params(art, art_params, {}, seed, fmt::format("twin '{}'", td.name), diags);
+        art.init.params["bias"] = tw.bias;
+
+        // <twin>.biological: the bias is the resting potential,
+        //   rest_i = E_ref_i + bias_scale_i * b_i, with E_ref = onset (the resting potential at
+        //   which the neuron starts to fire) and bias_scale = R * current_scale by default,
+        // so that the steady-state drive relative to the onset, R * s * (sum w x + b), has the
+        // sign of the artificial pre-activation.
+        pop_plan bio_plan;
+        bio_plan.name = td.name + ".biological";
+        bio_plan.info = bio;
+        bio_plan.size = n;
+        bio_plan.where = td.where;
+        bio_plan.rate_filter_ms = td.rate_filter_ms;
+        auto bio_params = td.params;
+        bio_params.erase(bio->rest_param);
+        expand_params(bio_plan, bio_params, {}, seed, fmt::format("twin '{}'", td.name), diags);
+        auto& rest = bio_plan.init.params[bio->rest_param];
+        std::vector<double> values(bio->params.size());
+        tw.bias_scale.resize(n);
+        tw.E_ref.resize(n);
+        for (index_t i = 0; i < n; ++i) {
+            for (std::size_t k = 0; k < values.size(); ++k) {
+                values[k] = bio_plan.init.params[bio->params[k].name][i];
+            }
+            const auto cal = bio->calibrate(param_lookup(bio->params, values));
+            tw.bias_scale[i] = td.bias_scale.value_or(cal.R_mV_per_pA * tw.current_scale);
+            tw.E_ref[i] = td.E_ref.value_or(cal.V_onset);
+            rest[i] = tw.E_ref[i] + tw.bias_scale[i] * tw.bias[i];  // [mV]
+        }
+        plans.push_back(std::move(inputs));
+        plans.push_back(std::move(art));
+        plans.push_back(std::move(bio_plan));
+        net.twins.push_back(std::move(tw));
+    }
+}
+
+void builder::make_populations() {
+    for (auto& plan : plans) {
+        auto pop = plan.info->create(plan.init);
+        pop->prepare(net.dt);
+        net.populations.push_back(std::move(pop));
+        net.rate_filter_ms.push_back(plan.rate_filter_ms);
+        net.params.emplace_back(plan.init.params.begin(), plan.init.params.end());
+    }
+    for (auto& tw : net.twins) {
+        tw.inputs = net.find(tw.name + ".inputs");
+        tw.artificial = net.find(tw.name + ".artificial");
+        tw.biological = net.find(tw.name + ".biological");
+    }
+}
+
+void builder::add_stimuli() {
+    const auto seed = desc.simulation.seed;
+    for (std::size_t s = 0; s < desc.stimuli.size(); ++s) {
+        const auto& sd = desc.stimuli[s];
+        const auto tgt = net.find(sd.target);
+        if (tgt == npos) {
+            diags.add(sd.where, fmt::format("stimulus '{}': unknown population '{}'", sd.name,
+                                            sd.target));
+            continue;
+        }
+        const auto& pop = *net.populations[tgt];
+        std::vector<std::uint32_t> neurons;
+        if (sd.channel) {
+            const twin_rt* tw = nullptr;
+            for (const auto& t : net.twins) {
+                if (t.inputs == tgt) {
+                    tw = &t;
+                }
+            }
+            if (tw == nullptr || *sd.channel >= tw->n_inputs) {
+                diags.add(sd.where, fmt::format("stimulus '{}': channel {} does not exist", sd.name,
+                                                *sd.channel));
+                continue;
+            }
+            for (index_t i = 0; i < tw->size; ++i) {
+                neurons.push_back(static_cast<std::uint32_t>(i * tw->n_inputs + *sd.channel));
+            }
+        } else {
+            for (index_t i = 0; i < pop.size(); ++i) {
+                neurons.push_back(i);
+            }
+        }
+        const auto n = neurons.size();
+        const auto col = [&](const char* key, double fallback) {
+            const auto it = sd.params.find(key);
+            if (it == sd.params.end()) {
+                return std::vector<double>(n, fallback);
+            }
+            return expand(it->second, n, seed,
+                          stream_id(fmt::format("stimulus/{}/{}", s, key)));
+        };
+        const step_t start = step_at_or_after(sd.start_ms, net.dt, net.n_steps);
+        const step_t stop = step_at_or_after(sd.stop_ms, net.dt, net.n_steps);
+        if (sd.type == stimulus_type::poisson) {
+            if (pop.kind() != model_kind::spiking) {
+                diags.add(sd.where, fmt::format("stimulus '{}': poisson input needs a spiking "
+                                                "target, '{}' is {}",
+                                                sd.name, sd.target, kind_name(pop.kind())));
+                continue;
+            }
+            poisson_group g;
+            g.name = fmt::format("stimulus/{}", s);
+            g.target = tgt;
+            g.channel_target = neurons;
+            g.jump = col("weight", 0.0);
+            g.rate_max = col("rate", 0.0);
+            g.start = start;
+            g.stop = stop;
+            net.poisson_groups.push_back(std::move(g));
+            continue;
+        }
+        stimulus_rt st;
+        st.type = sd.type;
+        st.target = tgt;
+        st.start = start;
+        st.stop = stop;
+        st.neurons = std::move(neurons);
+        switch (sd.type) {
+            case stimulus_type::dc: st.p0 = col("amplitude", 0.0); break;
+            case stimulus_type::ramp:
+                if (!std::isfinite(sd.stop_ms)) {
+                    diags.add(sd.where, fmt::format("stimulus '{}': a ramp needs a finite 'stop'",
+                                                    sd.name));
+                    continue;
+                }
+                st.p0 = col("from", 0.0);
+                st.p1 = col("to", 0.0);
+                break;
+            case stimulus_type::sine:
+                st.p0 = col("amplitude", 0.0);
+                st.p1 = col("frequency", 0.0);
+                st.p2 = col("phase", 0.0);
+                st.p3 = col("offset", 0.0);
+                break;
+            case stimulus_type::step:
+                for (const double t : sd.times) {
+                    st.times.push_back(step_at_or_after(t, net.dt, net.n_steps));
+                }
+                st.amplitudes = sd.amplitudes;
+                break;
+            case stimulus_type::poisson: break;
+        }
+        net.stimuli.push_back(std::move(st));
+    }
+}
+
+double builder::source_bound(std::size_t pop, std::uint32_t j) const {
+    double bound = net.params[pop].at("rate")[j];
+    for (const auto& st : net.stimuli) {
+        if (st.target != pop) {
+            continue;
+        }
+        const auto it = std::lower_bound(st.neurons.begin(), st.neurons.end(), j);
+        if (it != st.neurons.end() && *it == j) {
+            bound += std::max(0.0, st.max_value(std::size_t(it - st.neurons.begin())));
+        }
+    }
+    return std::max(0.0, bound);
+}
+
+void builder::add_projection(const projection_desc& pd, std::size_t src, std::size_t tgt,
+                             const std::vector<edge>& edges, const std::vector<double>& weights,
+                             const std::vector<step_t>& delays) {
+    const auto& sp = *net.populations[src];
+    const auto& tp = *net.populations[tgt];
+    const step_t max_d = delays.empty() ? 1 : *std::max_element(delays.begin(), delays.end());
+    if (sp.kind() == model_kind::spiking && tp.kind() == model_kind::spiking) {
+        spike_projection p;
+        p.source = src;
+        p.target = tgt;
+        p.row_ptr.assign(sp.size() + 1, 0);
+        p.synapses.reserve(edges.size());
+        for (std::size_t e = 0; e < edges.size(); ++e) {
+            ++p.row_ptr[edges[e].source + 1];
+            p.synapses.push_back({edges[e].target, static_cast<float>(weights[e])});
+        }
+        for (std::size_t j = 0; j < sp.size(); ++j) {
+            p.row_ptr[j + 1] += p.row_ptr[j];
+        }
+        p.max_delay = max_d;
+        p.delay = delays.empty() ? 1 : delays.front();
+        const bool uniform_delay =
+            std::all_of(delays.begin(), delays.end(), [&](step_t d) { return d == p.delay; });
+        if (!uniform_delay) {
+            if (max_d > std::numeric_limits<std::uint16_t>::max()) {
+                throw input_error(pd.where, fmt::format("projection '{}' -> '{}': delays above "
+                                                        "65535 steps are not supported",
+                                                        pd.source, pd.target));
+            }
+            p.delay_steps.assign(delays.begin(), delays.end());
+        }
+        net.spike_projections.push_back(std::move(p));
+        return;
+    }
+    if (pd.encoding == projection_encoding::poisson) {
+        if (sp.kind() != model_kind::source) {
+            throw input_error(pd.where, fmt::format("projection '{}' -> '{}': poisson encoding "
+                                                    "needs a rate_source as source",
+                                                    pd.source, pd.target));
+        }
+        poisson_group g;
+        g.name = fmt::format("projection/{}->{}", pd.source, pd.target);
+        g.target = tgt;
+        g.source = src;
+        g.start = 0;
+        g.stop = net.n_steps;
+        for (std::size_t e = 0; e < edges.size(); ++e) {
+            g.channel_target.push_back(edges[e].target);
+            g.channel_source.push_back(edges[e].source);
+            g.channel_delay.push_back(static_cast<std::uint32_t>(delays[e]));
+            g.jump.push_back(weights[e]);
+            g.rate_max.push_back(source_bound(src, edges[e].source));
+        }
+        net.poisson_groups.push_back(std::move(g));
+        return;
+    }
+    gather_projection p;
+    p.source = src;
+    p.target = tgt;
+    p.max_delay = max_d;
+    p.row_ptr.assign(tp.size() + 1, 0);
+    for (const auto& e : edges) {
+        ++p.row_ptr[e.target + 1];
+    }
+    for (std::size_t i = 0; i < tp.size(); ++i) {
+        p.row_ptr[i + 1] += p.row_ptr[i];
+    }
+    p.synapses.resize(edges.size());
+    std::vector<std::uint64_t> fill(p.row_ptr.begin(), p.row_ptr.end() - 1);
+    // edges are source-major, so each target's row is filled in ascending source order
+    for (std::size_t e = 0; e < edges.size(); ++e) {
+        p.synapses[fill[edges[e].target]++] = {edges[e].source,
+                                               static_cast<std::uint32_t>(delays[e]), weights[e]};
+    }
+    net.gather_projections.push_back(std::move(p));
+}
+
+void builder::add_projections() {
+    const auto seed = desc.simulation.seed;
+    for (std::size_t k = 0; k < desc.projections.size(); ++k) {
+        const auto& pd = desc.projections[k];
+        const auto src = net.find(pd.source);
+        const auto tgt = net.find(pd.target);
+        if (src == npos || tgt == npos) {
+            diags.add(pd.where, fmt::format("projection: unknown population '{}'",
+                                            src == npos ? pd.source : pd.target));
+            continue;
+        }
+        const auto ns = net.populations[src]->size();
+        const auto nt = net.populations[tgt]->size();
+        const auto stream = stream_id(fmt::format("projection/{}", k));
+        const auto edges = connect(pd, ns, nt, src == tgt, seed, stream);
+        const counter_rng wrng(seed, stream_id(fmt::format("projection/{}/weight", k)));
+        const counter_rng drng(seed, stream_id(fmt::format("projection/{}/delay", k)));
+        std::vector<double> weights(edges.size());
+        std::vector<step_t> delays(edges.size());
+        for (std::size_t e = 0; e < edges.size(); ++e) {
+            weights[e] = connection_value(pd.weight, edges[e].source, edges[e].target, nt, wrng);
+            const double d = connection_value(pd.delay, edges[e].source, edges[e].target, nt, drng);
+            delays[e] = std::max<step_t>(1, std::llround(d / net.dt));
+        }
+        add_projection(pd, src, tgt, edges, weights, delays);
+    }
+}
+
+void builder::add_twin_wiring() {
+    for (const auto& tw : net.twins) {
+        const auto K = static_cast<std::uint32_t>(tw.n_inputs);
+        std::vector<edge> edges;
+        std::vector<double> w_art;
+        for (std::uint32_t i = 0; i < tw.size; ++i) {
+            for (std::uint32_t k = 0; k < K; ++k) {
+                edges.push_back({i * K + k, i});
+                w_art.push_back(tw.weights[k]);
+            }
+        }
+        const std::vector<step_t> delays(edges.size(), 1);
+        projection_desc pd;
+        pd.source = tw.name + ".inputs";
+        pd.target = tw.name + ".artificial";
+        add_projection(pd, tw.inputs, tw.artificial, edges, w_art, delays);
+
+        // Biological side: input k is a synapse of strength s * w_k (pA per Hz): its mean
+        // current is s * w_k * x_k for either encoding. Poisson: jump J = s w_k 1000 / area,
+        // since a train of rate x (Hz) with jump J carries J * area * x / 1000 (pA).
+        const auto& bio = net.populations[tw.biological]->info();
+        pd.target = tw.name + ".biological";
+        std::vector<double> w_bio(edges.size());
+        std::vector<double> values(bio.params.size());
+        const auto& bio_params = net.params[tw.biological];
+        for (std::uint32_t i = 0; i < tw.size; ++i) {
+            for (std::size_t k = 0; k < values.size(); ++k) {
+                values[k] = bio_params.at(bio.params[k].name)[i];
+            }
+            const auto cal = bio.calibrate(param_lookup(bio.params, values));
+            for (std::uint32_t k = 0; k < K; ++k) {
+                const double mean_scale = tw.current_scale * tw.weights[k];  // [pA/Hz]
+                if (tw.encoding == "current") {
+                    w_bio[i * K + k] = mean_scale;
+                } else {
+                    const double area = tw.weights[k] > 0 ? cal.psc_area_ex : cal.psc_area_in;
+                    w_bio[i * K + k] = mean_scale * 1000.0 / area;  // [pA]
+                }
+            }
+        }
+        pd.encoding = tw.encoding == "current" ? projection_encoding::rate
+                                               : projection_encoding::poisson;
+        add_projection(pd, tw.inputs, tw.biological, edges, w_bio, delays);
+    }
+}
+
+void builder::add_records() {
+    auto add = [&](std::size_t pop, const std::string& var, const neuron_selection& sel,
+                   step_t interval) {
+        recorder_desc_rt r;
+        r.population = pop;
+        r.variable = var;
+        r.interval = std::max<step_t>(1, interval);
+        const auto n = net.populations[pop]->size();
+        switch (sel.k) {
+            case neuron_selection::kind::all:
+                for (index_t i = 0; i < n; ++i) {
+                    r.neurons.push_back(i);
+                }
+                break;
+            case neuron_selection::kind::first:
+                for (index_t i = 0; i < std::min(n, sel.first); ++i) {
+                    r.neurons.push_back(i);
+                }
+                break;
+            case neuron_selection::kind::list:
+                for (const auto i : sel.ids) {
+                    if (i < n) {
+                        r.neurons.push_back(i);
+                    }
+                }
+                std::sort(r.neurons.begin(), r.neurons.end());
+                break;
+        }
+        // one recorder per (population, variable); a later entry replaces an earlier one
+        for (auto& existing : net.records) {
+            if (existing.population == pop && existing.variable == var) {
+                existing = std::move(r);
+                return;
+            }
+        }
+        net.records.push_back(std::move(r));
+    };
+    for (const auto& tw : net.twins) {
+        const auto* td = &desc.twins[std::size_t(&tw - net.twins.data())];
+        if (!td->record) {
+            continue;
+        }
+        const auto interval = std::max<step_t>(1, std::llround(td->record_interval_ms / net.dt));
+        const neuron_selection all;
+        add(tw.inputs, "activation", all, interval);
+        add(tw.artificial, "activation", all, interval);
+        add(tw.artificial, "preactivation", all, interval);
+        add(tw.biological, "rate", all, interval);
+        add(tw.biological, "V_m", all, interval);
+        add(tw.biological, "", all, 1);
+    }
+    for (const auto& rd : desc.records) {
+        const auto pop = net.find(rd.population);
+        if (pop == npos) {
+            diags.add(rd.where, fmt::format("record: unknown population '{}'", rd.population));
+            continue;
+        }
+        const auto interval = std::max<step_t>(1, std::llround(rd.interval_ms / net.dt));
+        if (rd.spikes) {
+            add(pop, "", rd.neurons, 1);
+        }
+        for (const auto& v : rd.variables) {
+            if (net.populations[pop]->column(v) == nullptr) {
+                diags.add(rd.where, fmt::format("record: population '{}' has no variable '{}'",
+                                                rd.population, v));
+                continue;
+            }
+            add(pop, v, rd.neurons, interval);
+        }
+    }
+}
+
+}  // namespace
+
+network build_network(const scenario_desc& desc) {
+    builder b(desc);
+    b.net.dt = desc.simulation.dt_ms;
+    b.net.n_steps = desc.simulation.n_steps;
+    b.net.seed = desc.simulation.seed;
+    b.plan_populations();
+    b.plan_twins();
+    b.diags.throw_if_any();
+    b.make_populations();
+    b.add_stimuli();
+    b.add_projections();
+    b.add_twin_wiring();
+    b.add_records();
+    b.diags.throw_if_any();
+    return std::move(b.net);
+}
+
+}  // namespace neurotwin

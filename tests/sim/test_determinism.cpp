@@ -1,1 +1,119 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "tests/test_util.hpp"
+
+using namespace neurotwin;
+
+namespace {
+// A recurrent excitatory/inhibitory network with Poisson drive and random initial V_m,
+// plus a Poisson-encoded twin: every source of thread-count dependence at once.
+const char* recurrent = R"(
+[simulation]
+duration = 300.0
+seed = 12345
+[[population]]
+name = "exc"
+model = "lif"
+size = 400
+init = { V_m = { uniform = [-70.0, -55.0] } }
+[[population]]
+name = "inh"
+model = "lif"
+size = 100
+[[stimulus]]
+type = "poisson"
+target = "exc"
+rate = 8000.0
+weight = 30.0
+[[stimulus]]
+type = "poisson"
+target = "inh"
+rate = 8000.0
+weight = 30.0
+[[projection]]
+source = "exc"
+target = "exc"
+rule = "fixed_probability"
+p = 0.1
+weight = { normal = [20.0, 5.0] }
+delay = { uniform = [0.5, 3.0] }
+autapses = false
+[[projection]]
+source = "exc"
+target = "inh"
+rule = "fixed_probability"
+p = 0.1
+weight = 20.0
+delay = 1.0
+[[projection]]
+source = "inh"
+target = "exc"
+rule = "fixed_probability"
+p = 0.2
+weight = -80.0
+delay = 0.8
+[[projection]]
+source = "exc"
+target = "readout"
+rule = "all_to_all"
+weight = 0.01
+[[population]]
+name = "readout"
+model = "sigmoid"
+size = 3
+[[twin]]
+name = "tw"
+size = 50
+activation = "relu"
+encoding = "poisson"
+inputs = [ { rate = 300.0, weight = 0.1 }, { rate = 100.0, weight = -0.1 } ]
+bias = { linspace = [-10.0, 20.0] }
+[[record]]
+population = "exc"
+spikes = true
+variables = ["V_m", "I_syn_ex", "I_syn_in", "rate"]
+[[record]]
+population = "inh"
+spikes = true
+[[record]]
+population = "readout"
+variables = ["activation"]
+)";
+
+void require_identical(const memory_sink& a, const memory_sink& b) {
+    REQUIRE(a.spike_sets.size() == b.spike_sets.size());
+    for (std::size_t k = 0; k < a.spike_sets.size(); ++k) {
+        INFO(a.spike_sets[k].population);
+        REQUIRE(a.spike_sets[k].ids == b.spike_sets[k].ids);
+        REQUIRE(a.spike_sets[k].times == b.spike_sets[k].times);
+    }
+    REQUIRE(a.reports.size() == b.reports.size());
+    for (std::size_t k = 0; k < a.reports.size(); ++k) {
+        INFO(a.reports[k].population << "/" << a.reports[k].variable);
+        REQUIRE(a.reports[k].data.size() == b.reports[k].data.size());
+        // byte-identical, not approximately equal
+        REQUIRE(std::memcmp(a.reports[k].data.data(), b.reports[k].data.data(),
+                            a.reports[k].data.size() * sizeof(float)) == 0);
+    }
+}
+}  // namespace
+
+TEST_CASE("determinism: same scenario and seed give bit-identical output for 1, 2 and 3 threads",
+          "[determinism]") {
+    auto one = test::run_text(recurrent, 1);
+    auto two = test::run_text(recurrent, 2);
+    auto three = test::run_text(recurrent, 3);
+    REQUIRE(one.result.total_spikes() > 1000);  // the network is active
+    require_identical(one.sink, two.sink);
+    require_identical(one.sink, three.sink);
+}
+
+TEST_CASE("determinism: a different seed gives a different network activity", "[determinism]") {
+    std::string other = recurrent;
+    other.replace(other.find("seed = 12345"), 12, "seed = 54321");
+    auto a = test::run_text(recurrent, 2);
+    auto b = test::run_text(other, 2);
+    CHECK(a.sink.spikes("exc").ids != b.sink.spikes("exc").ids);
+}

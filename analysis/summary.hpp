@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Summaries of run outputs: what `neurotwin summary` (and `make demo`) prints.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace neurotwin::analysis {
+
+class h5_file;
+
+// Per-pair comparison of a twin: time-averaged artificial activation and pre-activation,
+// biological firing rate (spike count / simulated time).
+struct twin_comparison {
+    std::string name;
+    std::vector<double> activation;     // mean a(t) per pair
+    std::vector<double> preactivation;  // mean z(t) per pair
+    std::vector<double> rate_hz;        // spikes / simulated time per pair
+    double spearman = 0.0;              // activation vs rate across pairs (NaN: undefined)
+};
+
+std::vector<twin_comparison> compare_twins(const h5_file& file);
+
+struct run_overview {
+    std::string file;
+    std::string scenario;
+    double wall_time_s = 0.0;
+    double simulated_ms = 0.0;
+    std::uint64_t spikes = 0;
+    bool completed = false;
+    std::vector<twin_comparison> twins;
+};
+
+run_overview overview(const std::string& path);
+void print_summary_table(const std::vector<std::string>& paths, std::ostream& out);
+
+}  // namespace neurotwin::analysis

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The built network: populations, stimuli, projections and recorders ready to run, made
+// from a validated scenario_desc by build_network(). Building is transactional: it throws
+// input_error (with the scenario position) before anything is run or written.
+//
+// Projections come in three runtime forms, chosen by the source and target kinds:
+//  - spike_projection:  spiking -> spiking. CSR by source (targets ascending per row),
+//    delivered into the target's delay rings when the source spikes.
+//  - gather_projection: non-spiking source (or spiking source -> artificial target, through
+//    its rate estimate). CSR by target: each step, input_i += sum_j w_ij x_j(t - d_ij + 1).
+//  - poisson_projection: non-spiking source -> spiking target with encoding = poisson: each
+//    connection is an independent Poisson train of rate x_j(t) with jump w_ij.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/model_api.hpp"
+#include "sim/scenario/desc.hpp"
+
+namespace neurotwin {
+
+struct spike_synapse {
+    std::uint32_t target;
+    float weight;  // pA jump
+};
+
+struct spike_projection {
+    std::size_t source = 0;  // population index
+    std::size_t target = 0;
+    std::vector<std::uint64_t> row_ptr;     // [source size + 1]
+    std::vector<spike_synapse> synapses;    // targets ascending within a row
+    std::vector<std::uint16_t> delay_steps; // per synapse; empty when all equal `delay`
+    step_t delay = 1;
+    step_t max_delay = 1;
+};
+
+struct gather_synapse {
+    std::uint32_t source;
+    std::uint32_t delay_steps;
+    double weight;
+};
+
+struct gather_projection {
+    std::size_t source = 0;
+    std::size_t target = 0;
+    std::vector<std::uint64_t> row_ptr;   // [target size + 1]
+    std::vector<gather_synapse> synapses; // sources ascending within a row
+    step_t max_delay = 1;
+};
+
+// A set of independent Poisson trains into one spiking population. Rate of channel c at
+// step t: a constant (stimulus) or the output of a source neuron at t - delay + 1
+// (projection), bounded by rate_max[c] (thinning, Lewis & Shedler 1979).
+struct poisson_group {
+    std::string name;          // stream name for the random numbers
+    std::size_t target = 0;
+    std::vector<std::uint32_t> channel_target;  // target neuron of each channel
+    std::vector<double> jump;                    // pA per event (> 0 ex, < 0 in)
+    std::vector<double> rate_max;                // Hz
+    // Projection form: source population and neuron of each channel; SIZE_MAX = constant.
+    std::size_t source = static_cast<std::size_t>(-1);
+    std::vector<std::uint32_t> channel_source;
+    std::vector<std::uint32_t> channel_delay;   // steps
+    step_t start = 0;   // first step with events
+    step_t stop = 0;    // first step without events
+};
+
+// A continuous stimulus (dc, step, ramp, sine) on a population: value(i, t) in pA (spiking)
+// or in the rate source's unit.
+struct stimulus_rt {
+    stimulus_type type = stimulus_type::dc;
+    std::size_t target = 0;
+    step_t start = 0;
+    step_t stop = 0;
+    std::vector<std::uint32_t> neurons;  // affected neurons (ascending)
+    // per affected neuron (index into `neurons`): dc amplitude | ramp from,to | sine amp,
+    // freq, phase, offset
+    std::vector<double> p0, p1, p2, p3;
+    std::vector<step_t> times;           // step: switch steps
+    std::vector<double> amplitudes;
+    // value for affected neuron k at step t (t in [start, stop))
+    double value(std::size_t k, step_t t, double dt) const;
+    // largest value over the active interval (for Poisson thinning bounds)
+    double max_value(std::size_t k) const;
+};
+
+struct recorder_desc_rt {
+    std::size_t population = 0;
+    std::string variable;   // empty: spikes
+    std::vector<std::uint32_t> neurons;  // ascending
+    step_t interval = 1;
+};
+
+struct twin_rt {
+    std::string name;
+    std::size_t inputs = 0, artificial = 0, biological = 0;  // population indices
+    index_t size = 0;
+    std::size_t n_inputs = 0;
+    std::string activation, biological_model, encoding;
+    double current_scale = 0.0;
+    std::vector<double> weights;      // per input
+    std::vector<double> bias;         // per pair
+    std::vector<double> bias_scale;   // per pair, mV per unit
+    std::vector<double> E_ref;        // per pair, mV
+};
+
+struct network {
+    double dt = 0.1;
+    step_t n_steps = 0;
+    std::uint64_t seed = 0;
+    std::vector<std::unique_ptr<population>> populations;
+    std::vector<double> rate_filter_ms;  // per population
+    std::vector<std::map<std::string, std::vector<double>>> params;  // per population (for output)
+    std::vector<spike_projection> spike_projections;
+    std::vector<gather_projection> gather_projections;
+    std::vector<poisson_group> poisson_groups;
+    std::vector<stimulus_rt> stimuli;
+    std::vector<recorder_desc_rt> records;  // variables (one per variable) and spikes
+    std::vector<twin_rt> twins;
+
+    std::size_t find(const std::string& name) const;  // SIZE_MAX when absent
+    std::uint64_t synapse_count() const;
+};
+
+network build_network(const scenario_desc& desc);
+
+}  // namespace neurotwin
