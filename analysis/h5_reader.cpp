@@ -1,1 +1,526 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include "analysis/h5_reader.hpp"
+
+#include "sim/errors.hpp"
+#include "sim/io/h5_handle.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace neurotwin::analysis {
+
+static_assert(std::is_same_v<hid_t, std::int64_t>, "h5_file stores hid_t as std::int64_t");
+
+namespace {
+
+using detail::h5_id;
+
+std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+// Reads one string from an attribute or a scalar dataset of any string type.
+template <class Read>
+std::string read_any_string(hid_t ftype, Read&& read, bool& ok) {
+    ok = false;
+    if (H5Tget_class(ftype) != H5T_STRING) {
+        return {};
+    }
+    const htri_t variable = H5Tis_variable_str(ftype);
+    if (variable < 0) {
+        return {};
+    }
+    h5_id mtype(H5Tcopy(ftype));
+    if (!mtype.valid()) {
+        return {};
+    }
+    std::string out;
+    if (variable > 0) {
+        char* p = nullptr;
+        if (read(mtype.get(), static_cast<void*>(&p)) < 0) {
+            return {};
+        }
+        if (p != nullptr) {
+            out = p;
+            H5free_memory(p);
+        }
+    } else {
+        std::vector<char> buf(H5Tget_size(ftype) + 1, '\0');
+        if (read(mtype.get(), static_cast<void*>(buf.data())) < 0) {
+            return {};
+        }
+        out.assign(buf.data());  // stops at the first NUL (null-terminated or null-padded)
+        if (H5Tget_strpad(ftype) == H5T_STR_SPACEPAD) {
+            out.erase(out.find_last_not_of(' ') + 1);
+        }
+    }
+    ok = true;
+    return out;
+}
+
+}  // namespace
+
+// All HDF5 access of one file; kept out of the header so hdf5.h stays here.
+class h5_access {
+public:
+    explicit h5_access(const h5_file& f) : f_(f) { detail::silence_hdf5_errors(); }
+
+    hid_t file() const { return static_cast<hid_t>(f_.file_); }
+
+    [[noreturn]] void fail(const std::string& object, const std::string& what) const {
+        const std::string why = detail::hdf5_error_detail();
+        throw io_error(f_.path() + ": " + quoted(object) + ": " + what +
+                       (why.empty() ? std::string() : " (HDF5: " + why + ")"));
+    }
+
+    h5_id open(const std::string& object) const {
+        if (!detail::hdf5_path_exists(file(), object)) {
+            fail(object, "not found");
+        }
+        h5_id id(H5Oopen(file(), object.c_str(), H5P_DEFAULT));
+        if (!id.valid()) {
+            fail(object, "cannot open");
+        }
+        return id;
+    }
+    h5_id open_dataset(const std::string& object) const {
+        h5_id id = open(object);
+        if (H5Iget_type(id.get()) != H5I_DATASET) {
+            fail(object, "not a dataset");
+        }
+        return id;
+    }
+
+    // Dataset type class and extent; fails unless the rank is `rank`.
+    std::vector<hsize_t> shape(hid_t ds, const std::string& object, int rank) const {
+        h5_id space(H5Dget_space(ds));
+        const int r = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+        if (r < 0) {
+            fail(object, "cannot read the shape");
+        }
+        if (r != rank) {
+            fail(object,
+                 "expected " + std::to_string(rank) + " dimension(s), found " + std::to_string(r));
+        }
+        std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+        H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+        return dims;
+    }
+    void require_class(hid_t ds, const std::string& object, H5T_class_t cls,
+                       const char* expected) const {
+        h5_id type(H5Dget_type(ds));
+        if (!type.valid() || H5Tget_class(type.get()) != cls) {
+            fail(object, std::string("expected a dataset of ") + expected);
+        }
+    }
+
+    // A whole 1-D dataset of class `cls`, converted to T.
+    template <class T>
+    std::vector<T> read_1d(const std::string& object, hid_t mtype, H5T_class_t cls,
+                           const char* expected) const {
+        h5_id ds = open_dataset(object);
+        require_class(ds.get(), object, cls, expected);
+        const auto dims = shape(ds.get(), object, 1);
+        std::vector<T> out(static_cast<std::size_t>(dims[0]));
+        if (!out.empty() &&
+            H5Dread(ds.get(), mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
+            fail(object, "cannot read");
+        }
+        return out;
+    }
+
+    h5_id open_attr(const std::string& object, const std::string& name) const {
+        h5_id obj = open(object);
+        const std::string where = object + "@" + name;
+        const htri_t present = H5Aexists(obj.get(), name.c_str());
+        if (present < 0) {
+            fail(where, "cannot look up the attribute");
+        }
+        if (present == 0) {
+            fail(where, "attribute not found");
+        }
+        h5_id attr(H5Aopen(obj.get(), name.c_str(), H5P_DEFAULT));
+        if (!attr.valid()) {
+            fail(where, "cannot open the attribute");
+        }
+        return attr;
+    }
+    // Opens a one-element attribute of type class `cls`; returns it and its file type.
+    std::pair<h5_id, h5_id> scalar_attr(const std::string& object, const std::string& name,
+                                        H5T_class_t cls, const char* expected) const {
+        const std::string where = object + "@" + name;
+        h5_id attr = open_attr(object, name);
+        h5_id type(H5Aget_type(attr.get()));
+        h5_id space(H5Aget_space(attr.get()));
+        if (!type.valid() || H5Tget_class(type.get()) != cls) {
+            fail(where, std::string("expected ") + expected);
+        }
+        if (!space.valid() || H5Sget_simple_extent_npoints(space.get()) != 1) {
+            fail(where, std::string("expected a single ") + expected);
+        }
+        return {std::move(attr), std::move(type)};
+    }
+
+    // An integer attribute as int64 or uint64, refusing values that do not fit.
+    template <class T>
+    T integer_attr(const std::string& object, const std::string& name) const {
+        const std::string where = object + "@" + name;
+        auto [attr, type] = scalar_attr(object, name, H5T_INTEGER, "an integer");
+        if (H5Tget_sign(type.get()) == H5T_SGN_NONE) {
+            std::uint64_t v = 0;
+            if (H5Aread(attr.get(), H5T_NATIVE_UINT64, &v) < 0) {
+                fail(where, "cannot read");
+            }
+            if (v > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) {
+                fail(where, "value " + std::to_string(v) + " does not fit");
+            }
+            return static_cast<T>(v);
+        }
+        std::int64_t v = 0;
+        if (H5Aread(attr.get(), H5T_NATIVE_INT64, &v) < 0) {
+            fail(where, "cannot read");
+        }
+        if (std::is_unsigned_v<T> && v < 0) {
+            fail(where, "value " + std::to_string(v) + " is negative");
+        }
+        return static_cast<T>(v);
+    }
+
+    // Reads `count` spikes from `first` of both datasets into the buffers.
+    void read_spike_slice(hid_t ts, hid_t ids, const std::string& pop_path, hsize_t first,
+                          hsize_t count, double* t, std::uint64_t* id) const {
+        for (auto [ds, mtype, buf, name] :
+             {std::tuple{ts, H5T_NATIVE_DOUBLE, static_cast<void*>(t), "/timestamps"},
+              std::tuple{ids, H5T_NATIVE_UINT64, static_cast<void*>(id), "/node_ids"}}) {
+            h5_id fspace(H5Dget_space(ds));
+            h5_id mspace(H5Screate_simple(1, &count, nullptr));
+            if (!fspace.valid() || !mspace.valid() ||
+                H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &first, nullptr, &count,
+                                    nullptr) < 0 ||
+                H5Dread(ds, mtype, mspace.get(), fspace.get(), H5P_DEFAULT, buf) < 0) {
+                fail(pop_path + name, "cannot read");
+            }
+        }
+    }
+
+    // Both spike datasets of a population, checked for type and equal length.
+    struct spike_datasets {
+        h5_id timestamps;
+        h5_id node_ids;
+        hsize_t n = 0;
+    };
+    spike_datasets open_spikes(const std::string& population) const {
+        const std::string p = "/spikes/" + population;
+        spike_datasets s;
+        s.timestamps = open_dataset(p + "/timestamps");
+        s.node_ids = open_dataset(p + "/node_ids");
+        require_class(s.timestamps.get(), p + "/timestamps", H5T_FLOAT, "floats");
+        require_class(s.node_ids.get(), p + "/node_ids", H5T_INTEGER, "integers");
+        const hsize_t nt = shape(s.timestamps.get(), p + "/timestamps", 1)[0];
+        const hsize_t ni = shape(s.node_ids.get(), p + "/node_ids", 1)[0];
+        if (nt != ni) {
+            fail(p, "timestamps (" + std::to_string(nt) + ") and node_ids (" + std::to_string(ni) +
+                        ") differ in length");
+        }
+        s.n = nt;
+        return s;
+    }
+
+    std::vector<std::string> child_groups(const std::string& group) const {
+        std::vector<std::string> out;
+        if (!detail::hdf5_path_exists(file(), group)) {
+            return out;
+        }
+        for (const auto& name : f_.list(group)) {
+            h5_id child = open(group + "/" + name);
+            if (H5Iget_type(child.get()) == H5I_GROUP) {
+                out.push_back(name);
+            }
+        }
+        return out;
+    }
+
+private:
+    const h5_file& f_;
+};
+
+h5_file::h5_file(const std::string& path) : path_(path) {
+    detail::silence_hdf5_errors();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        throw io_error(path + ": no such file");
+    }
+    if (H5Fis_hdf5(path.c_str()) <= 0) {
+        detail::hdf5_error_detail();
+        throw io_error(path + ": not an HDF5 file");
+    }
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        const std::string why = detail::hdf5_error_detail();
+        throw io_error(path + ": cannot open" +
+                       (why.empty() ? std::string() : " (HDF5: " + why + ")"));
+    }
+    file_ = f;
+}
+
+h5_file::~h5_file() {
+    if (file_ >= 0) {
+        H5Fclose(static_cast<hid_t>(file_));
+    }
+}
+
+h5_file::h5_file(h5_file&& other) noexcept
+    : path_(std::move(other.path_)), file_(std::exchange(other.file_, -1)) {}
+
+h5_file& h5_file::operator=(h5_file&& other) noexcept {
+    if (this != &other) {
+        if (file_ >= 0) {
+            H5Fclose(static_cast<hid_t>(file_));
+        }
+        path_ = std::move(other.path_);
+        file_ = std::exchange(other.file_, -1);
+    }
+    return *this;
+}
+
+bool h5_file::exists(const std::string& object_path) const {
+    h5_access a(*this);
+    return detail::hdf5_path_exists(a.file(), object_path);
+}
+
+std::vector<std::string> h5_file::list(const std::string& group) const {
+    h5_access a(*this);
+    h5_id g = a.open(group);
+    if (H5Iget_type(g.get()) != H5I_GROUP) {
+        a.fail(group, "not a group");
+    }
+    std::vector<std::string> names;
+    const auto collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+        static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+        return 0;
+    };
+    if (H5Literate(g.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names) < 0) {
+        a.fail(group, "cannot list");
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::vector<std::string> h5_file::spike_populations() const {
+    return h5_access(*this).child_groups("/spikes");
+}
+
+std::size_t h5_file::spike_count(const std::string& population) const {
+    return static_cast<std::size_t>(h5_access(*this).open_spikes(population).n);
+}
+
+spike_data h5_file::read_spikes(const std::string& population) const {
+    h5_access a(*this);
+    auto s = a.open_spikes(population);
+    spike_data out;
+    out.timestamps.resize(static_cast<std::size_t>(s.n));
+    out.node_ids.resize(static_cast<std::size_t>(s.n));
+    if (s.n > 0) {
+        a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), "/spikes/" + population, 0, s.n,
+                           out.timestamps.data(), out.node_ids.data());
+    }
+    return out;
+}
+
+spike_sorting h5_file::read_sorting(const std::string& population) const {
+    h5_access a(*this);
+    const std::string p = "/spikes/" + population;
+    h5_id group = a.open(p);
+    const htri_t present = H5Aexists(group.get(), "sorting");
+    if (present < 0) {
+        a.fail(p + "@sorting", "cannot look up the attribute");
+    }
+    if (present == 0) {
+        return spike_sorting::none;
+    }
+    auto [attr, type] = a.scalar_attr(p, "sorting", H5T_ENUM, "an enum");
+    // Map by name, not by number: the names are what SONATA fixes.
+    std::vector<unsigned char> raw(H5Tget_size(type.get()));
+    char name[16] = {};
+    if (raw.empty() || H5Aread(attr.get(), type.get(), raw.data()) < 0 ||
+        H5Tenum_nameof(type.get(), raw.data(), name, sizeof name) < 0) {
+        a.fail(p + "@sorting", "cannot read the enum value");
+    }
+    const std::string n = name;
+    if (n == "none") {
+        return spike_sorting::none;
+    }
+    if (n == "by_id") {
+        return spike_sorting::by_id;
+    }
+    if (n == "by_time") {
+        return spike_sorting::by_time;
+    }
+    a.fail(p + "@sorting", "unknown value '" + n + "' (expected none, by_id or by_time)");
+}
+
+void h5_file::for_each_spike_block(
+    const std::string& population, std::size_t block_size,
+    const std::function<void(std::span<const double>, std::span<const std::uint64_t>)>& block)
+    const {
+    if (block_size == 0) {
+        throw internal_error("h5_file::for_each_spike_block: block_size must be positive");
+    }
+    h5_access a(*this);
+    auto s = a.open_spikes(population);
+    const std::size_t cap = static_cast<std::size_t>(std::min<hsize_t>(block_size, s.n));
+    std::vector<double> t(cap);
+    std::vector<std::uint64_t> ids(cap);
+    for (hsize_t first = 0; first < s.n; first += cap) {
+        const hsize_t count = std::min<hsize_t>(cap, s.n - first);
+        a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), "/spikes/" + population, first,
+                           count, t.data(), ids.data());
+        const auto k = static_cast<std::size_t>(count);
+        block(std::span<const double>(t.data(), k), std::span<const std::uint64_t>(ids.data(), k));
+    }
+}
+
+std::vector<std::string> h5_file::report_populations() const {
+    return h5_access(*this).child_groups("/report");
+}
+
+std::vector<std::string> h5_file::report_variables(const std::string& population) const {
+    h5_access a(*this);
+    const std::string p = "/report/" + population;
+    a.open(p);  // a missing population is an error, not an empty list
+    return a.child_groups(p);
+}
+
+report_data h5_file::read_report(const std::string& population, const std::string& variable) const {
+    h5_access a(*this);
+    const std::string p = "/report/" + population + "/" + variable;
+    const std::string m = p + "/mapping";
+    report_data r;
+    {
+        h5_id ds = a.open_dataset(p + "/data");
+        a.require_class(ds.get(), p + "/data", H5T_FLOAT, "floats");
+        const auto dims = a.shape(ds.get(), p + "/data", 2);
+        r.frames = static_cast<std::size_t>(dims[0]);
+        r.columns = static_cast<std::size_t>(dims[1]);
+        r.data.resize(r.frames * r.columns);
+        if (!r.data.empty() &&
+            H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, r.data.data()) < 0) {
+            a.fail(p + "/data", "cannot read");
+        }
+    }
+    r.units = attr_string(p + "/data", "units");
+    r.node_ids =
+        a.read_1d<std::uint64_t>(m + "/node_ids", H5T_NATIVE_UINT64, H5T_INTEGER, "integers");
+    r.index_pointers =
+        a.read_1d<std::uint64_t>(m + "/index_pointers", H5T_NATIVE_UINT64, H5T_INTEGER, "integers");
+    r.element_ids =
+        a.read_1d<std::uint32_t>(m + "/element_ids", H5T_NATIVE_UINT32, H5T_INTEGER, "integers");
+    const auto time = a.read_1d<double>(m + "/time", H5T_NATIVE_DOUBLE, H5T_FLOAT, "floats");
+    if (time.size() != 3) {
+        a.fail(m + "/time",
+               "expected 3 values (start, stop, step), found " + std::to_string(time.size()));
+    }
+    std::copy(time.begin(), time.end(), r.time.begin());
+    r.time_units = attr_string(m + "/time", "units");
+    return r;
+}
+
+double h5_file::attr_f64(const std::string& object, const std::string& name) const {
+    h5_access a(*this);
+    auto [attr, type] = a.scalar_attr(object, name, H5T_FLOAT, "a floating-point number");
+    double v = 0.0;
+    if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &v) < 0) {
+        a.fail(object + "@" + name, "cannot read");
+    }
+    return v;
+}
+
+std::int64_t h5_file::attr_i64(const std::string& object, const std::string& name) const {
+    return h5_access(*this).integer_attr<std::int64_t>(object, name);
+}
+
+std::uint64_t h5_file::attr_u64(const std::string& object, const std::string& name) const {
+    return h5_access(*this).integer_attr<std::uint64_t>(object, name);
+}
+
+std::string h5_file::attr_string(const std::string& object, const std::string& name) const {
+    h5_access a(*this);
+    const std::string where = object + "@" + name;
+    h5_id attr = a.open_attr(object, name);
+    h5_id type(H5Aget_type(attr.get()));
+    bool ok = false;
+    std::string out;
+    if (type.valid()) {
+        out = read_any_string(
+            type.get(), [&](hid_t mtype, void* buf) { return H5Aread(attr.get(), mtype, buf); },
+            ok);
+    }
+    if (!ok) {
+        a.fail(where, "expected a string");
+    }
+    return out;
+}
+
+std::vector<double> h5_file::attr_f64_array(const std::string& object,
+                                            const std::string& name) const {
+    h5_access a(*this);
+    const std::string where = object + "@" + name;
+    h5_id attr = a.open_attr(object, name);
+    h5_id type(H5Aget_type(attr.get()));
+    h5_id space(H5Aget_space(attr.get()));
+    if (!type.valid() || H5Tget_class(type.get()) != H5T_FLOAT) {
+        a.fail(where, "expected floating-point numbers");
+    }
+    const hssize_t n = space.valid() ? H5Sget_simple_extent_npoints(space.get()) : -1;
+    if (n < 0) {
+        a.fail(where, "cannot read the shape");
+    }
+    std::vector<double> out(static_cast<std::size_t>(n));
+    if (n > 0 && H5Aread(attr.get(), H5T_NATIVE_DOUBLE, out.data()) < 0) {
+        a.fail(where, "cannot read");
+    }
+    return out;
+}
+
+bool h5_file::has_attr(const std::string& object, const std::string& name) const {
+    h5_access a(*this);
+    if (!detail::hdf5_path_exists(a.file(), object)) {
+        return false;
+    }
+    h5_id obj = a.open(object);
+    return H5Aexists(obj.get(), name.c_str()) > 0;
+}
+
+std::vector<double> h5_file::read_vector(const std::string& path) const {
+    return h5_access(*this).read_1d<double>(path, H5T_NATIVE_DOUBLE, H5T_FLOAT, "floats");
+}
+
+std::string h5_file::read_string(const std::string& path) const {
+    h5_access a(*this);
+    h5_id ds = a.open_dataset(path);
+    h5_id type(H5Dget_type(ds.get()));
+    h5_id space(H5Dget_space(ds.get()));
+    if (!space.valid() || H5Sget_simple_extent_npoints(space.get()) != 1) {
+        a.fail(path, "expected a single string");
+    }
+    bool ok = false;
+    std::string out;
+    if (type.valid()) {
+        out = read_any_string(
+            type.get(),
+            [&](hid_t mtype, void* buf) {
+                return H5Dread(ds.get(), mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+            },
+            ok);
+    }
+    if (!ok) {
+        a.fail(path, "expected a string");
+    }
+    return out;
+}
+
+}  // namespace neurotwin::analysis

@@ -15,6 +15,71 @@ double psc_propagator(double h, double tau_m, double tau_s, double C_m) {
         std::abs(x) < 1e-8 ? h * (1.0 + 0.5 * x) : std::expm1(x) / delta;
     return std::exp(-h / tau_m) * expm1_over_delta / C_m;
 }
+
+// Columns of one LIF population, as seen by the update kernel.
+struct lif_kernel {
+    double *V, *I_ex, *I_in, *ref;
+    const double *E_L, *P22, *drive, *P21ex, *P21in, *P20, *V_th, *V_reset, *ref_steps, *P11ex,
+        *P11in;
+};
+
+// Branch-free so that it vectorises; built for AVX2 and for the baseline ISA, chosen at run
+// time (no -march=native needed). The spike flag is computed in a double-width mask and
+// narrowed afterwards, which keeps every lane of the loop the same width.
+__attribute__((target_clones("avx2", "default"))) void lif_step(
+    const lif_kernel& k, index_t lo, index_t hi, const double* __restrict ex,
+    const double* __restrict inh, const double* __restrict cont, double* __restrict mask, std::uint8_t* __restrict spiked) {
+    double* __restrict V = k.V;
+    double* __restrict Iex = k.I_ex;
+    double* __restrict Iin = k.I_in;
+    double* __restrict ref = k.ref;
+    const double* __restrict E_L = k.E_L;
+    const double* __restrict P22 = k.P22;
+    const double* __restrict drive = k.drive;
+    const double* __restrict P21ex = k.P21ex;
+    const double* __restrict P21in = k.P21in;
+    const double* __restrict P20 = k.P20;
+    const double* __restrict V_th = k.V_th;
+    const double* __restrict V_reset = k.V_reset;
+    const double* __restrict ref_steps = k.ref_steps;
+    const double* __restrict P11ex = k.P11ex;
+    const double* __restrict P11in = k.P11in;
+    // SAFETY: every column is a distinct allocation (restrict on locals is not used by GCC's
+    // dependence analysis, hence ivdep).
+#pragma GCC ivdep
+    for (std::size_t i = lo; i < hi; ++i) {
+        // V(t+h) = E_L + (V - E_L) e^{-h/tau_m} + P21 I_syn + P20 (I_e + I_stim)
+        const double v_free = E_L[i] + (V[i] - E_L[i]) * P22[i] + drive[i] + Iex[i] * P21ex[i] +
+                              Iin[i] * P21in[i] + cont[i] * P20[i];  // [mV]
+        // Loads first: a conditional load is not if-converted, a select of loaded values is.
+        const double v_old = V[i], r_old = ref[i], v_reset = V_reset[i], r_steps = ref_steps[i];
+        const bool active = r_old <= 0.0;
+        const double v = active ? v_free : v_old;  // clamped while refractory
+        // (V_reset < V_th, so a clamped neuron never crosses: no need to test `active`)
+        const bool spike = v >= V_th[i];
+        V[i] = spike ? v_reset : v;
+        const double r_dec = r_old > 1.0 ? r_old - 1.0 : 0.0;
+        ref[i] = spike ? r_steps : r_dec;
+        // Synapses decay and receive even while the membrane is clamped.
+        Iex[i] = Iex[i] * P11ex[i] + ex[i];  // [pA]
+        Iin[i] = Iin[i] * P11in[i] + inh[i];  // [pA]
+        mask[i] = spike ? 1.0 : 0.0;
+    }
+    for (std::size_t i = lo; i < hi; ++i) {
+        spiked[i] = mask[i] != 0.0 ? 1 : 0;
+    }
+}
+
+// x - x is 0 for finite x and NaN for NaN or infinity; vectorises.
+__attribute__((target_clones("avx2", "default"))) std::size_t count_non_finite(
+    const double* x, std::size_t lo, std::size_t hi) {
+    std::size_t bad = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+        bad += (x[i] - x[i]) != 0.0 ? 1 : 0;
+    }
+    return bad;
+}
+
 }  // namespace detail
 
 namespace {
@@ -35,7 +100,8 @@ public:
           V_m_(init.initial("V_m", E_L_)),
           I_ex_(init.initial("I_syn_ex", std::vector<double>(init.size, 0.0))),
           I_in_(init.initial("I_syn_in", std::vector<double>(init.size, 0.0))),
-          refractory_(init.size, 0) {
+          refractory_(init.size, 0.0),
+          spike_mask_(init.size, 0.0) {
         bind("V_m", V_m_);
         bind("I_syn_ex", I_ex_);
         bind("I_syn_in", I_in_);
@@ -45,6 +111,7 @@ public:
         const std::size_t n = size();
         P22_.resize(n);
         P20_.resize(n);
+        drive_.resize(n);
         P21ex_.resize(n);
         P21in_.resize(n);
         P11ex_.resize(n);
@@ -53,46 +120,46 @@ public:
         for (std::size_t i = 0; i < n; ++i) {
             P22_[i] = std::exp(-h / tau_m_[i]);
             P20_[i] = -tau_m_[i] / C_m_[i] * std::expm1(-h / tau_m_[i]);  // [mV/pA]
+            drive_[i] = I_e_[i] * P20_[i];  // constant current's share of the step [mV]
             P21ex_[i] = detail::psc_propagator(h, tau_m_[i], tau_ex_[i], C_m_[i]);
             P21in_[i] = detail::psc_propagator(h, tau_m_[i], tau_in_[i], C_m_[i]);
             P11ex_[i] = std::exp(-h / tau_ex_[i]);
             P11in_[i] = std::exp(-h / tau_in_[i]);
-            ref_steps_[i] = static_cast<std::int32_t>(std::llround(t_ref_[i] / h));
+            ref_steps_[i] = static_cast<double>(std::llround(t_ref_[i] / h));
         }
     }
 
     void update(step_t, index_t lo, index_t hi, const step_inputs& in,
                 update_status& status) override {
-        auto spiked = this->spiked();
-        for (index_t i = lo; i < hi; ++i) {
-            spiked[i] = 0;
-            if (refractory_[i] > 0) {
-                --refractory_[i];
-            } else {
-                // V(t+h) = E_L + (V - E_L) e^{-h/tau_m} + P21 I_syn + P20 (I_e + I_stim)
-                V_m_[i] = E_L_[i] + (V_m_[i] - E_L_[i]) * P22_[i] + I_ex_[i] * P21ex_[i] +
-                          I_in_[i] * P21in_[i] + (I_e_[i] + in.cont[i]) * P20_[i];  // [mV]
-                if (V_m_[i] >= V_th_[i]) {
-                    spiked[i] = 1;
-                    V_m_[i] = V_reset_[i];
-                    refractory_[i] = ref_steps_[i];
+        update_range(lo, hi, in.ex, in.in, in.cont, spiked().data());
+        // A NaN never crosses the threshold and is never reset, so it survives in V_m: one
+        // check of the range after the loop finds it (keeps the loop branch-free).
+        if (detail::count_non_finite(V_m_.data(), lo, hi) > 0) {
+            for (index_t i = lo; i < hi; ++i) {
+                if (!std::isfinite(V_m_[i])) {
+                    status.note_fault(i, "V_m", V_m_[i]);
+                    break;
                 }
             }
-            // Synapses decay and receive even while the membrane is clamped.
-            I_ex_[i] = I_ex_[i] * P11ex_[i] + in.ex[i];  // [pA]
-            I_in_[i] = I_in_[i] * P11in_[i] + in.in[i];  // [pA]
-            if (!std::isfinite(V_m_[i])) {
-                status.note_fault(i, "V_m", V_m_[i]);
-            }
         }
+    }
+
+    void update_range(index_t lo, index_t hi, const double* ex, const double* inh,
+                      const double* cont, std::uint8_t* spiked) {
+        detail::lif_kernel k{V_m_.data(),  I_ex_.data(),  I_in_.data(),  refractory_.data(),
+                             E_L_.data(),  P22_.data(),   drive_.data(), P21ex_.data(),
+                             P21in_.data(), P20_.data(),  V_th_.data(),  V_reset_.data(),
+                             ref_steps_.data(), P11ex_.data(), P11in_.data()};
+        detail::lif_step(k, lo, hi, ex, inh, cont, spike_mask_.data(), spiked);
     }
 
 private:
     std::vector<double> tau_m_, C_m_, E_L_, V_th_, V_reset_, t_ref_, tau_ex_, tau_in_, I_e_;
     std::vector<double> V_m_, I_ex_, I_in_;
-    std::vector<std::int32_t> refractory_;
-    std::vector<double> P22_, P20_, P21ex_, P21in_, P11ex_, P11in_;
-    std::vector<std::int32_t> ref_steps_;
+    std::vector<double> refractory_;  // steps left, a double so the kernel is one width
+    std::vector<double> spike_mask_;  // 1.0 where the neuron spiked (kernel scratch)
+    std::vector<double> P22_, P20_, drive_, P21ex_, P21in_, P11ex_, P11in_;
+    std::vector<double> ref_steps_;
 };
 
 }  // namespace

@@ -24,10 +24,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <fmt/format.h>
 #include <omp.h>
-#include <queue>
 
 #include "sim/errors.hpp"
 #include "sim/random.hpp"
@@ -54,6 +54,26 @@ struct range_t {
     index_t lo = 0;
     index_t hi = 0;
 };
+
+// Appends the indices in [lo, hi) where flag != 0, ascending; skips 8 silent neurons at once.
+void collect_spikes(const std::uint8_t* flag, index_t lo, index_t hi,
+                    std::vector<std::uint32_t>& out) {
+    index_t i = lo;
+    while (i < hi) {
+        if (i + 8 <= hi) {
+            std::uint64_t word;
+            std::memcpy(&word, flag + i, sizeof word);
+            if (word == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        if (flag[i] != 0) {
+            out.push_back(i);
+        }
+        ++i;
+    }
+}
 
 range_t split(std::size_t n, int threads, int tid) {
     return {static_cast<index_t>(n * std::size_t(tid) / std::size_t(threads)),
@@ -90,16 +110,49 @@ struct recorder_rt {
     std::vector<std::uint8_t> selected;  // spikes: selected neurons (empty = all)
 };
 
-// Pending event of a Poisson channel (ordered by step, then channel).
-struct poisson_event {
-    step_t step;
-    std::uint32_t channel;
-    bool operator>(const poisson_event& o) const {
-        return step != o.step ? step > o.step : channel > o.channel;
+// Pending events of Poisson channels: a calendar queue (Brown 1988) with one bucket per step
+// over a horizon of H steps and an overflow list for later events, moved into buckets every
+// H steps. Push and pop cost O(1) per event, so Poisson input costs per spike, not per
+// neuron and step. Each bucket is sorted by channel before it is processed.
+class event_wheel {
+public:
+    static constexpr step_t horizon = 1024;
+
+    event_wheel() : buckets_(std::size_t(horizon)) {}
+
+    void push(step_t now, step_t step, std::uint32_t channel) {
+        if (step - now < horizon) {
+            buckets_[std::size_t(step & (horizon - 1))].push_back(channel);
+        } else {
+            overflow_.push_back({step, channel});
+        }
     }
+    // Channels with an event at step t, ascending; the caller clears it when done.
+    std::vector<std::uint32_t>& take(step_t t) {
+        if (t % horizon == 0 && !overflow_.empty()) {
+            std::size_t kept = 0;
+            for (const auto& e : overflow_) {
+                if (e.step - t < horizon) {
+                    buckets_[std::size_t(e.step & (horizon - 1))].push_back(e.channel);
+                } else {
+                    overflow_[kept++] = e;
+                }
+            }
+            overflow_.resize(kept);
+        }
+        auto& b = buckets_[std::size_t(t & (horizon - 1))];
+        std::sort(b.begin(), b.end());
+        return b;
+    }
+
+private:
+    struct pending {
+        step_t step;
+        std::uint32_t channel;
+    };
+    std::vector<std::vector<std::uint32_t>> buckets_;
+    std::vector<pending> overflow_;
 };
-using event_queue =
-    std::priority_queue<poisson_event, std::vector<poisson_event>, std::greater<>>;
 
 class engine {
 public:
@@ -117,7 +170,9 @@ private:
     void deliver_phase(step_t t, int tid);
     void single_phase(step_t t);
     double source_value(std::size_t pop, std::uint32_t j, step_t t, step_t delay) const;
-    void schedule(const poisson_group& g, std::uint32_t c, event_queue& q);
+    // Draws the next candidate event of channel c after its current one; returns its step
+    // (g.stop when there is none before the end).
+    step_t advance_channel(std::size_t g, std::uint32_t c);
 
     network& net_;
     output_sink* sink_;
@@ -134,7 +189,7 @@ private:
     std::vector<std::vector<double>> next_time_;
     std::vector<std::vector<std::uint64_t>> next_index_;
     std::vector<counter_rng> poisson_rng_;
-    std::vector<std::vector<event_queue>> queues_;   // [thread][group]
+    std::vector<std::vector<event_wheel>> wheels_;   // [thread][group]
     std::vector<double> zeros_;
     std::vector<double> spike_times_buf_;
     std::vector<std::uint64_t> spike_ids_buf_;
@@ -254,25 +309,23 @@ void engine::setup() {
         next_index_[g].assign(grp.channel_target.size(), 0);
         poisson_rng_.emplace_back(net_.seed, stream_id(grp.name));
     }
-    queues_.assign(std::size_t(T_), std::vector<event_queue>(G));
+    wheels_.assign(std::size_t(T_), std::vector<event_wheel>(G));
 }
 
-// Draws candidate event m of channel c: times are a Poisson process of rate rate_max
-// (exponential gaps), each accepted at its step with probability rate(t)/rate_max.
-void engine::schedule(const poisson_group& g, std::uint32_t c, event_queue& q) {
-    const auto gi = std::size_t(&g - net_.poisson_groups.data());
-    const double r_max = g.rate_max[c];
+// Candidate events of a channel are a Poisson process of rate rate_max (exponential gaps
+// from counter block (c, m) for event m); each is accepted at its step with probability
+// rate(t) / rate_max (thinning), using the block's second uniform.
+step_t engine::advance_channel(std::size_t g, std::uint32_t c) {
+    const auto& grp = net_.poisson_groups[g];
+    const double r_max = grp.rate_max[c];
     if (!(r_max > 0.0)) {
-        return;
+        return grp.stop;
     }
-    const auto m = next_index_[gi][c];
-    const double gap = poisson_rng_[gi].exponential(c, 2 * m) / r_max * 1000.0;  // [ms]
-    const double t = next_time_[gi][c] + gap;
-    next_time_[gi][c] = t;
-    const auto step = static_cast<step_t>(std::floor(t / net_.dt));
-    if (step < g.stop) {
-        q.push({step, c});
-    }
+    const auto m = next_index_[g][c];
+    const double gap = poisson_rng_[g].exponential(c, m) / r_max * 1000.0;  // [ms]
+    next_time_[g][c] += gap;
+    const auto step = static_cast<step_t>(std::floor(next_time_[g][c] / net_.dt));
+    return std::min(step, grp.stop);
 }
 
 double engine::source_value(std::size_t pop, std::uint32_t j, step_t t, step_t delay) const {
@@ -347,32 +400,38 @@ void engine::input_phase(step_t t, int tid) {
             r.cont[st.neurons[k]] += st.value(k, t, net_.dt);
         }
     }
-    // Poisson events of step t, in (step, channel) order, into this step's ring slot.
+    // Poisson events of step t into this step's ring slot, channel by channel in ascending
+    // order, all of a channel's events of this step together.
     for (std::size_t g = 0; g < net_.poisson_groups.size(); ++g) {
         const auto& grp = net_.poisson_groups[g];
-        auto& q = queues_[std::size_t(tid)][g];
+        auto& wheel = wheels_[std::size_t(tid)][g];
         auto& r = rt_[grp.target];
         const auto n = net_.populations[grp.target]->size();
         double* ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * n;
         double* in = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * n;
-        while (!q.empty() && q.top().step == t) {
-            const auto c = q.top().channel;
-            q.pop();
-            bool accept = true;
-            if (grp.source != npos) {
-                // thinning: accept with probability rate(t) / rate_max
-                const double rate = source_value(grp.source, grp.channel_source[c], t,
-                                                 grp.channel_delay[c]);
-                const double u = poisson_rng_[g].uniform2(c, 2 * next_index_[g][c])[1];
-                accept = u * grp.rate_max[c] < rate;
+        auto& due = wheel.take(t);
+        for (const auto c : due) {
+            step_t next = t;
+            while (next == t) {
+                bool accept = true;
+                if (grp.source != npos) {
+                    const double rate = source_value(grp.source, grp.channel_source[c], t,
+                                                     grp.channel_delay[c]);
+                    const double u = poisson_rng_[g].uniform2(c, next_index_[g][c])[1];
+                    accept = u * grp.rate_max[c] < rate;
+                }
+                if (accept) {
+                    const double J = grp.jump[c];
+                    (J >= 0.0 ? ex : in)[grp.channel_target[c]] += J;
+                }
+                ++next_index_[g][c];
+                next = advance_channel(g, c);
             }
-            ++next_index_[g][c];
-            if (accept) {
-                const double J = grp.jump[c];
-                (J >= 0.0 ? ex : in)[grp.channel_target[c]] += J;
+            if (next < grp.stop) {
+                wheel.push(t, next, c);
             }
-            schedule(grp, c, q);
         }
+        due.clear();
     }
 }
 
@@ -407,14 +466,13 @@ void engine::update_phase(step_t t, int tid) {
         if (pop.kind() == model_kind::spiking) {
             std::fill(ex + rg.lo, ex + rg.hi, 0.0);  // the reader clears its slot
             std::fill(inh + rg.lo, inh + rg.hi, 0.0);
-            auto sp = pop.spiked();
-            auto& rate = pop.rate();
+            const std::uint8_t* sp = pop.spiked().data();
+            double* rate = pop.rate().data();
+            const double decay = r.rate_decay, gain = r.rate_gain;
             for (index_t i = rg.lo; i < rg.hi; ++i) {
-                rate[i] = rate[i] * r.rate_decay + (sp[i] ? r.rate_gain : 0.0);  // [Hz]
-                if (sp[i]) {
-                    spikes.push_back(i);
-                }
+                rate[i] = rate[i] * decay + double(sp[i]) * gain;  // [Hz]
             }
+            collect_spikes(sp, rg.lo, rg.hi, spikes);
             r.spike_count[T] += spikes.size();
         }
         if (r.hist_len > 1) {
@@ -538,7 +596,10 @@ void engine::thread_main(int tid) {
         for (std::uint32_t c = 0; c < grp.channel_target.size(); ++c) {
             if (grp.channel_target[c] >= rg.lo && grp.channel_target[c] < rg.hi) {
                 next_time_[g][c] = double(grp.start) * net_.dt;
-                schedule(grp, c, queues_[std::size_t(tid)][g]);
+                const step_t first = advance_channel(g, c);
+                if (first < grp.stop) {
+                    wheels_[std::size_t(tid)][g].push(0, first, c);
+                }
             }
         }
     }

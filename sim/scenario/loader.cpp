@@ -1,1 +1,1682 @@
 // SPDX-License-Identifier: BSD-3-Clause
+// Scenario loader: TOML text -> scenario_desc, the only code that includes toml++.
+//
+// Every problem is collected with the position toml++ keeps on each node (values, keys and
+// table headers), then all are thrown together, in file order, by diagnostics_list. The
+// loader keeps going after an error wherever the rest can still be checked meaningfully:
+// a bad [simulation] dt only silences the checks that need dt, an unknown model only the
+// checks of that population's parameters, and so on.
+//
+// Messages read "<context>: expected <what>, found <what was written>", where the context
+// names the item and key ("population 'exc', parameter 'tau_m'", "[simulation] dt").
+#include "sim/scenario/desc.hpp"
+
+#include "sim/errors.hpp"
+#include "sim/model_api.hpp"
+#include "sim/units.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace neurotwin {
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Describing what was found.
+
+std::string number_text(double v) { return fmt::format("{}", v); }
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& s : items) {
+        if (!out.empty()) {
+            out += ", ";
+        }
+        out += s;
+    }
+    return out;
+}
+
+std::string type_phrase(const toml::node& n) {
+    switch (n.type()) {
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "an integer";
+        case toml::node_type::floating_point: return "a floating-point number";
+        case toml::node_type::boolean: return "a boolean";
+        case toml::node_type::date: return "a date";
+        case toml::node_type::time: return "a time";
+        case toml::node_type::date_time: return "a date-time";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::table: return "a table";
+        case toml::node_type::none: break;
+    }
+    return "nothing";
+}
+
+// The value as written: numbers, quoted strings, booleans; the type for anything else.
+std::string found_value(const toml::node& n) {
+    if (const auto* v = n.as_integer()) {
+        return fmt::format("{}", v->get());
+    }
+    if (const auto* v = n.as_floating_point()) {
+        return number_text(v->get());
+    }
+    if (const auto* v = n.as_string()) {
+        return fmt::format("\"{}\"", v->get());
+    }
+    if (const auto* v = n.as_boolean()) {
+        return v->get() ? "true" : "false";
+    }
+    return type_phrase(n);
+}
+
+// For a wrong type: "an integer (5)", "a floating-point number (2.0)", "a table".
+std::string found_type(const toml::node& n) {
+    if (const auto* v = n.as_floating_point()) {
+        auto text = number_text(v->get());
+        if (text.find_first_of(".eEni") == std::string::npos) {
+            text += ".0";  // 2.0, not 2: the point is what makes it a float
+        }
+        return fmt::format("a floating-point number ({})", text);
+    }
+    if (n.is_integer() || n.is_string() || n.is_boolean()) {
+        return fmt::format("{} ({})", type_phrase(n), found_value(n));
+    }
+    return type_phrase(n);
+}
+
+std::string article(std::string_view noun) {
+    const bool vowel = !noun.empty() && std::string_view("aeiou").find(noun[0]) != noun.npos;
+    return fmt::format("{} {}", vowel ? "an" : "a", noun);
+}
+
+// "a duration (ms)", "a unitless number".
+std::string dimension_text(dimension d) {
+    if (d == dimension::none) {
+        return "a unitless number";
+    }
+    return fmt::format("{} ({})", article(dimension_name(d)), unit_symbol(d));
+}
+
+constexpr dimension all_dimensions[] = {
+    dimension::none,        dimension::time,        dimension::voltage,
+    dimension::current,     dimension::capacitance, dimension::conductance,
+    dimension::rate,        dimension::length,      dimension::resistivity,
+    dimension::specific_capacitance, dimension::specific_conductance,
+};
+
+// Why a unit string did not convert to `want`: " (a voltage)", " (unknown unit 'xyz')", or
+// "" when it is not "<number> <unit>" at all.
+std::string unit_trouble(std::string_view text, dimension want) {
+    std::string ignored;
+    for (const auto d : all_dimensions) {
+        if (d != want && parse_quantity(text, d, ignored)) {
+            return fmt::format(" ({})", article(dimension_name(d)));
+        }
+    }
+    auto s = text;
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '+')) {
+        s.remove_prefix(1);
+    }
+    double v = 0.0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || !std::isfinite(v)) {
+        return "";
+    }
+    auto unit = std::string_view(ptr, static_cast<std::size_t>(s.data() + s.size() - ptr));
+    while (!unit.empty() && (unit.front() == ' ' || unit.front() == '\t')) {
+        unit.remove_prefix(1);
+    }
+    while (!unit.empty() && (unit.back() == ' ' || unit.back() == '\t')) {
+        unit.remove_suffix(1);
+    }
+    return unit.empty() ? "" : fmt::format(" (unknown unit '{}')", unit);
+}
+
+// "; did you mean 'x'?" or, without a close candidate, "; expected one of a, b, c".
+std::string hint(const std::string& word, const std::vector<std::string>& candidates) {
+    const auto best = closest_match(word, candidates);
+    if (!best.empty()) {
+        return fmt::format("; did you mean '{}'?", best);
+    }
+    if (candidates.empty()) {
+        return "";
+    }
+    return fmt::format("; expected one of {}", join(candidates));
+}
+
+// x = n dt with an integer n >= 1, within 1e-9 relative.
+bool is_multiple(double x, double dt) {
+    const double q = x / dt;
+    const double r = std::round(q);
+    return r >= 1.0 && std::abs(q - r) <= 1e-9 * q;
+}
+
+bool deterministic(const value_spec& s) {
+    return s.k != value_spec::kind::uniform && s.k != value_spec::kind::normal;
+}
+
+std::string spec_text(const value_spec& s) {
+    switch (s.k) {
+        case value_spec::kind::constant: return number_text(s.a);
+        case value_spec::kind::uniform:
+            return fmt::format("{{ uniform = [{}, {}] }}", number_text(s.a), number_text(s.b));
+        case value_spec::kind::normal:
+            return fmt::format("{{ normal = [{}, {}] }}", number_text(s.a), number_text(s.b));
+        case value_spec::kind::linspace:
+            return fmt::format("{{ linspace = [{}, {}] }}", number_text(s.a), number_text(s.b));
+        case value_spec::kind::array: return "an array";
+    }
+    return "";
+}
+
+// Element i of n of a deterministic spec; the lower/upper end of a random one (corner).
+double spec_value(const value_spec& s, std::size_t i, std::size_t n, bool high) {
+    switch (s.k) {
+        case value_spec::kind::constant: return s.a;
+        case value_spec::kind::uniform: return high ? s.b : s.a;
+        case value_spec::kind::normal: return high ? s.a + 4.0 * s.b : s.a - 4.0 * s.b;
+        case value_spec::kind::linspace:
+            return n <= 1 ? s.a
+                          : s.a + (s.b - s.a) * static_cast<double>(i) / static_cast<double>(n - 1);
+        case value_spec::kind::array: return i < s.values.size() ? s.values[i] : 0.0;
+    }
+    return 0.0;
+}
+
+// What a population name (or a twin-derived one) stands for.
+struct pop_ref {
+    const model_info* model = nullptr;  // nullptr when the model was invalid
+    std::optional<index_t> size;        // nullopt when the size was invalid
+    source_pos where;
+    // "<twin>.inputs" only: pairs and channels (node id = pair * channels + channel).
+    bool twin_inputs = false;
+    std::optional<index_t> pairs;
+    std::optional<std::size_t> channels;
+};
+
+// A full-message check of one deterministic value: nullopt when fine. `found` is the value as
+// written, with " (neuron i)" for array elements.
+using value_check =
+    std::function<std::optional<std::string>(double value, const std::string& found)>;
+
+// How a value_spec is read.
+struct spec_rules {
+    dimension dim = dimension::none;
+    value_check check;                // applied to constants, linspace ends, array elements
+    value_check bound_check;          // uniform bounds; `check` when empty
+    std::optional<std::size_t> count; // array length; nullopt: not known (not checked)
+    std::string per = "neuron";       // "expected 50 values (one per neuron)"
+};
+
+value_check range_check(const std::string& ctx, const range& valid, dimension dim) {
+    return [ctx, valid, dim](double v, const std::string& found) -> std::optional<std::string> {
+        if (valid.contains(v)) {
+            return std::nullopt;
+        }
+        return fmt::format("{}: expected {}, found {}", ctx, valid.describe(dim), found);
+    };
+}
+
+class loader {
+public:
+    explicit loader(std::string file) : file_(std::move(file)) {}
+    scenario_desc run(const std::string& text);
+
+private:
+    // --- positions and reporting
+    source_pos pos(const toml::node& n) const { return pos(n.source()); }
+    source_pos pos(const toml::key& k) const { return pos(k.source()); }
+    source_pos pos(const toml::source_region& r) const {
+        return {file_, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
+    }
+    void error(source_pos at, std::string message) {
+        diags_.add(std::move(at), std::move(message));
+    }
+    void type_error(const toml::node& n, const std::string& ctx, const std::string& expected) {
+        error(pos(n), fmt::format("{}: expected {}, found {}", ctx, expected, found_type(n)));
+    }
+
+    // --- generic readers (all report their own errors)
+    void check_keys(const toml::table& t, const std::vector<std::string>& allowed,
+                    const std::string& ctx);
+    const toml::node* required(const toml::table& t, std::string_view key, const std::string& ctx);
+    const toml::table* table_of(const toml::node& n, const std::string& ctx);
+    std::optional<std::string> string_of(const toml::node& n, const std::string& ctx);
+    std::optional<bool> bool_of(const toml::node& n, const std::string& ctx);
+    std::optional<std::int64_t> integer_of(const toml::node& n, const std::string& ctx,
+                                           std::int64_t lo, std::int64_t hi);
+    std::optional<std::string> choice_of(const toml::node& n, const std::string& ctx,
+                                         const std::vector<std::string>& options);
+    std::optional<double> quantity_of(const toml::node& n, dimension dim, const std::string& ctx);
+    std::optional<double> checked_quantity(const toml::node& n, dimension dim,
+                                           const value_check& check, const std::string& ctx,
+                                           const std::string& suffix = "");
+    std::optional<double> ranged(const toml::node& n, dimension dim, const range& valid,
+                                 const std::string& ctx) {
+        return checked_quantity(n, dim, range_check(ctx, valid, dim), ctx);
+    }
+    std::optional<value_spec> spec_of(const toml::node& n, const spec_rules& rules,
+                                      const std::string& ctx);
+    // An interval (recording) in ms: >= dt and a multiple of dt.
+    std::optional<double> interval_of(const toml::node& n, const std::string& ctx);
+    // `what` (ms) must be at least dt and, when `exact`, a multiple of dt.
+    value_check step_multiple_check(const std::string& ctx, const std::string& what,
+                                    bool exact = true);
+
+    // Parameters of a model (population params, twin params), cross-parameter rules.
+    bool read_params(const toml::table& t, const model_info& m, std::optional<index_t> size,
+                     const std::string& ctx, const std::string& per,
+                     std::map<std::string, value_spec>& out, const std::string& forbidden,
+                     const std::string& forbidden_why);
+    void cross_check(const model_info& m, const std::map<std::string, value_spec>& given,
+                     std::optional<index_t> size, const source_pos& fallback,
+                     const std::string& ctx);
+
+    // Population references.
+    // `head` names the item in an unknown-population message ("projection").
+    const pop_ref* resolve(const toml::node& n, const std::string& ctx, const std::string& head,
+                           std::string* name_out);
+    void register_name(const std::string& name, pop_ref ref, const source_pos& at,
+                       const std::string& ctx);
+
+    // Sections.
+    void simulation(const toml::table& root);
+    std::vector<const toml::table*> tables(const toml::table& root, std::string_view key);
+    void population(const toml::table& t, std::size_t index);
+    void twin(const toml::table& t, std::size_t index);
+    void stimulus(const toml::table& t, std::size_t index);
+    void projection(const toml::table& t);
+    void record(const toml::table& t, std::size_t index);
+
+    std::string file_;
+    diagnostics_list diags_;
+    scenario_desc desc_;
+    double dt_ = 0.1;
+    bool dt_ok_ = true;
+    std::map<std::string, pop_ref> pops_;
+    std::map<std::string, source_pos> twin_names_;
+    std::map<std::string, source_pos> stimulus_names_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Generic readers.
+
+void loader::check_keys(const toml::table& t, const std::vector<std::string>& allowed,
+                        const std::string& ctx) {
+    for (auto&& [k, v] : t) {
+        const std::string key(k.str());
+        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+            error(pos(k), fmt::format("{}: unknown key '{}'{}", ctx, key, hint(key, allowed)));
+        }
+    }
+}
+
+const toml::node* loader::required(const toml::table& t, std::string_view key,
+                                   const std::string& ctx) {
+    const auto* n = t.get(key);
+    if (n == nullptr) {
+        error(pos(t), fmt::format("{}: missing required key '{}'", ctx, key));
+    }
+    return n;
+}
+
+const toml::table* loader::table_of(const toml::node& n, const std::string& ctx) {
+    const auto* t = n.as_table();
+    if (t == nullptr) {
+        type_error(n, ctx, "a table");
+    }
+    return t;
+}
+
+std::optional<std::string> loader::string_of(const toml::node& n, const std::string& ctx) {
+    if (const auto* s = n.as_string()) {
+        return s->get();
+    }
+    type_error(n, ctx, "a string");
+    return std::nullopt;
+}
+
+std::optional<bool> loader::bool_of(const toml::node& n, const std::string& ctx) {
+    if (const auto* b = n.as_boolean()) {
+        return b->get();
+    }
+    type_error(n, ctx, "true or false");
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> loader::integer_of(const toml::node& n, const std::string& ctx,
+                                               std::int64_t lo, std::int64_t hi) {
+    const auto* i = n.as_integer();
+    if (i == nullptr) {
+        type_error(n, ctx, "an integer");
+        return std::nullopt;
+    }
+    const auto v = i->get();
+    if (v < lo || v > hi) {
+        // Limits of the storage type (uint32 sizes, int threads) are not worth mentioning.
+        const bool unbounded = hi >= std::numeric_limits<int>::max();
+        const auto expected =
+            unbounded
+                ? (lo == 0 ? std::string("a non-negative integer")
+                           : fmt::format("an integer of at least {}", lo))
+                : fmt::format("an integer in [{}, {}]", lo, hi);
+        error(pos(n), fmt::format("{}: expected {}, found {}", ctx, expected, v));
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<std::string> loader::choice_of(const toml::node& n, const std::string& ctx,
+                                             const std::vector<std::string>& options) {
+    const auto s = string_of(n, ctx);
+    if (!s) {
+        return std::nullopt;
+    }
+    if (std::find(options.begin(), options.end(), *s) != options.end()) {
+        return s;
+    }
+    const auto best = closest_match(*s, options);
+    error(pos(n), fmt::format("{}: expected one of {}, found \"{}\"{}", ctx, join(options), *s,
+                              best.empty() ? "" : fmt::format("; did you mean '{}'?", best)));
+    return std::nullopt;
+}
+
+std::optional<double> loader::quantity_of(const toml::node& n, dimension dim,
+                                          const std::string& ctx) {
+    if (const auto* i = n.as_integer()) {
+        return static_cast<double>(i->get());
+    }
+    if (const auto* f = n.as_floating_point()) {
+        if (!std::isfinite(f->get())) {
+            error(pos(n), fmt::format("{}: expected a finite number, found {}", ctx,
+                                      found_value(n)));
+            return std::nullopt;
+        }
+        return f->get();
+    }
+    if (const auto* s = n.as_string()) {
+        std::string why;
+        if (const auto v = parse_quantity(s->get(), dim, why)) {
+            return v;
+        }
+        error(pos(n), fmt::format("{}: expected {}, found \"{}\"{}", ctx, dimension_text(dim),
+                                  s->get(), unit_trouble(s->get(), dim)));
+        return std::nullopt;
+    }
+    type_error(n, ctx,
+               dim == dimension::none
+                   ? std::string("a number")
+                   : fmt::format("{} (a number, or a string with a unit such as \"10 {}\")",
+                                 dimension_text(dim), unit_symbol(dim)));
+    return std::nullopt;
+}
+
+std::optional<double> loader::checked_quantity(const toml::node& n, dimension dim,
+                                               const value_check& check, const std::string& ctx,
+                                               const std::string& suffix) {
+    const auto v = quantity_of(n, dim, ctx);
+    if (!v) {
+        return std::nullopt;
+    }
+    if (check) {
+        if (auto msg = check(*v, found_value(n) + suffix)) {
+            error(pos(n), std::move(*msg));
+            return std::nullopt;
+        }
+    }
+    return v;
+}
+
+std::optional<value_spec> loader::spec_of(const toml::node& n, const spec_rules& rules,
+                                          const std::string& ctx) {
+    value_spec s;
+    s.where = pos(n);
+    if (n.is_number() || n.is_string()) {
+        const auto v = checked_quantity(n, rules.dim, rules.check, ctx);
+        if (!v) {
+            return std::nullopt;
+        }
+        s.a = *v;
+        return s;
+    }
+    if (const auto* arr = n.as_array()) {
+        bool ok = true;
+        if (rules.count && arr->size() != *rules.count) {
+            error(pos(n), fmt::format("{}: expected {} value{} (one per {}), found {}", ctx,
+                                      *rules.count, *rules.count == 1 ? "" : "s", rules.per,
+                                      arr->size()));
+            ok = false;
+        }
+        s.k = value_spec::kind::array;
+        for (std::size_t i = 0; i < arr->size(); ++i) {
+            const auto v = checked_quantity((*arr)[i], rules.dim, rules.check, ctx,
+                                            fmt::format(" ({} {})", rules.per, i));
+            ok = ok && v.has_value();
+            s.values.push_back(v.value_or(0.0));
+        }
+        return ok ? std::optional(s) : std::nullopt;
+    }
+    const std::vector<std::string> forms{"uniform", "normal", "linspace"};
+    if (const auto* t = n.as_table()) {
+        if (t->size() != 1) {
+            error(pos(n), fmt::format("{}: expected one of {{ uniform = [low, high] }}, "
+                                      "{{ normal = [mean, sd] }}, {{ linspace = [first, last] }}, "
+                                      "found a table with {} keys",
+                                      ctx, t->size()));
+            return std::nullopt;
+        }
+        const toml::key* key = nullptr;
+        const toml::node* value = nullptr;
+        for (auto&& [k0, v0] : *t) {
+            key = &k0;
+            value = &v0;
+        }
+        const auto& k = *key;
+        const auto& v = *value;
+        const std::string form(k.str());
+        if (form == "uniform") {
+            s.k = value_spec::kind::uniform;
+        } else if (form == "normal") {
+            s.k = value_spec::kind::normal;
+        } else if (form == "linspace") {
+            s.k = value_spec::kind::linspace;
+        } else {
+            error(pos(k), fmt::format("{}: unknown key '{}'{}", ctx, form, hint(form, forms)));
+            return std::nullopt;
+        }
+        const auto* pair = v.as_array();
+        const char* shape = s.k == value_spec::kind::uniform  ? "[low, high]"
+                            : s.k == value_spec::kind::normal ? "[mean, sd]"
+                                                              : "[first, last]";
+        if (pair == nullptr || pair->size() != 2) {
+            error(pos(v), fmt::format("{}: expected {} = {} (two values), found {}", ctx, form,
+                                      shape,
+                                      pair ? fmt::format("{} values", pair->size())
+                                           : found_type(v)));
+            return std::nullopt;
+        }
+        const auto& n_a = (*pair)[0];
+        const auto& n_b = (*pair)[1];
+        if (s.k == value_spec::kind::normal) {
+            const auto a = quantity_of(n_a, rules.dim, ctx);
+            const auto b = quantity_of(n_b, rules.dim, ctx);
+            if (b && *b < 0.0) {
+                error(pos(n_b), fmt::format("{}: expected a non-negative standard deviation, "
+                                            "found {}",
+                                            ctx, found_value(n_b)));
+                return std::nullopt;
+            }
+            if (!a || !b) {
+                return std::nullopt;
+            }
+            s.a = *a;
+            s.b = *b;
+            return s;
+        }
+        const auto& check = s.k == value_spec::kind::uniform && rules.bound_check
+                                ? rules.bound_check
+                                : rules.check;
+        const auto a = checked_quantity(n_a, rules.dim, check, ctx);
+        const auto b = checked_quantity(n_b, rules.dim, check, ctx);
+        if (!a || !b) {
+            return std::nullopt;
+        }
+        if (s.k == value_spec::kind::uniform && *a > *b) {
+            error(pos(v), fmt::format("{}: expected uniform = [low, high] with low <= high, "
+                                      "found [{}, {}]",
+                                      ctx, found_value(n_a), found_value(n_b)));
+            return std::nullopt;
+        }
+        s.a = *a;
+        s.b = *b;
+        return s;
+    }
+    type_error(n, ctx,
+               fmt::format("{}: a number, a string with a unit, an array or "
+                           "{{ uniform | normal | linspace = [a, b] }}",
+                           dimension_text(rules.dim)));
+    return std::nullopt;
+}
+
+value_check loader::step_multiple_check(const std::string& ctx, const std::string& what,
+                                        bool exact) {
+    const double dt = dt_;
+    return [ctx, what, dt, exact](double v, const std::string&) -> std::optional<std::string> {
+        if (v < dt * (1.0 - 1e-9)) {
+            return fmt::format("{}: {} {} ms is shorter than dt {} ms", ctx, what, number_text(v),
+                               number_text(dt));
+        }
+        if (exact && !is_multiple(v, dt)) {
+            return fmt::format("{}: {} {} ms is not a multiple of dt {} ms", ctx, what,
+                               number_text(v), number_text(dt));
+        }
+        return std::nullopt;
+    };
+}
+
+std::optional<double> loader::interval_of(const toml::node& n, const std::string& ctx) {
+    const auto v = quantity_of(n, dimension::time, ctx);
+    if (!v || !dt_ok_) {
+        return v;
+    }
+    if (auto msg = step_multiple_check(ctx, "interval")(*v, found_value(n))) {
+        error(pos(n), std::move(*msg));
+        return std::nullopt;
+    }
+    return v;
+}
+
+// ---------------------------------------------------------------------------------------
+// Parameters of a model.
+
+bool loader::read_params(const toml::table& t, const model_info& m, std::optional<index_t> size,
+                         const std::string& ctx, const std::string& per,
+                         std::map<std::string, value_spec>& out, const std::string& forbidden,
+                         const std::string& forbidden_why) {
+    bool ok = true;
+    const auto names = m.param_names();
+    for (auto&& [k, v] : t) {
+        const std::string key(k.str());
+        const auto* p = m.find_param(key);
+        if (p == nullptr) {
+            error(pos(k), fmt::format("{}: unknown parameter '{}' for model '{}'{}", ctx, key,
+                                      m.name, hint(key, names)));
+            ok = false;
+            continue;
+        }
+        const auto pctx = fmt::format("{}, parameter '{}'", ctx, key);
+        if (key == forbidden) {
+            error(pos(k), fmt::format("{}: {}", pctx, forbidden_why));
+            ok = false;
+            continue;
+        }
+        spec_rules rules;
+        rules.dim = p->dim;
+        rules.check = range_check(pctx, p->valid, p->dim);
+        rules.count = size;
+        rules.per = per;
+        if (auto s = spec_of(v, rules, pctx)) {
+            out[key] = std::move(*s);
+        } else {
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+// Runs the model's cross-parameter rules per neuron. Random parameters are evaluated at the
+// ends of their ranges (normal: mean +- 4 sd), and a rule is reported only when every
+// combination of ends violates it: exact when the values involved are deterministic, and
+// never a false alarm for a draw that may well be fine.
+void loader::cross_check(const model_info& m, const std::map<std::string, value_spec>& given,
+                         std::optional<index_t> size, const source_pos& fallback,
+                         const std::string& ctx) {
+    if (!m.check || !size) {
+        return;
+    }
+    std::vector<const value_spec*> specs(m.params.size(), nullptr);
+    std::vector<std::size_t> random;
+    bool per_neuron = false;
+    for (std::size_t k = 0; k < m.params.size(); ++k) {
+        const auto it = given.find(m.params[k].name);
+        if (it == given.end()) {
+            continue;
+        }
+        specs[k] = &it->second;
+        if (!deterministic(it->second)) {
+            random.push_back(k);
+        }
+        per_neuron = per_neuron || it->second.k == value_spec::kind::linspace ||
+                     it->second.k == value_spec::kind::array;
+    }
+    if (random.size() > 4) {
+        return;  // 2^k corners per neuron: not worth it for a load-time hint
+    }
+    const std::size_t n = *size;
+    const std::size_t n_eval = per_neuron ? n : std::min<std::size_t>(n, 1);
+    const std::size_t corners = std::size_t(1) << random.size();
+    std::vector<double> values(m.params.size());
+    for (std::size_t i = 0; i < n_eval; ++i) {
+        std::vector<rule_violation> common;
+        for (std::size_t c = 0; c < corners; ++c) {
+            for (std::size_t k = 0; k < m.params.size(); ++k) {
+                values[k] =
+                    specs[k] ? spec_value(*specs[k], i, n, false) : m.params[k].default_value;
+            }
+            for (std::size_t r = 0; r < random.size(); ++r) {
+                values[random[r]] = spec_value(*specs[random[r]], i, n, (c >> r) & 1U);
+            }
+            std::vector<rule_violation> out;
+            m.check(param_lookup(m.params, values), out);
+            if (c == 0) {
+                common = std::move(out);
+                continue;
+            }
+            std::erase_if(common, [&](const rule_violation& v) {
+                return std::none_of(out.begin(), out.end(), [&](const rule_violation& w) {
+                    return w.param == v.param && w.expected == v.expected;
+                });
+            });
+        }
+        if (common.empty()) {
+            continue;
+        }
+        for (const auto& v : common) {
+            const auto it = given.find(v.param);
+            std::string found;
+            if (it == given.end()) {
+                const auto* p = m.find_param(v.param);
+                found = fmt::format("{} (the default)", p ? number_text(p->default_value) : "?");
+            } else if (deterministic(it->second)) {
+                found = number_text(spec_value(it->second, i, n, false));
+            } else {
+                found = spec_text(it->second);
+            }
+            error(it == given.end() ? fallback : it->second.where,
+                  fmt::format("{}, parameter '{}': expected {}, found {}{}", ctx, v.param,
+                              v.expected, found,
+                              per_neuron ? fmt::format(" (neuron {})", i) : std::string()));
+        }
+        return;  // the first violating neuron is enough
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Population names.
+
+const pop_ref* loader::resolve(const toml::node& n, const std::string& ctx,
+                               const std::string& head, std::string* name_out) {
+    const auto name = string_of(n, ctx);
+    if (!name) {
+        return nullptr;
+    }
+    *name_out = *name;
+    const auto it = pops_.find(*name);
+    if (it != pops_.end()) {
+        return &it->second;
+    }
+    if (twin_names_.count(*name) != 0) {
+        error(pos(n), fmt::format("{}: '{}' is a twin; use '{}.inputs', '{}.artificial' or "
+                                  "'{}.biological'",
+                                  head, *name, *name, *name, *name));
+        return nullptr;
+    }
+    std::vector<std::string> names;
+    for (const auto& [k, ignored] : pops_) {
+        names.push_back(k);
+    }
+    const auto best = closest_match(*name, names);
+    error(pos(n), fmt::format("{}: unknown population '{}'{}", head, *name,
+                              best.empty() ? "" : fmt::format("; did you mean '{}'?", best)));
+    return nullptr;
+}
+
+void loader::register_name(const std::string& name, pop_ref ref, const source_pos& at,
+                           const std::string& ctx) {
+    const auto it = pops_.find(name);
+    if (it != pops_.end()) {
+        error(at, fmt::format("{}: the name '{}' is already used (line {})", ctx, name,
+                              it->second.where.line));
+        return;
+    }
+    pops_.emplace(name, std::move(ref));
+}
+
+// ---------------------------------------------------------------------------------------
+// [simulation]
+
+void loader::simulation(const toml::table& root) {
+    auto& sim = desc_.simulation;
+    const auto* node = root.get("simulation");
+    if (node == nullptr) {
+        error({file_, 1, 1}, "missing table [simulation] (it needs at least 'duration')");
+        return;
+    }
+    const auto* t = table_of(*node, "[simulation]");
+    if (t == nullptr) {
+        dt_ok_ = false;
+        return;
+    }
+    sim.where = pos(*t);
+    check_keys(*t, {"duration", "dt", "seed", "threads"}, "[simulation]");
+    if (const auto* n = t->get("dt")) {
+        const auto v = ranged(*n, dimension::time, range::above(0.0), "[simulation] dt");
+        dt_ok_ = v.has_value();
+        if (v) {
+            dt_ = *v;
+        }
+    }
+    sim.dt_ms = dt_;
+    std::optional<double> duration;
+    if (const auto* n = required(*t, "duration", "[simulation]")) {
+        duration = ranged(*n, dimension::time, range::above(0.0), "[simulation] duration");
+        if (duration && dt_ok_) {
+            if (!is_multiple(*duration, dt_)) {
+                error(pos(*n), fmt::format("[simulation]: duration {} ms is not a multiple of dt "
+                                           "{} ms",
+                                           number_text(*duration), number_text(dt_)));
+            } else {
+                sim.duration_ms = *duration;
+                sim.n_steps = std::llround(*duration / dt_);
+            }
+        }
+    }
+    if (const auto* n = t->get("seed")) {
+        if (const auto v = integer_of(*n, "[simulation] seed", 0,
+                                      std::numeric_limits<std::int64_t>::max())) {
+            sim.seed = static_cast<std::uint64_t>(*v);
+        }
+    }
+    if (const auto* n = t->get("threads")) {
+        if (const auto v =
+                integer_of(*n, "[simulation] threads", 0, std::numeric_limits<int>::max())) {
+            sim.threads = static_cast<int>(*v);
+        }
+    }
+}
+
+// The tables of an array of tables ([[population]] ...), reporting anything else.
+std::vector<const toml::table*> loader::tables(const toml::table& root, std::string_view key) {
+    std::vector<const toml::table*> out;
+    const auto* node = root.get(key);
+    if (node == nullptr) {
+        return out;
+    }
+    const auto* arr = node->as_array();
+    if (arr == nullptr) {
+        type_error(*node, fmt::format("[[{}]]", key),
+                   fmt::format("an array of tables ([[{}]])", key));
+        return out;
+    }
+    for (const auto& el : *arr) {
+        if (const auto* t = el.as_table()) {
+            out.push_back(t);
+        } else {
+            type_error(el, fmt::format("[[{}]]", key), "a table");
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// [[population]]
+
+const std::vector<std::string>& model_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (const auto* m : all_models()) {
+            out.push_back(m->name);
+        }
+        return out;
+    }();
+    return names;
+}
+
+std::optional<std::string> checked_name(const std::string& name) {
+    if (name.empty()) {
+        return "a non-empty name";
+    }
+    if (name.find('/') != std::string::npos) {
+        return "a name without '/'";
+    }
+    return std::nullopt;
+}
+
+void loader::population(const toml::table& t, std::size_t index) {
+    population_desc pd;
+    pd.where = pos(t);
+    std::string ctx = fmt::format("population #{}", index + 1);
+    bool name_ok = false;
+    if (const auto* n = required(t, "name", ctx)) {
+        if (const auto name = string_of(*n, ctx + ", name")) {
+            if (const auto bad = checked_name(*name)) {
+                error(pos(*n), fmt::format("{}, name: expected {}, found \"{}\"", ctx, *bad,
+                                           *name));
+            } else {
+                pd.name = *name;
+                ctx = fmt::format("population '{}'", pd.name);
+                name_ok = true;
+            }
+        }
+    }
+    check_keys(t, {"name", "model", "size", "rate_filter", "params", "init"}, ctx);
+
+    const model_info* model = nullptr;
+    if (const auto* n = required(t, "model", ctx)) {
+        if (const auto m = choice_of(*n, ctx + ", model", model_names())) {
+            model = find_model(*m);
+            pd.model = *m;
+        }
+    }
+    std::optional<index_t> size;
+    if (const auto* n = required(t, "size", ctx)) {
+        if (const auto v =
+                integer_of(*n, ctx + ", size", 1, std::numeric_limits<index_t>::max())) {
+            size = static_cast<index_t>(*v);
+            pd.size = *size;
+        }
+    }
+    if (const auto* n = t.get("rate_filter")) {
+        if (const auto v =
+                ranged(*n, dimension::time, range::above(0.0), ctx + ", rate_filter")) {
+            pd.rate_filter_ms = *v;
+        }
+    }
+    if (const auto* n = t.get("params")) {
+        if (const auto* pt = table_of(*n, ctx + ", params"); pt && model) {
+            if (read_params(*pt, *model, size, ctx, "neuron", pd.params, "", "")) {
+                cross_check(*model, pd.params, size, pd.where, ctx);
+            }
+        }
+    } else if (model) {
+        cross_check(*model, pd.params, size, pd.where, ctx);
+    }
+    if (const auto* n = t.get("init")) {
+        if (const auto* it = table_of(*n, ctx + ", init"); it && model) {
+            std::vector<std::string> settable;
+            for (const auto& s : model->state) {
+                if (s.initializable) {
+                    settable.push_back(s.name);
+                }
+            }
+            for (auto&& [k, v] : *it) {
+                const std::string key(k.str());
+                const auto* s = model->find_state(key);
+                if (s == nullptr || !s->initializable) {
+                    error(pos(k),
+                          s == nullptr
+                              ? fmt::format("{}: unknown state variable '{}' for model '{}'{}", ctx,
+                                            key, model->name, hint(key, settable))
+                              : fmt::format("{}: '{}' cannot be initialized; expected one of {}",
+                                            ctx, key, join(settable)));
+                    continue;
+                }
+                spec_rules rules;
+                rules.dim = s->dim;
+                rules.count = size;
+                if (auto spec = spec_of(v, rules, fmt::format("{}, init '{}'", ctx, key))) {
+                    pd.init[key] = std::move(*spec);
+                }
+            }
+        }
+    }
+    if (name_ok) {
+        register_name(pd.name, pop_ref{model, size, pd.where, false, {}, {}}, pos(*t.get("name")),
+                      ctx);
+    }
+    desc_.populations.push_back(std::move(pd));
+}
+
+// ---------------------------------------------------------------------------------------
+// [[twin]]
+
+void loader::twin(const toml::table& t, std::size_t index) {
+    twin_desc td;
+    td.where = pos(t);
+    std::string ctx = fmt::format("twin #{}", index + 1);
+    const toml::node* name_node = nullptr;
+    if ((name_node = required(t, "name", ctx))) {
+        if (const auto name = string_of(*name_node, ctx + ", name")) {
+            if (const auto bad = checked_name(*name)) {
+                error(pos(*name_node),
+                      fmt::format("{}, name: expected {}, found \"{}\"", ctx, *bad, *name));
+                name_node = nullptr;
+            } else {
+                td.name = *name;
+                ctx = fmt::format("twin '{}'", td.name);
+            }
+        } else {
+            name_node = nullptr;
+        }
+    }
+    check_keys(t,
+               {"name", "size", "activation", "biological", "encoding", "inputs", "bias", "alpha",
+                "rate_filter", "params", "current_scale", "bias_scale", "E_ref",
+                "record_interval", "record"},
+               ctx);
+
+    std::optional<index_t> size;
+    if (const auto* n = required(t, "size", ctx)) {
+        if (const auto v =
+                integer_of(*n, ctx + ", size", 1, std::numeric_limits<index_t>::max())) {
+            size = static_cast<index_t>(*v);
+            td.size = *size;
+        }
+    }
+    const model_info* act = find_model(td.activation);
+    if (const auto* n = t.get("activation")) {
+        std::vector<std::string> names;
+        for (const auto* m : all_models()) {
+            if (m->kind == model_kind::artificial) {
+                names.push_back(m->name);
+            }
+        }
+        act = nullptr;
+        if (const auto a = choice_of(*n, ctx + ", activation", names)) {
+            td.activation = *a;
+            act = find_model(*a);
+        }
+    }
+    const model_info* bio = find_model(td.biological);
+    if (const auto* n = t.get("biological")) {
+        std::vector<std::string> names;
+        for (const auto* m : all_models()) {
+            if (m->kind == model_kind::spiking && !m->rest_param.empty() && m->calibrate) {
+                names.push_back(m->name);
+            }
+        }
+        bio = nullptr;
+        if (const auto b = choice_of(*n, ctx + ", biological", names)) {
+            td.biological = *b;
+            bio = find_model(*b);
+        }
+    }
+    if (const auto* n = t.get("encoding")) {
+        if (const auto e = choice_of(*n, ctx + ", encoding", {"current", "poisson"})) {
+            td.encoding = *e == "current" ? twin_encoding::current : twin_encoding::poisson;
+        }
+    }
+    bool inputs_ok = false;
+    if (const auto* n = required(t, "inputs", ctx)) {
+        const auto* arr = n->as_array();
+        if (arr == nullptr) {
+            type_error(*n, ctx + ", inputs",
+                       "an array of { rate = <Hz>, weight = <number> } tables");
+        } else if (arr->empty()) {
+            error(pos(*n), fmt::format("{}, inputs: expected at least one input, found an empty "
+                                       "array",
+                                       ctx));
+        } else {
+            inputs_ok = true;
+            for (std::size_t k = 0; k < arr->size(); ++k) {
+                const auto& el = (*arr)[k];
+                const auto ictx = fmt::format("{}, inputs[{}]", ctx, k);
+                const auto* it = table_of(el, ictx);
+                if (it == nullptr) {
+                    inputs_ok = false;
+                    continue;
+                }
+                check_keys(*it, {"rate", "weight"}, ictx);
+                twin_input in;
+                in.where = pos(el);
+                bool ok = true;
+                if (const auto* r = required(*it, "rate", ictx)) {
+                    spec_rules rules;
+                    rules.dim = dimension::rate;
+                    rules.count = size;
+                    rules.per = "pair";
+                    if (td.encoding == twin_encoding::poisson) {
+                        rules.check =
+                            range_check(ictx + ".rate", range::at_least(0.0), dimension::rate);
+                    }
+                    if (auto s = spec_of(*r, rules, ictx + ".rate")) {
+                        in.rate = std::move(*s);
+                    } else {
+                        ok = false;
+                    }
+                } else {
+                    ok = false;
+                }
+                if (const auto* w = required(*it, "weight", ictx)) {
+                    const value_check nonzero = [ictx](double v, const std::string& found)
+                        -> std::optional<std::string> {
+                        if (v != 0.0) {
+                            return std::nullopt;
+                        }
+                        return fmt::format("{}.weight: expected a nonzero number, found {}",
+                                           ictx, found);
+                    };
+                    if (const auto v = checked_quantity(*w, dimension::none, nonzero,
+                                                        ictx + ".weight")) {
+                        in.weight = *v;
+                    } else {
+                        ok = false;
+                    }
+                } else {
+                    ok = false;
+                }
+                inputs_ok = inputs_ok && ok;
+                td.inputs.push_back(std::move(in));
+            }
+        }
+    }
+    td.bias = value_spec::constant(0.0, td.where);
+    if (const auto* n = t.get("bias")) {
+        spec_rules rules;
+        rules.count = size;
+        rules.per = "pair";
+        if (auto s = spec_of(*n, rules, ctx + ", bias")) {
+            td.bias = std::move(*s);
+        }
+    }
+    if (const auto* n = t.get("alpha")) {
+        const auto* alpha = act ? act->find_param("alpha") : nullptr;
+        if (act == nullptr) {
+            // the activation is already reported
+        } else if (alpha == nullptr) {
+            error(pos(*n), fmt::format("{}, alpha: applies to activation 'leaky_relu' only, "
+                                       "found activation '{}'",
+                                       ctx, td.activation));
+        } else {
+            spec_rules rules;
+            rules.count = size;
+            rules.per = "pair";
+            rules.check = range_check(ctx + ", alpha", alpha->valid, alpha->dim);
+            if (auto s = spec_of(*n, rules, ctx + ", alpha")) {
+                td.activation_params["alpha"] = std::move(*s);
+            }
+        }
+    }
+    if (const auto* n = t.get("rate_filter")) {
+        if (const auto v =
+                ranged(*n, dimension::time, range::above(0.0), ctx + ", rate_filter")) {
+            td.rate_filter_ms = *v;
+        }
+    }
+    if (const auto* n = t.get("params")) {
+        if (const auto* pt = table_of(*n, ctx + ", params"); pt && bio) {
+            const auto why = fmt::format("{} of a twin's biological side is set by the bias; use "
+                                         "E_ref to move the reference",
+                                         bio->rest_param);
+            if (read_params(*pt, *bio, size, ctx, "pair", td.params, bio->rest_param, why)) {
+                cross_check(*bio, td.params, size, td.where, ctx);
+            }
+        }
+    } else if (bio) {
+        cross_check(*bio, td.params, size, td.where, ctx);
+    }
+    if (const auto* n = t.get("current_scale")) {
+        td.current_scale =
+            ranged(*n, dimension::current, range::above(0.0), ctx + ", current_scale");
+    }
+    if (const auto* n = t.get("bias_scale")) {
+        td.bias_scale = ranged(*n, dimension::voltage, range::above(0.0), ctx + ", bias_scale");
+    }
+    if (const auto* n = t.get("E_ref")) {
+        td.E_ref = quantity_of(*n, dimension::voltage, ctx + ", E_ref");
+    }
+    td.record_interval_ms = is_multiple(1.0, dt_) ? 1.0 : dt_;
+    if (const auto* n = t.get("record_interval")) {
+        if (const auto v = interval_of(*n, ctx + ", record_interval")) {
+            td.record_interval_ms = *v;
+        }
+    }
+    if (const auto* n = t.get("record")) {
+        if (const auto v = bool_of(*n, ctx + ", record")) {
+            td.record = *v;
+        }
+    }
+
+    if (name_node != nullptr) {
+        const auto at = pos(*name_node);
+        const auto clash = pops_.find(td.name);
+        if (clash != pops_.end()) {
+            error(at, fmt::format("{}: the name '{}' is already used (line {})", ctx, td.name,
+                                  clash->second.where.line));
+        } else if (const auto tw = twin_names_.find(td.name); tw != twin_names_.end()) {
+            error(at, fmt::format("{}: the name '{}' is already used (line {})", ctx, td.name,
+                                  tw->second.line));
+        } else {
+            twin_names_.emplace(td.name, at);
+            const std::optional<std::size_t> channels =
+                inputs_ok ? std::optional(td.inputs.size()) : std::nullopt;
+            std::optional<index_t> n_inputs;
+            if (size && channels) {
+                n_inputs = static_cast<index_t>(*size * *channels);
+            }
+            register_name(td.name + ".inputs",
+                          pop_ref{find_model("rate_source"), n_inputs, at, true, size, channels},
+                          at, ctx);
+            register_name(td.name + ".artificial", pop_ref{act, size, at, false, {}, {}}, at, ctx);
+            register_name(td.name + ".biological", pop_ref{bio, size, at, false, {}, {}}, at, ctx);
+        }
+    }
+    desc_.twins.push_back(std::move(td));
+}
+
+// ---------------------------------------------------------------------------------------
+// [[stimulus]]
+
+struct stimulus_kind {
+    const char* name;
+    stimulus_type type;
+    std::vector<std::string> keys;  // beyond the common ones
+};
+
+const std::vector<stimulus_kind>& stimulus_kinds() {
+    static const std::vector<stimulus_kind> kinds{
+        {"dc", stimulus_type::dc, {"amplitude"}},
+        {"step", stimulus_type::step, {"times", "amplitudes"}},
+        {"ramp", stimulus_type::ramp, {"from", "to"}},
+        {"sine", stimulus_type::sine, {"amplitude", "frequency", "phase", "offset"}},
+        {"poisson", stimulus_type::poisson, {"rate", "weight"}},
+    };
+    return kinds;
+}
+
+void loader::stimulus(const toml::table& t, std::size_t index) {
+    stimulus_desc sd;
+    sd.where = pos(t);
+    sd.name = fmt::format("stimulus{}", index + 1);
+    const toml::node* name_node = t.get("name");
+    if (name_node) {
+        if (const auto name = string_of(*name_node, fmt::format("stimulus #{}, name", index + 1))) {
+            if (const auto bad = checked_name(*name)) {
+                error(pos(*name_node), fmt::format("stimulus #{}, name: expected {}, found \"{}\"",
+                                                   index + 1, *bad, *name));
+            } else {
+                sd.name = *name;
+            }
+        }
+    }
+    const auto ctx = fmt::format("stimulus '{}'", sd.name);
+    // Given names are unique; a default name ("stimulus<k>") is not checked against them.
+    if (name_node != nullptr) {
+        if (const auto it = stimulus_names_.find(sd.name); it != stimulus_names_.end()) {
+            error(pos(*name_node), fmt::format("{}: the name '{}' is already used (line {})", ctx,
+                                               sd.name, it->second.line));
+        } else {
+            stimulus_names_.emplace(sd.name, pos(*name_node));
+        }
+    }
+
+    std::vector<std::string> type_names;
+    for (const auto& k : stimulus_kinds()) {
+        type_names.push_back(k.name);
+    }
+    const stimulus_kind* kind = nullptr;
+    if (const auto* n = required(t, "type", ctx)) {
+        if (const auto ty = choice_of(*n, ctx + ", type", type_names)) {
+            for (const auto& k : stimulus_kinds()) {
+                if (*ty == k.name) {
+                    kind = &k;
+                }
+            }
+        }
+    }
+    std::vector<std::string> allowed{"name", "type", "target", "start", "stop", "channel"};
+    for (const auto& k : stimulus_kinds()) {
+        if (kind == nullptr || kind == &k) {
+            for (const auto& key : k.keys) {
+                if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+                    allowed.push_back(key);
+                }
+            }
+        }
+    }
+    if (kind != nullptr) {
+        sd.type = kind->type;
+        // Keys of another stimulus type get a precise message rather than "unknown key".
+        for (auto&& [k, v] : t) {
+            const std::string key(k.str());
+            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
+                continue;
+            }
+            const auto other = std::find_if(
+                stimulus_kinds().begin(), stimulus_kinds().end(), [&](const stimulus_kind& sk) {
+                    return std::find(sk.keys.begin(), sk.keys.end(), key) != sk.keys.end();
+                });
+            if (other != stimulus_kinds().end()) {
+                error(pos(k),
+                      fmt::format("{}: '{}' does not apply to type '{}'; expected one of {}", ctx,
+                                  key, kind->name, join(allowed)));
+            } else {
+                error(pos(k), fmt::format("{}: unknown key '{}'{}", ctx, key, hint(key, allowed)));
+            }
+        }
+    } else {
+        check_keys(t, allowed, ctx);
+    }
+
+    const pop_ref* target = nullptr;
+    if (const auto* n = required(t, "target", ctx)) {
+        target = resolve(*n, ctx + ", target", ctx, &sd.target);
+        if (target && target->model && target->model->kind == model_kind::artificial) {
+            error(pos(*n), fmt::format("{}: stimuli drive spiking populations and rate sources; "
+                                       "'{}' is artificial",
+                                       ctx, sd.target));
+            target = nullptr;
+        }
+    }
+    std::optional<double> start = 0.0;
+    if (const auto* n = t.get("start")) {
+        start = ranged(*n, dimension::time, range::at_least(0.0), ctx + ", start");
+        if (start) {
+            sd.start_ms = *start;
+        }
+    }
+    if (const auto* n = t.get("stop")) {
+        const auto stop = quantity_of(*n, dimension::time, ctx + ", stop");
+        if (stop && start && *stop <= *start) {
+            error(pos(*n), fmt::format("{}, stop: expected a time after start ({} ms), found {}",
+                                       ctx, number_text(*start), found_value(*n)));
+        } else if (stop) {
+            sd.stop_ms = *stop;
+        }
+    } else if (kind && kind->type == stimulus_type::ramp) {
+        error(sd.where, fmt::format("{}: missing required key 'stop' (a ramp needs an end)", ctx));
+    }
+    std::optional<std::size_t> count = target ? target->size : std::nullopt;
+    if (const auto* n = t.get("channel")) {
+        if (target && !target->twin_inputs) {
+            error(pos(*n), fmt::format("{}, channel: applies to a twin's inputs population "
+                                       "('<twin>.inputs') only, found target '{}'",
+                                       ctx, sd.target));
+        } else if (target) {
+            const auto max = target->channels ? std::int64_t(*target->channels) - 1
+                                              : std::numeric_limits<std::int64_t>::max();
+            if (const auto c = integer_of(*n, ctx + ", channel", 0, max)) {
+                sd.channel = static_cast<index_t>(*c);
+            }
+            count = target->pairs;
+        }
+    }
+    if (kind == nullptr || target == nullptr) {
+        desc_.stimuli.push_back(std::move(sd));
+        return;  // the dimension of the values depends on both
+    }
+    const bool spiking = target->model && target->model->kind == model_kind::spiking;
+    const dimension amp_dim = spiking ? dimension::current : dimension::rate;
+    if (kind->type == stimulus_type::poisson && target->model && !spiking) {
+        error(pos(*t.get("target")),
+              fmt::format("{}: poisson stimuli drive spiking populations; '{}' is a rate source",
+                          ctx, sd.target));
+        desc_.stimuli.push_back(std::move(sd));
+        return;
+    }
+    const auto param = [&](const std::string& key, dimension dim, value_check check,
+                           bool needed) {
+        const auto* n = needed ? required(t, key, ctx) : t.get(key);
+        if (n == nullptr) {
+            return;
+        }
+        spec_rules rules;
+        rules.dim = dim;
+        rules.check = std::move(check);
+        rules.count = count;
+        if (auto s = spec_of(*n, rules, fmt::format("{}, {}", ctx, key))) {
+            sd.params[key] = std::move(*s);
+        }
+    };
+    switch (kind->type) {
+        case stimulus_type::dc: param("amplitude", amp_dim, {}, true); break;
+        case stimulus_type::ramp:
+            param("from", amp_dim, {}, true);
+            param("to", amp_dim, {}, true);
+            break;
+        case stimulus_type::sine:
+            param("amplitude", amp_dim, {}, true);
+            param("frequency", dimension::rate,
+                  range_check(ctx + ", frequency", range::at_least(0.0), dimension::rate), true);
+            param("phase", dimension::none, {}, false);
+            param("offset", amp_dim, {}, false);
+            break;
+        case stimulus_type::poisson: {
+            param("rate", dimension::rate,
+                  range_check(ctx + ", rate", range::at_least(0.0), dimension::rate), true);
+            const auto wctx = ctx + ", weight";
+            param("weight", dimension::current,
+                  [wctx](double v, const std::string& found) -> std::optional<std::string> {
+                      if (v != 0.0) {
+                          return std::nullopt;
+                      }
+                      return fmt::format("{}: expected a nonzero current (pA), found {}", wctx,
+                                         found);
+                  },
+                  true);
+            break;
+        }
+        case stimulus_type::step: {
+            const auto* tn = required(t, "times", ctx);
+            const auto* an = required(t, "amplitudes", ctx);
+            const auto* times = tn ? tn->as_array() : nullptr;
+            const auto* amps = an ? an->as_array() : nullptr;
+            if (tn && !times) {
+                type_error(*tn, ctx + ", times", "an array of times");
+            }
+            if (an && !amps) {
+                type_error(*an, ctx + ", amplitudes", "an array of values");
+            }
+            if (!times || !amps) {
+                break;
+            }
+            bool ok = true;
+            for (std::size_t i = 0; i < times->size(); ++i) {
+                const auto& el = (*times)[i];
+                const auto v = ranged(el, dimension::time, range::at_least(0.0), ctx + ", times");
+                if (v && !sd.times.empty() && *v <= sd.times.back()) {
+                    error(pos(el), fmt::format("{}, times: expected ascending times (after {} "
+                                               "ms), found {}",
+                                               ctx, number_text(sd.times.back()),
+                                               found_value(el)));
+                    ok = false;
+                }
+                ok = ok && v.has_value();
+                sd.times.push_back(v.value_or(0.0));
+            }
+            for (const auto& el : *amps) {
+                const auto v = quantity_of(el, amp_dim, ctx + ", amplitudes");
+                ok = ok && v.has_value();
+                sd.amplitudes.push_back(v.value_or(0.0));
+            }
+            if (times->empty()) {
+                error(pos(*tn), fmt::format("{}, times: expected at least one time, found an "
+                                            "empty array",
+                                            ctx));
+            } else if (ok && times->size() != amps->size()) {
+                error(pos(*an), fmt::format("{}, amplitudes: expected {} value{} (one per time), "
+                                            "found {}",
+                                            ctx, times->size(), times->size() == 1 ? "" : "s",
+                                            amps->size()));
+            }
+            break;
+        }
+    }
+    desc_.stimuli.push_back(std::move(sd));
+}
+
+// ---------------------------------------------------------------------------------------
+// [[projection]]
+
+void loader::projection(const toml::table& t) {
+    projection_desc pd;
+    pd.where = pos(t);
+    std::string ctx = "projection";
+    const pop_ref* src = nullptr;
+    const pop_ref* tgt = nullptr;
+    const auto* src_node = required(t, "source", ctx);
+    const auto* tgt_node = required(t, "target", ctx);
+    if (src_node) {
+        src = resolve(*src_node, "projection, source", "projection", &pd.source);
+    }
+    if (tgt_node) {
+        tgt = resolve(*tgt_node, "projection, target", "projection", &pd.target);
+    }
+    if (!pd.source.empty() && !pd.target.empty()) {
+        ctx = fmt::format("projection '{}' -> '{}'", pd.source, pd.target);
+    }
+    check_keys(t, {"source", "target", "rule", "p", "weight", "delay", "autapses", "encoding"},
+               ctx);
+    if (tgt && tgt->model && tgt->model->kind == model_kind::source) {
+        error(pos(*tgt_node), fmt::format("{}: rate sources take no inputs; use a stimulus", ctx));
+        tgt = nullptr;
+    }
+    if (const auto* n = t.get("rule")) {
+        if (const auto r = choice_of(*n, ctx + ", rule",
+                                     {"all_to_all", "one_to_one", "fixed_probability"})) {
+            pd.rule = *r == "all_to_all"   ? connection_rule::all_to_all
+                      : *r == "one_to_one" ? connection_rule::one_to_one
+                                           : connection_rule::fixed_probability;
+        }
+    }
+    if (pd.rule == connection_rule::fixed_probability) {
+        if (const auto* n = required(t, "p", ctx)) {
+            if (const auto p =
+                    ranged(*n, dimension::none, range::between(0.0, 1.0), ctx + ", p")) {
+                pd.p = *p;
+            }
+        }
+    } else if (const auto* n = t.get("p")) {
+        error(pos(*n), fmt::format("{}, p: applies to rule 'fixed_probability' only, found rule "
+                                   "'{}'",
+                                   ctx,
+                                   pd.rule == connection_rule::all_to_all ? "all_to_all"
+                                                                          : "one_to_one"));
+    }
+    if (pd.rule == connection_rule::one_to_one && src && tgt && src->size && tgt->size &&
+        *src->size != *tgt->size) {
+        error(pd.where, fmt::format("{}: rule 'one_to_one' needs equal sizes, found {} and {}",
+                                    ctx, *src->size, *tgt->size));
+    }
+    if (const auto* n = t.get("autapses")) {
+        if (const auto v = bool_of(*n, ctx + ", autapses")) {
+            pd.autapses = *v;
+        }
+    }
+    const bool src_spiking = src && src->model && src->model->kind == model_kind::spiking;
+    const bool tgt_spiking = tgt && tgt->model && tgt->model->kind == model_kind::spiking;
+    const bool kinds_known = src && src->model && tgt && tgt->model;
+    if (const auto* n = t.get("encoding")) {
+        if (const auto e = choice_of(*n, ctx + ", encoding", {"rate", "poisson"})) {
+            if (*e == "poisson") {
+                pd.encoding = projection_encoding::poisson;
+                if (kinds_known && (src_spiking || !tgt_spiking)) {
+                    error(pos(*n),
+                          fmt::format("{}, encoding: \"poisson\" turns a non-spiking source into "
+                                      "spike trains for a spiking target, found {} source and "
+                                      "{} target",
+                                      ctx, article(kind_name(src->model->kind)),
+                                      article(kind_name(tgt->model->kind))));
+                }
+            }
+        }
+    }
+    // linspace and arrays of weights/delays run over the target neuron (see network.cpp).
+    const std::optional<std::size_t> count =
+        tgt ? std::optional<std::size_t>(tgt->size) : std::nullopt;
+    if (const auto* n = required(t, "weight", ctx)) {
+        if (tgt && tgt->model) {
+            spec_rules rules;
+            rules.dim = tgt_spiking ? dimension::current : dimension::none;
+            rules.count = count;
+            rules.per = "target neuron";
+            if (auto s = spec_of(*n, rules, ctx + ", weight")) {
+                pd.weight = std::move(*s);
+            }
+        }
+    }
+    pd.delay = value_spec::constant(dt_, pd.where);
+    if (const auto* n = t.get("delay")) {
+        spec_rules rules;
+        rules.dim = dimension::time;
+        rules.count = count;
+        rules.per = "target neuron";
+        if (dt_ok_) {
+            // Random delays are rounded to the step grid: only their range must reach dt.
+            rules.check = step_multiple_check(ctx, "delay");
+            rules.bound_check = step_multiple_check(ctx, "delay", false);
+        }
+        if (auto s = spec_of(*n, rules, ctx + ", delay")) {
+            pd.delay = std::move(*s);
+        }
+    }
+    desc_.projections.push_back(std::move(pd));
+}
+
+// ---------------------------------------------------------------------------------------
+// [[record]]
+
+void loader::record(const toml::table& t, std::size_t index) {
+    record_desc rd;
+    rd.where = pos(t);
+    rd.interval_ms = dt_;
+    std::string ctx = fmt::format("record #{}", index + 1);
+    const pop_ref* pop = nullptr;
+    if (const auto* n = required(t, "population", ctx)) {
+        pop = resolve(*n, "record, population", "record", &rd.population);
+        if (!rd.population.empty()) {
+            ctx = fmt::format("record of '{}'", rd.population);
+        }
+    }
+    check_keys(t, {"population", "spikes", "variables", "neurons", "interval"}, ctx);
+    const model_info* model = pop ? pop->model : nullptr;
+    if (const auto* n = t.get("spikes")) {
+        if (const auto v = bool_of(*n, ctx + ", spikes")) {
+            rd.spikes = *v;
+            if (*v && model && model->kind != model_kind::spiking) {
+                error(pos(*n), fmt::format("{}, spikes: expected false ('{}' is {} and emits no "
+                                           "spikes; record variables such as 'activation'), "
+                                           "found true",
+                                           ctx, rd.population,
+                                           model->kind == model_kind::source
+                                               ? "a rate source"
+                                               : "artificial"));
+            }
+        }
+    }
+    bool variables_ok = true;
+    if (const auto* n = t.get("variables")) {
+        const auto* arr = n->as_array();
+        if (arr == nullptr) {
+            type_error(*n, ctx + ", variables", "an array of state variable names");
+            variables_ok = false;
+        } else {
+            for (const auto& el : *arr) {
+                const auto v = string_of(el, ctx + ", variables");
+                if (!v) {
+                    variables_ok = false;
+                    continue;
+                }
+                if (std::find(rd.variables.begin(), rd.variables.end(), *v) !=
+                    rd.variables.end()) {
+                    error(pos(el), fmt::format("{}, variables: '{}' is listed twice", ctx, *v));
+                    continue;
+                }
+                if (model && model->find_state(*v) == nullptr) {
+                    error(pos(el), fmt::format("{}, variables: unknown variable '{}' for model "
+                                               "'{}'{}",
+                                               ctx, *v, model->name,
+                                               hint(*v, model->state_names())));
+                }
+                rd.variables.push_back(*v);
+            }
+        }
+    }
+    if (!rd.spikes && rd.variables.empty() && variables_ok) {
+        error(rd.where, fmt::format("{}: nothing to record; set spikes = true or list variables",
+                                    ctx));
+    }
+    if (const auto* n = t.get("neurons")) {
+        // Indices are checked against the size when it is known.
+        std::int64_t size_max = std::numeric_limits<index_t>::max();
+        if (pop != nullptr && pop->size.has_value()) {
+            size_max = pop->size.value();
+        }
+        const auto nctx = ctx + ", neurons";
+        if (const auto* s = n->as_string()) {
+            if (s->get() != "all") {
+                error(pos(*n), fmt::format("{}: expected \"all\", a list of indices or {{ first = "
+                                           "n }}, found \"{}\"",
+                                           nctx, s->get()));
+            }
+        } else if (const auto* arr = n->as_array()) {
+            rd.neurons.k = neuron_selection::kind::list;
+            const std::int64_t max = size_max - 1;
+            std::set<index_t> seen;
+            for (const auto& el : *arr) {
+                const auto v = integer_of(el, nctx, 0, max);
+                if (!v) {
+                    continue;
+                }
+                const auto id = static_cast<index_t>(*v);
+                if (!seen.insert(id).second) {
+                    error(pos(el), fmt::format("{}: neuron {} is listed twice", nctx, id));
+                }
+            }
+            rd.neurons.ids.assign(seen.begin(), seen.end());
+            if (arr->empty()) {
+                error(pos(*n), fmt::format("{}: expected at least one index, found an empty "
+                                           "array",
+                                           nctx));
+            }
+        } else if (const auto* ft = n->as_table()) {
+            check_keys(*ft, {"first"}, nctx);
+            if (const auto* f = required(*ft, "first", nctx)) {
+                if (const auto v = integer_of(*f, nctx + ".first", 1, size_max)) {
+                    rd.neurons.k = neuron_selection::kind::first;
+                    rd.neurons.first = static_cast<index_t>(*v);
+                }
+            }
+        } else {
+            type_error(*n, nctx, "\"all\", a list of indices or { first = n }");
+        }
+    }
+    if (const auto* n = t.get("interval")) {
+        if (const auto v = interval_of(*n, ctx + ", interval")) {
+            rd.interval_ms = *v;
+        }
+    }
+    desc_.records.push_back(std::move(rd));
+}
+
+// ---------------------------------------------------------------------------------------
+
+scenario_desc loader::run(const std::string& text) {
+    desc_.file = file_;
+    desc_.text = text;
+    toml::table root;
+    try {
+        root = toml::parse(std::string_view(text), std::string_view(file_));
+    } catch (const toml::parse_error& e) {
+        throw input_error(pos(e.source()), fmt::format("TOML syntax error: {}", e.description()));
+    }
+    const std::vector<std::string> sections{"simulation", "population", "twin",
+                                            "stimulus",   "projection", "record"};
+    check_keys(root, sections, "top level");
+
+    // [simulation] first: defaults and checks of delays and intervals depend on dt. Then
+    // every population name (populations and twins), then what refers to them.
+    simulation(root);
+    const auto populations = tables(root, "population");
+    for (std::size_t i = 0; i < populations.size(); ++i) {
+        population(*populations[i], i);
+    }
+    const auto twins = tables(root, "twin");
+    for (std::size_t i = 0; i < twins.size(); ++i) {
+        twin(*twins[i], i);
+    }
+    const auto stimuli = tables(root, "stimulus");
+    for (std::size_t i = 0; i < stimuli.size(); ++i) {
+        stimulus(*stimuli[i], i);
+    }
+    for (const auto* t : tables(root, "projection")) {
+        projection(*t);
+    }
+    const auto records = tables(root, "record");
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        record(*records[i], i);
+    }
+    diags_.throw_if_any();
+    return std::move(desc_);
+}
+
+}  // namespace
+
+scenario_desc load_scenario_text(const std::string& text, const std::string& file_name) {
+    return loader(file_name).run(text);
+}
+
+scenario_desc load_scenario_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw io_error(
+            fmt::format("cannot open scenario file '{}': {}", path, std::strerror(errno)));
+    }
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    if (in.bad()) {
+        throw io_error(
+            fmt::format("cannot read scenario file '{}': {}", path, std::strerror(errno)));
+    }
+    return load_scenario_text(buffer.str(), path);
+}
+
+}  // namespace neurotwin

@@ -1,1 +1,337 @@
 // SPDX-License-Identifier: BSD-3-Clause
+// Every class of bad scenario input is reported as an input_error whose message names the
+// file, line and column, what was expected and what was found. Positions are those of the
+// inline texts below (line 1 is the line of the opening quote).
+#include "sim/scenario/desc.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <string>
+
+using namespace neurotwin;
+using Catch::Matchers::Contains;
+using Catch::Matchers::Equals;
+
+namespace {
+scenario_desc load(const std::string& text) { return load_scenario_text(text, "bad.toml"); }
+
+// Lines 1-6: [simulation] and a population 'exc' of 10 lif neurons.
+const std::string head = R"([simulation]
+duration = 10
+[[population]]
+name = "exc"
+model = "lif"
+size = 10
+)";
+}  // namespace
+
+TEST_CASE("scenario: a TOML syntax error is reported with its position", "[scenario][errors]") {
+    REQUIRE_THROWS_AS(load("[simulation]\nduration = 10\ndt = = 0.1\n"), input_error);
+    REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\ndt = = 0.1\n"),
+                        Contains("bad.toml:3:6: error: TOML syntax error"));
+}
+
+TEST_CASE("scenario: an unknown key is an error with a did-you-mean hint",
+          "[scenario][errors]") {
+    REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\ndurration = 5\n"),
+                        Contains("bad.toml:3:1: error: [simulation]: unknown key 'durration'; "
+                                 "did you mean 'duration'?"));
+    REQUIRE_THROWS_WITH(load(head + "[[populaton]]\nname = \"x\"\n"),
+                        Contains("bad.toml:7:3") && Contains("unknown key 'populaton'") &&
+                            Contains("did you mean 'population'?"));
+    REQUIRE_THROWS_WITH(load(head + "rate_filtre = 5\n"),
+                        Contains("bad.toml:7:1: error: population 'exc': unknown key "
+                                 "'rate_filtre'; did you mean 'rate_filter'?"));
+}
+
+TEST_CASE("scenario: an unknown parameter names the model and the closest parameter",
+          "[scenario][errors]") {
+    REQUIRE_THROWS_WITH(load(head + "params = { tau_mm = 5 }\n"),
+                        Contains("bad.toml:7:12: error: population 'exc': unknown parameter "
+                                 "'tau_mm' for model 'lif'; did you mean 'tau_m'?"));
+}
+
+TEST_CASE("scenario: a value of the wrong TOML type is an error naming both types",
+          "[scenario][errors]") {
+    REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\n[[population]]\nname = 5\n"
+                             "model = \"lif\"\nsize = 10\n"),
+                        Contains("bad.toml:4:8: error: population #1, name: expected a string, "
+                                 "found an integer (5)"));
+    REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\n[[population]]\nname = \"a\"\n"
+                             "model = \"lif\"\nsize = 2.0\n"),
+                        Contains("bad.toml:6:8") &&
+                            Contains("expected an integer, found a floating-point number (2.0)"));
+    REQUIRE_THROWS_WITH(load(head + "params = { tau_m = true }\n"),
+                        Contains("bad.toml:7:20") && Contains("parameter 'tau_m'") &&
+                            Contains("found a boolean (true)"));
+}
+
+TEST_CASE("scenario: an unknown model lists the models and suggests the closest",
+          "[scenario][errors]") {
+    REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\n[[population]]\nname = \"exc\"\n"
+                             "model = \"liff\"\nsize = 10\n"),
+                        Contains("bad.toml:5:9: error: population 'exc', model: expected one of "
+                                 "lif, rate_source") &&
+                            Contains("found \"liff\"; did you mean 'lif'?"));
+}
+
+TEST_CASE("scenario: out-of-range values are rejected with the valid range",
+          "[scenario][errors]") {
+    SECTION("dt <= 0") {
+        REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\ndt = 0\n"),
+                            Contains("bad.toml:3:6: error: [simulation] dt: expected a positive "
+                                     "duration (ms), found 0"));
+        REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\ndt = \"-0.1 ms\"\n"),
+                            Contains("bad.toml:3:6") && Contains("found \"-0.1 ms\""));
+    }
+    SECTION("negative size") {
+        REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\n[[population]]\nname = \"exc\"\n"
+                                 "model = \"lif\"\nsize = -3\n"),
+                            Contains("bad.toml:6:8: error: population 'exc', size: expected an "
+                                     "integer of at least 1, found -3"));
+    }
+    SECTION("size 0") {
+        REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\n[[population]]\nname = \"exc\"\n"
+                                 "model = \"lif\"\nsize = 0\n"),
+                            Contains("bad.toml:6:8") && Contains("found 0"));
+    }
+    SECTION("delay shorter than dt") {
+        REQUIRE_THROWS_WITH(
+            load(head + "[[projection]]\nsource = \"exc\"\ntarget = \"exc\"\nweight = 1\n"
+                        "delay = 0.05\n"),
+            Contains("bad.toml:11:9: error: projection 'exc' -> 'exc': delay 0.05 ms is shorter "
+                     "than dt 0.1 ms"));
+    }
+    SECTION("delay not a multiple of dt") {
+        REQUIRE_THROWS_WITH(
+            load(head + "[[projection]]\nsource = \"exc\"\ntarget = \"exc\"\nweight = 1\n"
+                        "delay = [0.1, 0.1, 0.1, 0.25, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]\n"),
+            Contains("bad.toml:11:25") && Contains("delay 0.25 ms is not a multiple of dt 0.1 ms"));
+    }
+    SECTION("a random delay that can be shorter than dt") {
+        REQUIRE_THROWS_WITH(
+            load(head + "[[projection]]\nsource = \"exc\"\ntarget = \"exc\"\nweight = 1\n"
+                        "delay = { uniform = [0.05, 1] }\n"),
+            Contains("bad.toml:11:22") && Contains("delay 0.05 ms is shorter than dt 0.1 ms"));
+    }
+    SECTION("p outside [0, 1]") {
+        REQUIRE_THROWS_WITH(
+            load(head + "[[projection]]\nsource = \"exc\"\ntarget = \"exc\"\nweight = 1\n"
+                        "rule = \"fixed_probability\"\np = 1.5\n"),
+            Contains("bad.toml:12:5: error: projection 'exc' -> 'exc', p: expected a number in "
+                     "[0, 1], found 1.5"));
+    }
+    SECTION("negative tau_m") {
+        REQUIRE_THROWS_WITH(load(head + "[population.params]\ntau_m = -5\n"),
+                            Contains("bad.toml:8:9") && Contains("tau_m") &&
+                                Contains("expected a positive duration (ms), found -5"));
+    }
+    SECTION("negative tau_m as a lower bound of a uniform draw") {
+        REQUIRE_THROWS_WITH(load(head + "params = { tau_m = { uniform = [-5, 10] } }\n"),
+                            Contains("bad.toml:7:33") && Contains("found -5"));
+    }
+    SECTION("negative tau_m inside an array, with the neuron") {
+        REQUIRE_THROWS_WITH(load(head + "params = { tau_m = [1, 1, 1, -5, 1, 1, 1, 1, 1, 1] }\n"),
+                            Contains("bad.toml:7:30") && Contains("found -5 (neuron 3)"));
+    }
+}
+
+TEST_CASE("scenario: a rule across parameters is checked per neuron", "[scenario][errors]") {
+    REQUIRE_THROWS_WITH(
+        load(head + "params = { V_th = -55, V_reset = { linspace = [-70, -45] } }\n"),
+        Contains("bad.toml:7:34: error: population 'exc', parameter 'V_reset': expected a value "
+                 "below V_th, found -53.3") &&
+            Contains("(neuron 6)"));
+    // A constant violation names no neuron; a default is marked as such.
+    REQUIRE_THROWS_WITH(load(head + "params = { V_th = -75 }\n"),
+                        Contains("bad.toml:3:1") && Contains("parameter 'V_reset'") &&
+                            Contains("found -70 (the default)"));
+}
+
+TEST_CASE("scenario: a reference to a nonexistent population suggests the closest name",
+          "[scenario][errors]") {
+    REQUIRE_THROWS_WITH(
+        load(head + "[[projection]]\nsource = \"exc\"\ntarget = \"exx\"\nweight = 1\n"),
+        Contains("bad.toml:9:10: error: projection: unknown population 'exx'; did you mean "
+                 "'exc'?"));
+    REQUIRE_THROWS_WITH(load(head + "[[record]]\npopulation = \"inh\"\nspikes = true\n"),
+                        Contains("bad.toml:8:14: error: record: unknown population 'inh'"));
+    REQUIRE_THROWS_WITH(
+        load(head + "[[twin]]\nname = \"tw\"\nsize = 1\ninputs = [{ rate = 1, weight = 1 }]\n"
+                    "[[stimulus]]\ntype = \"dc\"\ntarget = \"tw\"\namplitude = 1\n"),
+        Contains("bad.toml:13:10") && Contains("'tw' is a twin; use 'tw.inputs'"));
+}
+
+TEST_CASE("scenario: a unit of the wrong dimension names the dimension found",
+          "[scenario][errors]") {
+    REQUIRE_THROWS_WITH(load(head + "params = { tau_m = \"2 mV\" }\n"),
+                        Contains("bad.toml:7:20: error: population 'exc', parameter 'tau_m': "
+                                 "expected a duration (ms), found \"2 mV\" (a voltage)"));
+    REQUIRE_THROWS_WITH(load("[simulation]\nduration = \"10 pA\"\n"),
+                        Contains("bad.toml:2:12") && Contains("found \"10 pA\" (a current)"));
+    REQUIRE_THROWS_WITH(load(head + "params = { C_m = \"5 xF\" }\n"),
+                        Contains("bad.toml:7:18") && Contains("(unknown unit 'xF')"));
+}
+
+TEST_CASE("scenario: a duration that is not a multiple of dt is rejected",
+          "[scenario][errors]") {
+    REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10.05\ndt = 0.1\n"),
+                        Contains("bad.toml:2:12: error: [simulation]: duration 10.05 ms is not a "
+                                 "multiple of dt 0.1 ms"));
+}
+
+TEST_CASE("scenario: an array of the wrong length states the expected length",
+          "[scenario][errors]") {
+    REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\n[[population]]\nname = \"exc\"\n"
+                             "model = \"lif\"\nsize = 50\nparams = { tau_m = [10, 20, 30] }\n"),
+                        Contains("bad.toml:7:20: error: population 'exc', parameter 'tau_m': "
+                                 "expected 50 values (one per neuron), found 3"));
+}
+
+TEST_CASE("scenario: spikes cannot be recorded from an artificial population",
+          "[scenario][errors]") {
+    REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\n[[population]]\nname = \"out\"\n"
+                             "model = \"relu\"\nsize = 3\n[[record]]\npopulation = \"out\"\n"
+                             "spikes = true\n"),
+                        Contains("bad.toml:9:10: error: record of 'out', spikes: expected false "
+                                 "('out' is artificial") &&
+                            Contains("found true"));
+}
+
+TEST_CASE("scenario: an unknown record variable suggests the closest state variable",
+          "[scenario][errors]") {
+    REQUIRE_THROWS_WITH(load(head + "[[record]]\npopulation = \"exc\"\nvariables = [\"V_mm\"]\n"),
+                        Contains("bad.toml:9:14: error: record of 'exc', variables: unknown "
+                                 "variable 'V_mm' for model 'lif'; did you mean 'V_m'?"));
+}
+
+TEST_CASE("scenario: twins, stimuli and projections check what they connect",
+          "[scenario][errors]") {
+    SECTION("the resting potential of a twin's biological side belongs to the bias") {
+        REQUIRE_THROWS_WITH(
+            load("[simulation]\nduration = 10\n[[twin]]\nname = \"tw\"\nsize = 2\n"
+                 "inputs = [{ rate = 1, weight = 1 }]\nparams = { E_L = -60 }\n"),
+            Contains("bad.toml:7:12: error: twin 'tw', parameter 'E_L': E_L of a twin's "
+                     "biological side is set by the bias; use E_ref to move the reference"));
+    }
+    SECTION("stimuli on artificial populations") {
+        REQUIRE_THROWS_WITH(
+            load("[simulation]\nduration = 10\n[[twin]]\nname = \"tw\"\nsize = 2\n"
+                 "inputs = [{ rate = 1, weight = 1 }]\n[[stimulus]]\ntype = \"dc\"\n"
+                 "target = \"tw.artificial\"\namplitude = 1\n"),
+            Contains("bad.toml:9:10: error: stimulus 'stimulus1': stimuli drive spiking "
+                     "populations and rate sources; 'tw.artificial' is artificial"));
+    }
+    SECTION("a channel beyond the twin's inputs") {
+        REQUIRE_THROWS_WITH(
+            load("[simulation]\nduration = 10\n[[twin]]\nname = \"tw\"\nsize = 2\n"
+                 "inputs = [{ rate = 1, weight = 1 }]\n[[stimulus]]\ntype = \"dc\"\n"
+                 "target = \"tw.inputs\"\namplitude = 1\nchannel = 1\n"),
+            Contains("bad.toml:11:11") && Contains("expected an integer in [0, 0], found 1"));
+    }
+    SECTION("rate sources take no projections") {
+        REQUIRE_THROWS_WITH(
+            load(head + "[[population]]\nname = \"src\"\nmodel = \"rate_source\"\nsize = 1\n"
+                        "[[projection]]\nsource = \"exc\"\ntarget = \"src\"\nweight = 1\n"),
+            Contains("bad.toml:13:10") &&
+                Contains("rate sources take no inputs; use a stimulus"));
+    }
+    SECTION("poisson encoding from a spiking source") {
+        REQUIRE_THROWS_WITH(
+            load(head + "[[projection]]\nsource = \"exc\"\ntarget = \"exc\"\nweight = 1\n"
+                        "encoding = \"poisson\"\n"),
+            Contains("bad.toml:11:12") && Contains("found a spiking source"));
+    }
+    SECTION("a uniform draw with low > high and a negative sd") {
+        REQUIRE_THROWS_WITH(load(head + "init = { V_m = { uniform = [-50, -70] } }\n"),
+                            Contains("bad.toml:7:28") && Contains("found [-50, -70]"));
+        REQUIRE_THROWS_WITH(load(head + "init = { V_m = { normal = [-50, -1] } }\n"),
+                            Contains("bad.toml:7:33") &&
+                                Contains("expected a non-negative standard deviation, found -1"));
+    }
+    SECTION("stop before start") {
+        REQUIRE_THROWS_WITH(load(head + "[[stimulus]]\ntype = \"dc\"\ntarget = \"exc\"\n"
+                                        "amplitude = 1\nstart = 5\nstop = 5\n"),
+                            Contains("bad.toml:12:8") &&
+                                Contains("expected a time after start (5 ms), found 5"));
+    }
+    SECTION("a missing required key") {
+        REQUIRE_THROWS_WITH(load(head + "[[stimulus]]\ntype = \"dc\"\ntarget = \"exc\"\n"),
+                            Contains("bad.toml:7:1: error: stimulus 'stimulus1': missing "
+                                     "required key 'amplitude'"));
+    }
+    SECTION("a duplicate population name") {
+        REQUIRE_THROWS_WITH(load(head + "[[population]]\nname = \"exc\"\nmodel = \"lif\"\n"
+                                        "size = 1\n"),
+                            Contains("bad.toml:8:8") &&
+                                Contains("the name 'exc' is already used (line 3)"));
+    }
+    SECTION("record neurons outside the population") {
+        REQUIRE_THROWS_WITH(
+            load(head + "[[record]]\npopulation = \"exc\"\nspikes = true\nneurons = [2, 10]\n"),
+            Contains("bad.toml:10:15") && Contains("expected an integer in [0, 9], found 10"));
+    }
+}
+
+TEST_CASE("scenario: all errors are reported together, in file order", "[scenario][errors]") {
+    const std::string text = R"([simulation]
+duration = 10
+dt = 0.1
+[[projection]]
+source = "exc"
+target = "nowhere"
+weight = 1
+[[population]]
+name = "exc"
+model = "lif"
+size = 10
+params = { tau_m = -5, V_th = "3 ms" }
+[[record]]
+population = "exc"
+variables = ["V"]
+)";
+    try {
+        load(text);
+        FAIL("no error");
+    } catch (const input_error& e) {
+        // The projection comes first in the file although populations are checked first.
+        CHECK_THAT(std::string(e.what()),
+                   Equals("bad.toml:6:10: error: projection: unknown population 'nowhere'\n"
+                          "bad.toml:12:20: error: population 'exc', parameter 'tau_m': expected "
+                          "a positive duration (ms), found -5\n"
+                          "bad.toml:12:31: error: population 'exc', parameter 'V_th': expected "
+                          "a voltage (mV), found \"3 ms\" (a duration)\n"
+                          "bad.toml:15:14: error: record of 'exc', variables: unknown variable "
+                          "'V' for model 'lif'; did you mean 'V_m'?"));
+        REQUIRE(e.diagnostics().size() == 4);
+        CHECK(e.diagnostics()[0].where.line == 6);
+        CHECK(e.diagnostics()[3].where.column == 14);
+    }
+}
+
+TEST_CASE("scenario: every file in tests/data/bad is rejected with a position",
+          "[scenario][errors]") {
+    const auto dir = std::filesystem::path(NEUROTWIN_SOURCE_DIR) / "tests" / "data" / "bad";
+    int files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        if (entry.path().extension() != ".toml") {
+            continue;
+        }
+        ++files;
+        const auto path = entry.path().string();
+        INFO(path);
+        REQUIRE_THROWS_AS(load_scenario_file(path), input_error);
+        REQUIRE_THROWS_WITH(load_scenario_file(path), Contains(path + ":"));
+    }
+    CHECK(files >= 2);
+}
+
+TEST_CASE("scenario: a bad file reports positions in that file", "[scenario][errors]") {
+    const auto path = (std::filesystem::path(NEUROTWIN_SOURCE_DIR) / "tests" / "data" / "bad" /
+                       "unknown_model.toml")
+                          .string();
+    REQUIRE_THROWS_WITH(load_scenario_file(path),
+                        Contains(path + ":6:9: error: population 'exc', model") &&
+                            Contains("did you mean 'lif'?"));
+}

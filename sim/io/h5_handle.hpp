@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Internal to the HDF5 code (sim/io/h5_writer.cpp and analysis/h5_reader.cpp): an owning HDF5
+// identifier and the few helpers both sides need. It includes hdf5.h, so include it only from
+// those two sources, never from a header that other code sees.
+#pragma once
+
+#include <hdf5.h>
+
+#include <string>
+#include <utility>
+
+namespace neurotwin::detail {
+
+// Turns off HDF5's printing of its error stack to stderr; failures become io_error messages
+// instead. The Debian library is built thread-safe, where this setting is per thread, so every
+// public entry point calls it (the engine may call the writer from any OpenMP thread).
+inline void silence_hdf5_errors() noexcept { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+// The description of the innermost entry of this thread's HDF5 error stack (the place where
+// the failure was detected, e.g. "unable to open file: ... errno = 2 ..."), or "" when the
+// stack is empty. Clears the stack.
+inline std::string hdf5_error_detail() {
+    std::string out;
+    H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_UPWARD,
+        [](unsigned n, const H5E_error2_t* err, void* data) -> herr_t {
+            if (n == 0 && err != nullptr && err->desc != nullptr) {
+                *static_cast<std::string*>(data) = err->desc;
+            }
+            return 0;
+        },
+        &out);
+    H5Eclear2(H5E_DEFAULT);
+    return out;
+}
+
+// Closes an identifier with the function its kind requires.
+inline herr_t close_hdf5_id(hid_t id) noexcept {
+    switch (H5Iget_type(id)) {
+        case H5I_FILE: return H5Fclose(id);
+        case H5I_GROUP: return H5Gclose(id);
+        case H5I_DATATYPE: return H5Tclose(id);
+        case H5I_DATASPACE: return H5Sclose(id);
+        case H5I_DATASET: return H5Dclose(id);
+        case H5I_ATTR: return H5Aclose(id);
+        case H5I_GENPROP_LST: return H5Pclose(id);
+        default: return H5Idec_ref(id) < 0 ? -1 : 0;
+    }
+}
+
+// Owns one identifier returned by an H5*create/open/copy call (never a predefined type such as
+// H5T_STD_U64LE, which must not be closed). An invalid (negative) id is allowed and owns nothing.
+class h5_id {
+public:
+    h5_id() = default;
+    explicit h5_id(hid_t id) noexcept : id_(id) {}
+    h5_id(h5_id&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)) {}
+    h5_id& operator=(h5_id&& other) noexcept {
+        if (this != &other) {
+            reset();
+            id_ = std::exchange(other.id_, H5I_INVALID_HID);
+        }
+        return *this;
+    }
+    h5_id(const h5_id&) = delete;
+    h5_id& operator=(const h5_id&) = delete;
+    ~h5_id() { reset(); }
+
+    hid_t get() const noexcept { return id_; }
+    bool valid() const noexcept { return id_ >= 0; }
+
+    // Returns the close status: closing the file flushes it, and that failure must be seen.
+    herr_t reset() noexcept {
+        herr_t status = 0;
+        if (id_ >= 0) {
+            status = close_hdf5_id(id_);
+        }
+        id_ = H5I_INVALID_HID;
+        return status;
+    }
+
+private:
+    hid_t id_ = H5I_INVALID_HID;
+};
+
+// A variable-length UTF-8 string type: what SONATA readers expect for `units` and what h5py
+// returns as str. Invalid on failure.
+inline h5_id make_utf8_string_type() {
+    h5_id t(H5Tcopy(H5T_C_S1));
+    if (!t.valid() || H5Tset_size(t.get(), H5T_VARIABLE) < 0 ||
+        H5Tset_cset(t.get(), H5T_CSET_UTF8) < 0) {
+        return h5_id{};
+    }
+    return t;
+}
+
+// Whether every link of `path` (absolute, or relative to `loc`) exists. H5Lexists alone fails
+// instead of answering when an intermediate group is missing, so walk the path.
+inline bool hdf5_path_exists(hid_t loc, const std::string& path) {
+    std::string prefix = path.starts_with('/') ? "/" : "";
+    std::size_t pos = prefix.size();
+    while (pos < path.size()) {
+        std::size_t end = path.find('/', pos);
+        if (end == std::string::npos) {
+            end = path.size();
+        }
+        if (end > pos) {
+            if (!prefix.empty() && !prefix.ends_with('/')) {
+                prefix += '/';
+            }
+            prefix.append(path, pos, end - pos);
+            if (H5Lexists(loc, prefix.c_str(), H5P_DEFAULT) <= 0) {
+                H5Eclear2(H5E_DEFAULT);
+                return false;
+            }
+        }
+        pos = end + 1;
+    }
+    return true;
+}
+
+}  // namespace neurotwin::detail
