@@ -50,8 +50,7 @@ demo: build
 	@$(BUILD)/neurotwin summary $(DEMO_OUT)/*.h5
 
 bench: build
-	cmake --build $(BUILD) -j $(JOBS) --target neurotwin_bench
-	bench/run_bench.sh $(BUILD)
+	bench/run_bench.sh $(BUILD)/neurotwin
 
 clean:
 	rm -rf $(BUILD) out

@@ -29,6 +29,29 @@ extern "C" void on_sigint(int) {
     g_interrupt.store(true);
 }
 
+// The model reference of README.md ("Models"), generated from the same descriptors the
+// loader validates against; a test keeps the README in step with it.
+void print_models_markdown() {
+    for (const auto* m : nt::all_models()) {
+        fmt::print("#### `{}` ({})\n\n{}\n\n", m->name, nt::kind_name(m->kind), m->summary);
+        fmt::print("| parameter | unit | default | valid | meaning |\n|---|---|---|---|---|\n");
+        for (const auto& p : m->params) {
+            const auto unit = nt::unit_symbol(p.dim);
+            fmt::print("| `{}` | {} | {} | {} | {} |\n", p.name,
+                       unit.empty() ? "-" : std::string(unit), p.default_value,
+                       p.valid.describe(p.dim), p.meaning);
+        }
+        std::string vars;
+        for (const auto& st : m->state) {
+            const auto unit = nt::unit_symbol(st.dim);
+            vars += fmt::format("{}`{}`{}", vars.empty() ? "" : ", ", st.name,
+                                unit.empty() ? "" : fmt::format(" ({})", unit));
+        }
+        fmt::print("\nRecordable: {}{}.\n\n", vars,
+                   m->kind == nt::model_kind::spiking ? ", spikes" : "");
+    }
+}
+
 void print_models() {
     for (const auto* m : nt::all_models()) {
         fmt::print("{} ({}): {}\n", m->name, nt::kind_name(m->kind), m->summary);
@@ -93,7 +116,10 @@ int main(int argc, char** argv) {
     std::string vscenario;
     validate->add_option("scenario", vscenario, "scenario file (TOML)")->required();
 
-    app.add_subcommand("models", "list every model with its parameters, units and defaults");
+    auto* models = app.add_subcommand("models", "list every model with its parameters, units "
+                                                "and defaults");
+    bool markdown = false;
+    models->add_flag("--markdown", markdown, "print the README's Markdown tables");
 
     auto* summary = app.add_subcommand("summary", "one line per output file: scenario, wall "
                                                   "time, spikes, twin agreement");
@@ -104,7 +130,11 @@ int main(int argc, char** argv) {
 
     try {
         if (app.got_subcommand("models")) {
-            print_models();
+            if (markdown) {
+                print_models_markdown();
+            } else {
+                print_models();
+            }
             return nt::exit_ok;
         }
         if (app.got_subcommand("validate")) {

@@ -1451,16 +1451,17 @@ void loader::projection(const toml::table& t) {
             pd.autapses = *v;
         }
     }
-    const bool src_spiking = src && src->model && src->model->kind == model_kind::spiking;
     const bool tgt_spiking = tgt && tgt->model && tgt->model->kind == model_kind::spiking;
     const bool kinds_known = src && src->model && tgt && tgt->model;
     if (const auto* n = t.get("encoding")) {
         if (const auto e = choice_of(*n, ctx + ", encoding", {"rate", "poisson"})) {
             if (*e == "poisson") {
                 pd.encoding = projection_encoding::poisson;
-                if (kinds_known && (src_spiking || !tgt_spiking)) {
+                // Thinning needs a bounded rate: only rate sources (baseline + stimuli) have
+                // one known before the run.
+                if (kinds_known && (src->model->kind != model_kind::source || !tgt_spiking)) {
                     error(pos(*n),
-                          fmt::format("{}, encoding: \"poisson\" turns a non-spiking source into "
+                          fmt::format("{}, encoding: \"poisson\" turns a rate source into "
                                       "spike trains for a spiking target, found {} source and "
                                       "{} target",
                                       ctx, article(kind_name(src->model->kind)),
