@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <fmt/format.h>
 
 #include "neurotwin_version.hpp"
+#include "sim/errors.hpp"
 #include "sim/io/h5_writer.hpp"
 #include "sim/network.hpp"
 
@@ -100,6 +102,12 @@ void write_metadata(h5_writer& w, const scenario_desc& desc, const network& net,
 }  // namespace
 
 run_summary run_scenario(scenario_desc desc, const run_options& options) {
+    // Fail before a possibly long network build when the output cannot be written.
+    const auto dir = std::filesystem::path(options.output_path).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir)) {
+        throw io_error(fmt::format("cannot write '{}': directory '{}' does not exist",
+                                   options.output_path, dir.string()));
+    }
     const auto t_build = std::chrono::steady_clock::now();
     if (options.seed) {
         desc.simulation.seed = *options.seed;

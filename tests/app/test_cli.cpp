@@ -1,0 +1,1018 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The neurotwin executable, end to end: the real binary (NEUROTWIN_BINARY) is started with
+// fork/exec (no shell), its stdout and stderr go to files, and its exit code and output files
+// are checked. Output files are read with the raw HDF5 C API, not analysis/h5_reader, so a
+// bug shared by the writer and the reader cannot hide.
+//
+// Every wait is bounded: a child that outlives its deadline is killed with SIGKILL and the
+// test fails. The only polling loop (waitpid / the temporary file) sleeps a few milliseconds
+// per turn; no assertion depends on wall-clock time.
+#include "sim/model_api.hpp"
+
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------- files and directories
+
+// A fresh directory under the system temp directory, removed with its contents at scope exit.
+// Children run in `work` (their working directory); captured output lives beside it, so a
+// check of "nothing left behind" in `work` sees only what the binary wrote.
+struct temp_dir {
+    fs::path root;
+    fs::path work;
+    temp_dir() {
+        static std::atomic<int> counter{0};
+        root = fs::temp_directory_path() / ("neurotwin_cli_test_" + std::to_string(::getpid()) +
+                                            "_" + std::to_string(counter++));
+        fs::remove_all(root);
+        work = root / "work";
+        fs::create_directories(work);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(root, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    // Writes `text` to work/<name> and returns the path.
+    fs::path write(const std::string& name, const std::string& text) const {
+        const fs::path p = work / name;
+        fs::create_directories(p.parent_path());
+        std::ofstream out(p, std::ios::binary);
+        out << text;
+        REQUIRE(out.good());
+        return p;
+    }
+    // Names of the entries of work/, sorted.
+    std::vector<std::string> listing() const {
+        std::vector<std::string> names;
+        for (const auto& e : fs::directory_iterator(work)) {
+            names.push_back(e.path().filename().string());
+        }
+        std::sort(names.begin(), names.end());
+        return names;
+    }
+};
+
+std::string read_text(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Entries of `dir` whose name starts with `prefix` (e.g. "out.h5" also finds out.h5.tmp-123).
+std::vector<std::string> entries_starting_with(const fs::path& dir, const std::string& prefix) {
+    std::vector<std::string> found;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        const auto name = e.path().filename().string();
+        if (name.rfind(prefix, 0) == 0) {
+            found.push_back(name);
+        }
+    }
+    return found;
+}
+
+// ---------------------------------------------------------------- child processes
+
+// Exit status: the exit code, or minus the signal number when a signal ended the child (so
+// that a real exit(130) cannot be confused with death by SIGINT).
+int decode_status(int status) {
+    if (WIFEXITED(status)) {
+        return WEXITSTATUS(status);
+    }
+    if (WIFSIGNALED(status)) {
+        return -WTERMSIG(status);
+    }
+    return -1000;
+}
+
+// One run of the binary. The destructor kills and reaps a child that is still running, so a
+// failed REQUIRE between start and wait cannot leave a process behind.
+class child {
+public:
+    child(const temp_dir& dir, const std::vector<std::string>& args) {
+        static std::atomic<int> counter{0};
+        const auto tag = std::to_string(counter++);
+        out_path_ = dir.root / ("stdout-" + tag);
+        err_path_ = dir.root / ("stderr-" + tag);
+
+        // Everything the child needs is prepared before fork(): after it, only
+        // async-signal-safe calls (open, dup2, chdir, sigprocmask, signal, execv, _exit).
+        std::vector<std::string> argv_s{NEUROTWIN_BINARY};
+        argv_s.insert(argv_s.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& a : argv_s) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        const std::string cwd = dir.work.string();
+        const std::string out = out_path_.string();
+        const std::string err = err_path_.string();
+        sigset_t none;
+        sigemptyset(&none);
+
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            const int in_fd = ::open("/dev/null", O_RDONLY);
+            const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (in_fd < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in_fd, 0) < 0 ||
+                ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
+                ::_exit(127);
+            }
+            // A test runner started in the background may ignore or block SIGINT; the
+            // interrupt test needs the binary to see it as a user would.
+            ::signal(SIGINT, SIG_DFL);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        REQUIRE(pid_ > 0);
+    }
+    ~child() {
+        if (pid_ > 0 && !reaped_) {
+            ::kill(pid_, SIGKILL);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+        }
+    }
+    child(const child&) = delete;
+    child& operator=(const child&) = delete;
+
+    pid_t pid() const { return pid_; }
+
+    // Non-blocking: true (and the status in `code`) once the child has ended.
+    bool poll() {
+        if (reaped_) {
+            return true;
+        }
+        int status = 0;
+        const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+        if (r < 0) {
+            FAIL("waitpid failed: " << std::strerror(errno));
+        }
+        if (r == pid_) {
+            reaped_ = true;
+            code_ = decode_status(status);
+        }
+        return reaped_;
+    }
+
+    // Waits at most `timeout`; on expiry kills the child and fails the test.
+    int wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
+        const auto deadline = clock_type::now() + timeout;
+        while (!poll()) {
+            if (clock_type::now() > deadline) {
+                ::kill(pid_, SIGKILL);
+                int status = 0;
+                ::waitpid(pid_, &status, 0);
+                reaped_ = true;
+                FAIL("neurotwin did not finish within " << timeout.count()
+                                                        << " s; killed. stderr:\n"
+                                                        << stderr_text());
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return code_;
+    }
+
+    std::string stdout_text() const { return read_text(out_path_); }
+    std::string stderr_text() const { return read_text(err_path_); }
+
+private:
+    pid_t pid_ = -1;
+    bool reaped_ = false;
+    int code_ = -1000;
+    fs::path out_path_;
+    fs::path err_path_;
+};
+
+struct cli_result {
+    int code;
+    std::string out;
+    std::string err;
+};
+
+// Runs the binary to completion in dir.work.
+cli_result run_cli(const temp_dir& dir, const std::vector<std::string>& args) {
+    child c(dir, args);
+    const int code = c.wait();
+    return {code, c.stdout_text(), c.stderr_text()};
+}
+
+// ---------------------------------------------------------------- raw HDF5
+
+// Silences HDF5's automatic error printing while alive (a failed REQUIRE says enough).
+struct hdf5_quiet {
+    H5E_auto2_t func = nullptr;
+    void* data = nullptr;
+    hdf5_quiet() {
+        H5Eget_auto2(H5E_DEFAULT, &func, &data);
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    }
+    ~hdf5_quiet() { H5Eset_auto2(H5E_DEFAULT, func, data); }
+};
+
+// Owning id, closed by kind.
+struct raw {
+    hid_t id;
+    explicit raw(hid_t i) : id(i) { REQUIRE(id >= 0); }
+    raw(const raw&) = delete;
+    raw& operator=(const raw&) = delete;
+    ~raw() {
+        switch (H5Iget_type(id)) {
+            case H5I_FILE: H5Fclose(id); break;
+            case H5I_GROUP: H5Gclose(id); break;
+            case H5I_DATASET: H5Dclose(id); break;
+            case H5I_DATATYPE: H5Tclose(id); break;
+            case H5I_DATASPACE: H5Sclose(id); break;
+            case H5I_ATTR: H5Aclose(id); break;
+            default: break;
+        }
+    }
+    operator hid_t() const { return id; }
+};
+
+bool exists(hid_t f, const std::string& path) {
+    // H5Lexists wants every parent to exist; walk down.
+    std::size_t pos = 1;
+    while (true) {
+        const auto end = path.find('/', pos);
+        const std::string prefix = path.substr(0, end);
+        if (H5Lexists(f, prefix.c_str(), H5P_DEFAULT) <= 0) {
+            return false;
+        }
+        if (end == std::string::npos) {
+            return true;
+        }
+        pos = end + 1;
+    }
+}
+
+std::vector<hsize_t> dims_of(hid_t ds) {
+    raw space(H5Dget_space(ds));
+    const int rank = H5Sget_simple_extent_ndims(space);
+    REQUIRE(rank >= 0);
+    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+    return dims;
+}
+
+std::vector<hsize_t> dims_of(hid_t f, const std::string& path) {
+    INFO(path);
+    raw ds(H5Dopen2(f, path.c_str(), H5P_DEFAULT));
+    return dims_of(ds);
+}
+
+bool dataset_type_is(hid_t f, const std::string& path, hid_t expected) {
+    INFO(path);
+    raw ds(H5Dopen2(f, path.c_str(), H5P_DEFAULT));
+    raw t(H5Dget_type(ds));
+    return H5Tequal(t, expected) > 0;
+}
+
+template <class T>
+std::vector<T> read_all(hid_t f, const std::string& path, hid_t mtype) {
+    INFO(path);
+    raw ds(H5Dopen2(f, path.c_str(), H5P_DEFAULT));
+    std::size_t n = 1;
+    for (const auto d : dims_of(ds)) {
+        n *= static_cast<std::size_t>(d);
+    }
+    std::vector<T> out(n);
+    if (n > 0) {
+        REQUIRE(H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0);
+    }
+    return out;
+}
+
+// The stored bytes of a dataset (read in its own file type, so no conversion can hide a
+// difference).
+std::vector<unsigned char> raw_bytes(hid_t f, const std::string& path) {
+    INFO(path);
+    raw ds(H5Dopen2(f, path.c_str(), H5P_DEFAULT));
+    raw t(H5Dget_type(ds));
+    raw space(H5Dget_space(ds));
+    const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
+    std::vector<unsigned char> out(n * H5Tget_size(t));
+    if (n > 0) {
+        REQUIRE(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0);
+    }
+    return out;
+}
+
+std::string string_attr(hid_t f, const std::string& object, const char* name) {
+    INFO(object << " @" << name);
+    raw a(H5Aopen_by_name(f, object.c_str(), name, H5P_DEFAULT, H5P_DEFAULT));
+    raw t(H5Aget_type(a));
+    REQUIRE(H5Tget_class(t) == H5T_STRING);
+    REQUIRE(H5Tis_variable_str(t) > 0);
+    char* p = nullptr;
+    REQUIRE(H5Aread(a, t, &p) >= 0);
+    std::string out = p != nullptr ? p : "";
+    H5free_memory(p);
+    return out;
+}
+
+// A scalar attribute of exactly `file_type`.
+template <class T>
+T scalar_attr(hid_t f, const std::string& object, const char* name, hid_t file_type,
+              hid_t mtype) {
+    INFO(object << " @" << name);
+    raw a(H5Aopen_by_name(f, object.c_str(), name, H5P_DEFAULT, H5P_DEFAULT));
+    raw t(H5Aget_type(a));
+    raw s(H5Aget_space(a));
+    REQUIRE(H5Tequal(t, file_type) > 0);
+    REQUIRE(H5Sget_simple_extent_type(s) == H5S_SCALAR);
+    T v{};
+    REQUIRE(H5Aread(a, mtype, &v) >= 0);
+    return v;
+}
+
+double f64_attr(hid_t f, const std::string& object, const char* name) {
+    return scalar_attr<double>(f, object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
+}
+std::uint64_t u64_attr(hid_t f, const std::string& object, const char* name) {
+    return scalar_attr<std::uint64_t>(f, object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64);
+}
+
+std::string scalar_string_dataset(hid_t f, const std::string& path) {
+    INFO(path);
+    raw ds(H5Dopen2(f, path.c_str(), H5P_DEFAULT));
+    raw t(H5Dget_type(ds));
+    REQUIRE(H5Tget_class(t) == H5T_STRING);
+    REQUIRE(H5Tis_variable_str(t) > 0);
+    char* p = nullptr;
+    REQUIRE(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) >= 0);
+    std::string out = p != nullptr ? p : "";
+    H5free_memory(p);
+    return out;
+}
+
+// Names of the direct children of a group.
+std::vector<std::string> children_of(hid_t f, const std::string& group) {
+    std::vector<std::string> names;
+    H5L_iterate_t collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+        static_cast<std::vector<std::string>*>(data)->push_back(name);
+        return 0;
+    };
+    raw g(H5Gopen2(f, group.c_str(), H5P_DEFAULT));
+    REQUIRE(H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names) >= 0);
+    return names;
+}
+
+// Stored bytes of every dataset below `group` (paths relative to it, in name order).
+std::map<std::string, std::vector<unsigned char>> datasets_below(hid_t f,
+                                                                 const std::string& group) {
+    std::vector<std::string> paths;
+    H5L_iterate_t collect = [](hid_t g, const char* name, const H5L_info_t*,
+                               void* data) -> herr_t {
+        const hid_t obj = H5Oopen(g, name, H5P_DEFAULT);
+        if (obj < 0) {
+            return -1;
+        }
+        if (H5Iget_type(obj) == H5I_DATASET) {
+            static_cast<std::vector<std::string>*>(data)->push_back(name);
+        }
+        H5Oclose(obj);
+        return 0;
+    };
+    raw g(H5Gopen2(f, group.c_str(), H5P_DEFAULT));
+    REQUIRE(H5Lvisit(g, H5_INDEX_NAME, H5_ITER_INC, collect, &paths) >= 0);
+    std::map<std::string, std::vector<unsigned char>> out;
+    for (const auto& p : paths) {
+        out[p] = raw_bytes(f, group + "/" + p);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------- scenarios
+
+// A twin (relu / lif, current encoding) and a plain LIF population driven above and below its
+// rheobase (375 pA), so that both spike. 200 ms; twin frames every 2 ms, V_m every 0.5 ms.
+const char* layout_scenario = R"(# layout check: a twin and a plain LIF population
+[simulation]
+duration = 200
+dt = 0.1
+seed = 7
+threads = 2
+
+[[twin]]
+name = "tw"
+size = 8
+activation = "relu"
+inputs = [ { rate = 20.0, weight = 0.8 }, { rate = 15.0, weight = -0.5 } ]
+bias = { linspace = [-20.0, 10.0] }
+record_interval = 2.0
+
+[[population]]
+name = "exc"
+model = "lif"
+size = 20
+params = { I_e = { linspace = ["300 pA", "1 nA"] } }
+
+[[record]]
+population = "exc"
+spikes = true
+variables = ["V_m"]
+interval = 0.5
+)";
+constexpr double layout_duration_ms = 200.0;
+
+// Every source of thread-count dependence at once: a recurrent E/I LIF network with
+// fixed_probability connectivity, random weights, delays and initial V_m, Poisson stimuli,
+// and a Poisson-encoded twin (the scenario of tests/sim/test_determinism.cpp, shortened).
+const char* recurrent_scenario = R"(
+[simulation]
+duration = 100.0
+seed = 12345
+[[population]]
+name = "exc"
+model = "lif"
+size = 400
+init = { V_m = { uniform = [-70.0, -55.0] } }
+[[population]]
+name = "inh"
+model = "lif"
+size = 100
+[[stimulus]]
+type = "poisson"
+target = "exc"
+rate = 8000.0
+weight = 30.0
+[[stimulus]]
+type = "poisson"
+target = "inh"
+rate = 8000.0
+weight = 30.0
+[[projection]]
+source = "exc"
+target = "exc"
+rule = "fixed_probability"
+p = 0.1
+weight = { normal = [20.0, 5.0] }
+delay = { uniform = [0.5, 3.0] }
+autapses = false
+[[projection]]
+source = "exc"
+target = "inh"
+rule = "fixed_probability"
+p = 0.1
+weight = 20.0
+delay = 1.0
+[[projection]]
+source = "inh"
+target = "exc"
+rule = "fixed_probability"
+p = 0.2
+weight = -80.0
+delay = 0.8
+[[twin]]
+name = "tw"
+size = 50
+activation = "relu"
+encoding = "poisson"
+inputs = [ { rate = 300.0, weight = 0.1 }, { rate = 100.0, weight = -0.1 } ]
+bias = { linspace = [-10.0, 20.0] }
+[[record]]
+population = "exc"
+spikes = true
+variables = ["V_m", "I_syn_ex", "rate"]
+[[record]]
+population = "inh"
+spikes = true
+)";
+
+// 10,000 LIF cells for 100 s of simulated time (minutes of wall time): only ever interrupted.
+// V_m starts above V_th, so every cell spikes in the first step and the spikes "recorded so
+// far" are never empty, however early the interrupt arrives.
+const char* long_scenario = R"([simulation]
+duration = "100 s"
+dt = 0.1
+[[population]]
+name = "big"
+model = "lif"
+size = 10000
+init = { V_m = -50.0 }
+params = { I_e = "1 nA" }
+[[record]]
+population = "big"
+spikes = true
+)";
+
+// One thread: a 2-thread run of 100 tiny steps is slow on a loaded machine (OpenMP barriers).
+const char* tiny_scenario = R"([simulation]
+duration = 10
+threads = 1
+[[population]]
+name = "exc"
+model = "lif"
+size = 10
+)";
+
+// Checks the spike group of `pop`; returns the number of spikes.
+std::size_t check_spikes(hid_t f, const std::string& pop, std::uint64_t n_nodes) {
+    INFO("spikes of " << pop);
+    const std::string g = "/spikes/" + pop;
+    REQUIRE(exists(f, g + "/timestamps"));
+    REQUIRE(exists(f, g + "/node_ids"));
+    CHECK(dataset_type_is(f, g + "/timestamps", H5T_IEEE_F64LE));
+    CHECK(dataset_type_is(f, g + "/node_ids", H5T_STD_U64LE));
+    CHECK(string_attr(f, g + "/timestamps", "units") == "ms");
+
+    // `sorting`: a SONATA enum over uint8, value by_time (2).
+    raw a(H5Aopen_by_name(f, g.c_str(), "sorting", H5P_DEFAULT, H5P_DEFAULT));
+    raw t(H5Aget_type(a));
+    REQUIRE(H5Tget_class(t) == H5T_ENUM);
+    raw super(H5Tget_super(t));
+    CHECK(H5Tequal(super, H5T_STD_U8LE) > 0);
+    std::uint8_t sorting = 99;
+    REQUIRE(H5Aread(a, t, &sorting) >= 0);
+    CHECK(sorting == 2);
+    char label[16] = {};
+    REQUIRE(H5Tenum_nameof(t, &sorting, label, sizeof label) >= 0);
+    CHECK(std::string(label) == "by_time");
+
+    const auto times = read_all<double>(f, g + "/timestamps", H5T_NATIVE_DOUBLE);
+    const auto ids = read_all<std::uint64_t>(f, g + "/node_ids", H5T_NATIVE_UINT64);
+    REQUIRE(dims_of(f, g + "/timestamps").size() == 1);
+    REQUIRE(times.size() == ids.size());
+    CHECK(std::is_sorted(times.begin(), times.end()));  // what by_time promises
+    CHECK(std::all_of(ids.begin(), ids.end(), [&](std::uint64_t id) { return id < n_nodes; }));
+    return times.size();
+}
+
+struct report_axis {
+    double start, stop, step;
+    hsize_t frames;
+};
+
+// Checks /report/<pop>/<var> of a report over all `n` nodes of the population.
+report_axis check_report(hid_t f, const std::string& pop, const std::string& var,
+                         std::uint64_t n) {
+    INFO("report " << pop << "/" << var);
+    const std::string r = "/report/" + pop + "/" + var;
+    const std::string m = r + "/mapping";
+    REQUIRE(exists(f, r + "/data"));
+    CHECK(dataset_type_is(f, r + "/data", H5T_IEEE_F32LE));
+    const auto dims = dims_of(f, r + "/data");
+    REQUIRE(dims.size() == 2);
+    CHECK(dims[1] == n);
+
+    CHECK(dataset_type_is(f, m + "/node_ids", H5T_STD_U64LE));
+    const auto ids = read_all<std::uint64_t>(f, m + "/node_ids", H5T_NATIVE_UINT64);
+    REQUIRE(ids.size() == n);
+    for (std::uint64_t i = 0; i < n; ++i) {
+        CHECK(ids[i] == i);
+    }
+    CHECK(dataset_type_is(f, m + "/index_pointers", H5T_STD_U64LE));
+    const auto ptr = read_all<std::uint64_t>(f, m + "/index_pointers", H5T_NATIVE_UINT64);
+    REQUIRE(ptr.size() == n + 1);
+    for (std::uint64_t i = 0; i <= n; ++i) {
+        CHECK(ptr[i] == i);
+    }
+    CHECK(dataset_type_is(f, m + "/element_ids", H5T_STD_U32LE));
+    const auto el = read_all<std::uint32_t>(f, m + "/element_ids", H5T_NATIVE_UINT32);
+    CHECK(el.size() == n);
+    CHECK(std::all_of(el.begin(), el.end(), [](std::uint32_t e) { return e == 0; }));
+
+    CHECK(dataset_type_is(f, m + "/time", H5T_IEEE_F64LE));
+    CHECK(string_attr(f, m + "/time", "units") == "ms");
+    const auto time = read_all<double>(f, m + "/time", H5T_NATIVE_DOUBLE);
+    REQUIRE(time.size() == 3);
+    // SONATA's interval is open on the right: frame k is at start + k step, k < frames.
+    CHECK(time[2] > 0.0);
+    CHECK(time[1] == Approx(time[0] + double(dims[0]) * time[2]).epsilon(1e-12));
+
+    // The data are finite numbers (float32, row-major [frames x N]).
+    const auto data = read_all<float>(f, r + "/data", H5T_NATIVE_FLOAT);
+    CHECK(data.size() == dims[0] * dims[1]);
+    CHECK(std::all_of(data.begin(), data.end(), [](float x) { return std::isfinite(x); }));
+    return {time[0], time[1], time[2], dims[0]};
+}
+
+// Exit code 2, the positioned message, the key text, and no output or temporary file.
+void check_rejected(const temp_dir& dir, const std::string& toml, const std::string& position,
+                    const std::string& key_text) {
+    dir.write("bad.toml", toml);
+    const std::string where = "bad.toml:" + position + ": error:";
+    {
+        const auto r = run_cli(dir, {"run", "bad.toml", "-o", "out.h5"});
+        INFO("run, stderr:\n" << r.err);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Contains(where) && Contains(key_text));
+        CHECK(entries_starting_with(dir.work, "out.h5").empty());
+        CHECK(entries_starting_with(dir.work, "bad.h5").empty());
+    }
+    {
+        const auto r = run_cli(dir, {"validate", "bad.toml"});
+        INFO("validate, stderr:\n" << r.err);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Contains(where) && Contains(key_text));
+    }
+    CHECK(dir.listing() == std::vector<std::string>{"bad.toml"});
+}
+
+}  // namespace
+
+TEST_CASE("cli: a bad scenario exits with code 2, a positioned message and no output file",
+          "[cli]") {
+    temp_dir dir;
+    SECTION("TOML syntax error") {
+        check_rejected(dir, "[simulation]\nduration = 10\ndt = = 0.1\n", "3:6",
+                       "TOML syntax error");
+    }
+    SECTION("unknown key with a did-you-mean hint") {
+        check_rejected(dir, "[simulation]\nduration = 10\ndurration = 5\n", "3:1",
+                       "unknown key 'durration'; did you mean 'duration'?");
+    }
+    SECTION("unknown model") {
+        check_rejected(dir,
+                       "[simulation]\nduration = 10\n[[population]]\nname = \"exc\"\n"
+                       "model = \"liff\"\nsize = 10\n",
+                       "5:9", "found \"liff\"; did you mean 'lif'?");
+    }
+    SECTION("a unit of the wrong dimension") {
+        check_rejected(dir,
+                       "[simulation]\nduration = 10\n[[population]]\nname = \"exc\"\n"
+                       "model = \"lif\"\nsize = 10\nparams = { tau_m = \"2 mV\" }\n",
+                       "7:20", "parameter 'tau_m': expected a duration (ms), found \"2 mV\"");
+    }
+    SECTION("a reference to a missing population") {
+        check_rejected(dir,
+                       "[simulation]\nduration = 10\n[[population]]\nname = \"exc\"\n"
+                       "model = \"lif\"\nsize = 10\n[[projection]]\nsource = \"exc\"\n"
+                       "target = \"exx\"\nweight = 1\n",
+                       "9:10", "unknown population 'exx'; did you mean 'exc'?");
+    }
+    SECTION("a duration that is not a multiple of dt") {
+        check_rejected(dir, "[simulation]\nduration = 10.05\ndt = 0.1\n", "2:12",
+                       "duration 10.05 ms is not a multiple of dt 0.1 ms");
+    }
+}
+
+TEST_CASE("cli: a missing scenario file exits with code 3 and names the path", "[cli]") {
+    temp_dir dir;
+    for (const auto& args :
+         {std::vector<std::string>{"run", "no_such.toml", "-o", "out.h5"},
+          std::vector<std::string>{"validate", "no_such.toml"}}) {
+        INFO(args[0]);
+        const auto r = run_cli(dir, args);
+        INFO("stderr:\n" << r.err);
+        CHECK(r.code == 3);
+        CHECK_THAT(r.err, Contains("error: cannot open scenario file 'no_such.toml'") &&
+                              Contains("No such file or directory"));
+        CHECK(dir.listing().empty());
+    }
+}
+
+TEST_CASE("cli: a numerical fault exits with code 4, names where, and leaves no file",
+          "[cli]") {
+    // A rate of 1e308 Hz is valid input; times a weight of 10 the pre-activation overflows
+    // to infinity in the first step.
+    temp_dir dir;
+    dir.write("fault.toml", R"([simulation]
+duration = 10
+[[population]]
+name = "src"
+model = "rate_source"
+size = 1
+params = { rate = 1e308 }
+[[population]]
+name = "out"
+model = "relu"
+size = 2
+[[projection]]
+source = "src"
+target = "out"
+weight = 10.0
+)");
+    const auto r = run_cli(dir, {"run", "fault.toml", "-o", "out.h5"});
+    INFO("stderr:\n" << r.err);
+    CHECK(r.code == 4);
+    CHECK_THAT(r.err, Contains("error: numerical fault:") && Contains("preactivation") &&
+                          Contains("of 'out'") && Contains("at t = "));
+    CHECK(dir.listing() == std::vector<std::string>{"fault.toml"});
+}
+
+TEST_CASE("cli: an output path in a missing directory exits with code 3 and leaves nothing",
+          "[cli]") {
+    temp_dir dir;
+    dir.write("ok.toml", tiny_scenario);
+    const auto r = run_cli(dir, {"run", "ok.toml", "-o", "nodir/sub/out.h5", "-q"});
+    INFO("stderr:\n" << r.err);
+    CHECK(r.code == 3);
+    CHECK_THAT(r.err, StartsWith("error: ") && Contains("nodir/sub/out.h5") &&
+                          Contains("directory 'nodir/sub' does not exist"));
+    CHECK(dir.listing() == std::vector<std::string>{"ok.toml"});
+}
+
+TEST_CASE("cli: a run writes the complete SONATA layout and the provenance", "[cli]") {
+    temp_dir dir;
+    const auto scenario = dir.write("layout.toml", layout_scenario);
+    // --threads overrides the scenario's threads = 2; the file must say what was used.
+    const auto r = run_cli(dir, {"run", "layout.toml", "-o", "out.h5", "--threads", "1"});
+    INFO("stderr:\n" << r.err);
+    REQUIRE(r.code == 0);
+    CHECK_THAT(r.err, Contains("simulated 200.0 ms") && Contains("-> out.h5"));
+    CHECK(dir.listing() == std::vector<std::string>{"layout.toml", "out.h5"});
+
+    hdf5_quiet quiet;
+    raw f(H5Fopen((dir.work / "out.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+
+    SECTION("root attributes magic and version") {
+        CHECK(scalar_attr<std::uint32_t>(f, "/", "magic", H5T_STD_U32LE, H5T_NATIVE_UINT32) ==
+              0x0A7A);
+        raw a(H5Aopen_by_name(f, "/", "version", H5P_DEFAULT, H5P_DEFAULT));
+        raw t(H5Aget_type(a));
+        raw s(H5Aget_space(a));
+        CHECK(H5Tequal(t, H5T_STD_U32LE) > 0);
+        REQUIRE(H5Sget_simple_extent_npoints(s) == 2);
+        std::uint32_t v[2] = {9, 9};
+        REQUIRE(H5Aread(a, H5T_NATIVE_UINT32, v) >= 0);
+        CHECK(v[0] == 0);
+        CHECK(v[1] == 1);
+    }
+
+    SECTION("spikes of the plain population and of the twin's biological side") {
+        CHECK(children_of(f, "/spikes") == std::vector<std::string>{"exc", "tw.biological"});
+        const auto n_exc = check_spikes(f, "exc", 20);
+        const auto n_bio = check_spikes(f, "tw.biological", 8);
+        CHECK(n_exc > 0);  // up to 1 nA, well above the 375 pA rheobase
+        CHECK(n_bio > 0);  // the largest biases drive the twin above threshold
+        CHECK(u64_attr(f, "/neurotwin", "spikes") == n_exc + n_bio);
+        // Spikes happen inside the simulated interval.
+        for (const char* pop : {"exc", "tw.biological"}) {
+            const auto t =
+                read_all<double>(f, std::string("/spikes/") + pop + "/timestamps",
+                                 H5T_NATIVE_DOUBLE);
+            CHECK(std::all_of(t.begin(), t.end(),
+                              [](double x) { return x >= 0.0 && x <= layout_duration_ms; }));
+        }
+    }
+
+    SECTION("reports: one per recorded variable, twin reports on one time axis") {
+        CHECK(children_of(f, "/report") ==
+              std::vector<std::string>{"exc", "tw.artificial", "tw.biological", "tw.inputs"});
+        CHECK(children_of(f, "/report/tw.artificial") ==
+              std::vector<std::string>{"activation", "preactivation"});
+        CHECK(children_of(f, "/report/tw.biological") ==
+              std::vector<std::string>{"V_m", "rate"});
+        CHECK(children_of(f, "/report/tw.inputs") == std::vector<std::string>{"activation"});
+        CHECK(children_of(f, "/report/exc") == std::vector<std::string>{"V_m"});
+
+        const auto exc = check_report(f, "exc", "V_m", 20);
+        CHECK(string_attr(f, "/report/exc/V_m/data", "units") == "mV");
+        CHECK(exc.start == 0.0);
+        CHECK(exc.step == Approx(0.5));
+        CHECK(exc.frames == 400);
+        CHECK(exc.stop == Approx(layout_duration_ms));
+
+        const auto n_inputs = u64_attr(f, "/neurotwin/populations/tw.inputs", "size");
+        const std::vector<std::pair<std::string, std::string>> twin_reports{
+            {"tw.inputs", "activation"},
+            {"tw.artificial", "activation"},
+            {"tw.artificial", "preactivation"},
+            {"tw.biological", "rate"},
+            {"tw.biological", "V_m"}};
+        std::vector<report_axis> axes;
+        for (const auto& [pop, var] : twin_reports) {
+            axes.push_back(check_report(f, pop, var, pop == "tw.inputs" ? n_inputs : 8));
+        }
+        for (const auto& a : axes) {
+            CHECK(a.start == axes[0].start);
+            CHECK(a.stop == axes[0].stop);
+            CHECK(a.step == axes[0].step);
+            CHECK(a.frames == axes[0].frames);
+        }
+        CHECK(axes[0].step == Approx(2.0));
+        CHECK(axes[0].frames == 100);
+        CHECK(axes[0].stop == Approx(layout_duration_ms));
+    }
+
+    SECTION("/neurotwin: run attributes, verbatim scenario, populations and twins") {
+        const std::string nt = "/neurotwin";
+        CHECK(scalar_attr<std::uint8_t>(f, nt, "completed", H5T_STD_U8LE, H5T_NATIVE_UINT8) ==
+              1);
+        CHECK(f64_attr(f, nt, "t_reached_ms") == Approx(layout_duration_ms));
+        CHECK(u64_attr(f, nt, "seed") == 7);
+        CHECK(scalar_attr<std::int64_t>(f, nt, "threads", H5T_STD_I64LE, H5T_NATIVE_INT64) == 1);
+        CHECK_FALSE(string_attr(f, nt, "neurotwin_version").empty());
+        CHECK_FALSE(string_attr(f, nt, "git_revision").empty());
+        CHECK(string_attr(f, nt, "scenario_file") == "layout.toml");
+        CHECK(std::regex_match(string_attr(f, nt, "start_time"),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+        CHECK(f64_attr(f, nt, "wall_time_s") >= 0.0);
+
+        CHECK(scalar_string_dataset(f, nt + "/scenario") == read_text(scenario));
+
+        CHECK(children_of(f, nt + "/populations") ==
+              std::vector<std::string>{"exc", "tw.artificial", "tw.biological", "tw.inputs"});
+        CHECK(string_attr(f, nt + "/populations/exc", "model") == "lif");
+        CHECK(string_attr(f, nt + "/populations/tw.artificial", "model") == "relu");
+        CHECK(string_attr(f, nt + "/populations/tw.biological", "model") == "lif");
+        CHECK(string_attr(f, nt + "/populations/tw.inputs", "model") == "rate_source");
+        // Every parameter of the model is stored, one value per neuron, with its unit.
+        const auto* lif = neurotwin::find_model("lif");
+        REQUIRE(lif != nullptr);
+        for (const auto& p : lif->params) {
+            const auto path = nt + "/populations/exc/params/" + p.name;
+            INFO(path);
+            REQUIRE(exists(f, path));
+            CHECK(read_all<double>(f, path, H5T_NATIVE_DOUBLE).size() == 20);
+        }
+        const auto I_e = read_all<double>(f, nt + "/populations/exc/params/I_e",
+                                          H5T_NATIVE_DOUBLE);
+        REQUIRE(I_e.size() == 20);
+        CHECK(I_e.front() == Approx(300.0));
+        CHECK(I_e.back() == Approx(1000.0));
+        CHECK(string_attr(f, nt + "/populations/exc/params/I_e", "units") == "pA");
+        CHECK(string_attr(f, nt + "/populations/exc/params/tau_m", "units") == "ms");
+
+        CHECK(children_of(f, nt + "/twins") == std::vector<std::string>{"tw"});
+        REQUIRE(exists(f, nt + "/twins/tw/weights"));
+        CHECK(dataset_type_is(f, nt + "/twins/tw/weights", H5T_IEEE_F64LE));
+        CHECK_FALSE(read_all<double>(f, nt + "/twins/tw/weights", H5T_NATIVE_DOUBLE).empty());
+        const auto bias = read_all<double>(f, nt + "/twins/tw/bias", H5T_NATIVE_DOUBLE);
+        REQUIRE(bias.size() == 8);
+        CHECK(bias.front() == Approx(-20.0));
+        CHECK(bias.back() == Approx(10.0));
+    }
+}
+
+TEST_CASE("cli: without -o the output is <scenario stem>.h5 in the working directory",
+          "[cli]") {
+    temp_dir dir;
+    dir.write("sub/x.toml", tiny_scenario);
+    const auto r = run_cli(dir, {"run", "sub/x.toml", "--quiet"});
+    INFO("stderr:\n" << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.err.empty());  // --quiet
+    CHECK(fs::is_regular_file(dir.work / "x.h5"));
+    CHECK(dir.listing() == std::vector<std::string>{"sub", "x.h5"});
+    CHECK_FALSE(fs::exists(dir.work / "sub" / "x.h5"));
+}
+
+TEST_CASE("cli: 1 and 2 threads write identical spikes and reports; --seed changes them",
+          "[cli][determinism]") {
+    temp_dir dir;
+    dir.write("net.toml", recurrent_scenario);
+    for (const auto& [threads, out] : {std::pair{"1", "t1.h5"}, std::pair{"2", "t2.h5"}}) {
+        const auto r = run_cli(dir, {"run", "net.toml", "-o", out, "--threads", threads, "-q"});
+        INFO("stderr:\n" << r.err);
+        REQUIRE(r.code == 0);
+    }
+    {
+        const auto r =
+            run_cli(dir, {"run", "net.toml", "-o", "s1.h5", "--threads", "1", "--seed", "54321",
+                          "-q"});
+        INFO("stderr:\n" << r.err);
+        REQUIRE(r.code == 0);
+    }
+
+    hdf5_quiet quiet;
+    raw f1(H5Fopen((dir.work / "t1.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    raw f2(H5Fopen((dir.work / "t2.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    raw fs1(H5Fopen((dir.work / "s1.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    CHECK(u64_attr(f1, "/neurotwin", "spikes") > 1000);  // the network is active
+
+    for (const char* group : {"/spikes", "/report"}) {
+        INFO(group);
+        const auto a = datasets_below(f1, group);
+        const auto b = datasets_below(f2, group);
+        REQUIRE(a.size() >= 4);
+        REQUIRE(a.size() == b.size());
+        for (const auto& [path, bytes] : a) {
+            INFO(path);
+            REQUIRE(b.count(path) == 1);
+            CHECK(bytes.size() == b.at(path).size());
+            CHECK(bytes == b.at(path));  // byte-identical, not approximately equal
+        }
+    }
+    CHECK(u64_attr(fs1, "/neurotwin", "seed") == 54321);
+    CHECK(raw_bytes(f1, "/spikes/exc/node_ids") != raw_bytes(fs1, "/spikes/exc/node_ids"));
+    CHECK(raw_bytes(f1, "/spikes/tw.biological/node_ids") !=
+          raw_bytes(fs1, "/spikes/tw.biological/node_ids"));
+}
+
+TEST_CASE("cli: SIGINT stops a run with code 130 and keeps a valid, incomplete file",
+          "[cli][interrupt]") {
+    temp_dir dir;
+    dir.write("long.toml", long_scenario);
+    constexpr double duration_ms = 100000.0;
+
+    child c(dir, {"run", "long.toml", "-o", "out.h5", "--threads", "2"});
+    // The temporary file is created after the SIGINT handler is installed and before the
+    // first step, so its existence says the run is underway and can be interrupted.
+    const fs::path temp = dir.work / ("out.h5.tmp-" + std::to_string(c.pid()));
+    const auto deadline = clock_type::now() + std::chrono::seconds(10);
+    while (!fs::exists(temp)) {
+        if (c.poll()) {
+            FAIL("neurotwin ended before the run started; stderr:\n" << c.stderr_text());
+        }
+        if (clock_type::now() > deadline) {
+            FAIL("no temporary file " << temp << " within 10 s; stderr:\n" << c.stderr_text());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(::kill(c.pid(), SIGINT) == 0);
+    const int code = c.wait(std::chrono::seconds(30));
+    const auto err = c.stderr_text();
+    INFO("stderr:\n" << err);
+    REQUIRE(code == 130);
+    CHECK_THAT(err, Contains("interrupted: simulated"));
+
+    CHECK(dir.listing() == std::vector<std::string>{"long.toml", "out.h5"});  // no temp file
+
+    hdf5_quiet quiet;
+    raw f(H5Fopen((dir.work / "out.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    CHECK(scalar_attr<std::uint8_t>(f, "/neurotwin", "completed", H5T_STD_U8LE,
+                                    H5T_NATIVE_UINT8) == 0);
+    const double t_reached = f64_attr(f, "/neurotwin", "t_reached_ms");
+    CHECK(t_reached > 0.0);
+    CHECK(t_reached < duration_ms);
+    const auto n = check_spikes(f, "big", 10000);
+    CHECK(n >= 10000);  // every cell spikes in the first step
+    CHECK(u64_attr(f, "/neurotwin", "spikes") == n);
+    const auto t = read_all<double>(f, "/spikes/big/timestamps", H5T_NATIVE_DOUBLE);
+    CHECK(std::all_of(t.begin(), t.end(), [&](double x) { return x <= t_reached + 1e-9; }));
+}
+
+TEST_CASE("cli: models lists every model with its parameters and units", "[cli]") {
+    temp_dir dir;
+    const auto r = run_cli(dir, {"models"});
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    REQUIRE(r.code == 0);
+    for (const char* word : {"lif", "tau_m", "ms", "rate_source", "leaky_relu", "alpha"}) {
+        CHECK_THAT(r.out, Contains(word));
+    }
+    // Every model of the registry, each parameter on a line with its unit ("-" if none).
+    for (const auto* m : neurotwin::all_models()) {
+        INFO(m->name);
+        CHECK(std::regex_search(r.out, std::regex("(^|\n)" + m->name + " \\(")));
+        for (const auto& p : m->params) {
+            const auto unit = neurotwin::unit_symbol(p.dim);
+            const std::string u = unit.empty() ? "-" : std::string(unit);
+            INFO(p.name << " [" << u << "]");
+            CHECK(std::regex_search(
+                r.out, std::regex("\n +" + p.name + " +[^ \n]+ +" +
+                                  std::regex_replace(u, std::regex(R"([.^$|()\[\]{}*+?\\/])"),
+                                                     R"(\$&)") +
+                                  " ")));
+        }
+    }
+}
+
+TEST_CASE("cli: summary prints the scenario, the spikes and the twin agreement", "[cli]") {
+    temp_dir dir;
+    dir.write("layout.toml", layout_scenario);
+    const auto run = run_cli(dir, {"run", "layout.toml", "-q", "--threads", "1"});
+    INFO("run stderr:\n" << run.err);
+    REQUIRE(run.code == 0);
+    std::uint64_t spikes = 0;
+    {
+        hdf5_quiet quiet;
+        raw f(H5Fopen((dir.work / "layout.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+        spikes = u64_attr(f, "/neurotwin", "spikes");
+    }
+    const auto r = run_cli(dir, {"summary", "layout.h5"});
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    REQUIRE(r.code == 0);
+    // One header line, then: stem, simulated ms, wall s, spikes, "<twin> <Spearman rho>".
+    const std::regex row("\nlayout +200\\.0 +[0-9.]+ +" + std::to_string(spikes) +
+                         " +tw (-?[01]\\.[0-9]{3})\n");
+    std::smatch m;
+    REQUIRE(std::regex_search(r.out, m, row));
+    const double rho = std::stod(m[1].str());
+    CHECK(rho >= -1.0);
+    CHECK(rho <= 1.0);
+}
