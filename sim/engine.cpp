@@ -75,6 +75,24 @@ void collect_spikes(const std::uint8_t* flag, index_t lo, index_t hi,
     }
 }
 
+// Sorts one step's spikes by (time, id); they arrive in id order.
+void sort_by_time(std::vector<double>& times, std::vector<std::uint64_t>& ids) {
+    std::vector<std::size_t> order(times.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        order[k] = k;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
+    std::vector<double> t2(times.size());
+    std::vector<std::uint64_t> i2(ids.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        t2[k] = times[order[k]];
+        i2[k] = ids[order[k]];
+    }
+    times.swap(t2);
+    ids.swap(i2);
+}
+
 range_t split(std::size_t n, int threads, int tid) {
     return {static_cast<index_t>(n * std::size_t(tid) / std::size_t(threads)),
             static_cast<index_t>(n * std::size_t(tid + 1) / std::size_t(threads))};
@@ -538,13 +556,19 @@ void engine::single_phase(step_t t) {
             spike_times_buf_.clear();
             spike_ids_buf_.clear();
             const auto* rec = spike_rec_[p];
+            const auto offsets = pop.spike_offsets();
+            const double t_start = double(t) * net_.dt;
             for (int th = 0; th < T_; ++th) {
                 for (const auto j : spikes_[std::size_t(th)][p]) {
                     if (rec->selected.empty() || rec->selected[j]) {
-                        spike_times_buf_.push_back(t_spike);
+                        spike_times_buf_.push_back(offsets.empty() ? t_spike
+                                                                   : t_start + offsets[j]);
                         spike_ids_buf_.push_back(j);
                     }
                 }
+            }
+            if (!offsets.empty() && spike_ids_buf_.size() > 1) {
+                sort_by_time(spike_times_buf_, spike_ids_buf_);  // keeps `sorting = by_time` true
             }
             if (!spike_ids_buf_.empty()) {
                 sink_->append_spikes(spike_handles_[p], spike_times_buf_.data(),

@@ -110,6 +110,9 @@ std::vector<std::string> model_info::state_names() const {
 
 population::population(const model_info& info, std::string name, index_t size)
     : info_(&info), name_(std::move(name)), size_(size), spiked_(size, 0), rate_(size, 0.0) {
+    if (info.precise_spike_times) {
+        spike_offsets_.assign(size, 0.0);
+    }
     if (info.kind == model_kind::spiking) {
         output_ = rate_.data();
         columns_.emplace_back("rate", rate_.data());

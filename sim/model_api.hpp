@@ -120,6 +120,11 @@ struct model_info {
     // True when the output is a pure function of this step's input (no memory): the engine
     // may skip update() when the input has not changed.
     bool stateless = false;
+    // True when update() also writes spike_offsets()[i] for each spike: the time (ms) of the
+    // threshold crossing after the start of the step, in (0, dt]. Spikes are then stamped
+    // t*dt + offset instead of the end of the step (continuous models, interpolated
+    // crossings). Delivery stays on the step grid.
+    bool precise_spike_times = false;
 
     const param_info* find_param(std::string_view key) const;
     const state_info* find_state(std::string_view key) const;
@@ -180,6 +185,9 @@ public:
 
     // 1 where neuron i spiked in the last update (spiking models only; zeros otherwise).
     std::span<std::uint8_t> spiked() { return spiked_; }
+    // Crossing time within the step (ms) of each spike of the last update, for models with
+    // precise_spike_times (empty otherwise).
+    std::span<double> spike_offsets() { return spike_offsets_; }
     // Output seen by projections from non-spiking connections: activation for artificial and
     // source models, causal rate estimate (Hz) for spiking ones.
     const double* output() const { return output_; }
@@ -200,6 +208,7 @@ private:
     std::string name_;
     index_t size_;
     std::vector<std::uint8_t> spiked_;
+    std::vector<double> spike_offsets_;
     std::vector<double> rate_;
     const double* output_ = nullptr;
     std::vector<std::pair<std::string, double*>> columns_;
