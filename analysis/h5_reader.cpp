@@ -331,6 +331,22 @@ spike_data h5_file::read_spikes(const std::string& population) const {
     return out;
 }
 
+spike_data h5_file::read_spikes(const std::string& population, std::size_t first,
+                                std::size_t count) const {
+    h5_access a(*this);
+    auto s = a.open_spikes(population);
+    spike_data out;
+    const hsize_t f0 = std::min<hsize_t>(first, s.n);
+    const hsize_t n = std::min<hsize_t>(count, s.n - f0);
+    out.timestamps.resize(static_cast<std::size_t>(n));
+    out.node_ids.resize(static_cast<std::size_t>(n));
+    if (n > 0) {
+        a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), "/spikes/" + population, f0, n,
+                           out.timestamps.data(), out.node_ids.data());
+    }
+    return out;
+}
+
 spike_sorting h5_file::read_sorting(const std::string& population) const {
     h5_access a(*this);
     const std::string p = "/spikes/" + population;
@@ -341,6 +357,20 @@ spike_sorting h5_file::read_sorting(const std::string& population) const {
     }
     if (present == 0) {
         return spike_sorting::none;
+    }
+    {
+        h5_id attr = a.open_attr(p, "sorting");
+        h5_id type(H5Aget_type(attr.get()));
+        if (type.valid() && H5Tget_class(type.get()) == H5T_STRING) {
+            const auto v = attr_string(p, "sorting");
+            if (v == "by_time" || v == "time") {
+                return spike_sorting::by_time;
+            }
+            if (v == "by_id" || v == "id") {
+                return spike_sorting::by_id;
+            }
+            return spike_sorting::none;  // "none", "unknown" or anything else: no order assumed
+        }
     }
     auto [attr, type] = a.scalar_attr(p, "sorting", H5T_ENUM, "an enum");
     // Map by name, not by number: the names are what SONATA fixes.
@@ -427,6 +457,64 @@ report_data h5_file::read_report(const std::string& population, const std::strin
     std::copy(time.begin(), time.end(), r.time.begin());
     r.time_units = attr_string(m + "/time", "units");
     return r;
+}
+
+report_data h5_file::read_report_mapping(const std::string& population,
+                                         const std::string& variable) const {
+    h5_access a(*this);
+    const std::string p = "/report/" + population + "/" + variable;
+    const std::string m = p + "/mapping";
+    report_data r;
+    {
+        h5_id ds = a.open_dataset(p + "/data");
+        a.require_class(ds.get(), p + "/data", H5T_FLOAT, "floats");
+        const auto dims = a.shape(ds.get(), p + "/data", 2);
+        r.frames = static_cast<std::size_t>(dims[0]);
+        r.columns = static_cast<std::size_t>(dims[1]);
+    }
+    r.units = attr_string(p + "/data", "units");
+    r.node_ids =
+        a.read_1d<std::uint64_t>(m + "/node_ids", H5T_NATIVE_UINT64, H5T_INTEGER, "integers");
+    r.index_pointers =
+        a.read_1d<std::uint64_t>(m + "/index_pointers", H5T_NATIVE_UINT64, H5T_INTEGER, "integers");
+    r.element_ids =
+        a.read_1d<std::uint32_t>(m + "/element_ids", H5T_NATIVE_UINT32, H5T_INTEGER, "integers");
+    const auto time = a.read_1d<double>(m + "/time", H5T_NATIVE_DOUBLE, H5T_FLOAT, "floats");
+    if (time.size() != 3) {
+        a.fail(m + "/time",
+               "expected 3 values (start, stop, step), found " + std::to_string(time.size()));
+    }
+    std::copy(time.begin(), time.end(), r.time.begin());
+    r.time_units = attr_string(m + "/time", "units");
+    return r;
+}
+
+std::vector<float> h5_file::read_report_block(const std::string& population,
+                                              const std::string& variable, std::size_t f0,
+                                              std::size_t nf, std::size_t c0,
+                                              std::size_t nc) const {
+    h5_access a(*this);
+    const std::string p = "/report/" + population + "/" + variable + "/data";
+    h5_id ds = a.open_dataset(p);
+    const auto dims = a.shape(ds.get(), p, 2);
+    if (f0 + nf > dims[0] || c0 + nc > dims[1]) {
+        a.fail(p, "block outside the data");
+    }
+    std::vector<float> out(nf * nc);
+    if (out.empty()) {
+        return out;
+    }
+    const hsize_t start[2] = {f0, c0};
+    const hsize_t count[2] = {nf, nc};
+    h5_id fspace(H5Dget_space(ds.get()));
+    h5_id mspace(H5Screate_simple(2, count, nullptr));
+    if (!fspace.valid() || !mspace.valid() ||
+        H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+        H5Dread(ds.get(), H5T_NATIVE_FLOAT, mspace.get(), fspace.get(), H5P_DEFAULT,
+                out.data()) < 0) {
+        a.fail(p, "cannot read");
+    }
+    return out;
 }
 
 double h5_file::attr_f64(const std::string& object, const std::string& name) const {

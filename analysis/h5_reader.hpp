@@ -59,8 +59,12 @@ public:
     std::vector<std::string> spike_populations() const;  // empty when there is no /spikes
     std::size_t spike_count(const std::string& population) const;
     spike_data read_spikes(const std::string& population) const;
-    // The `sorting` attribute; `none` when absent (what SONATA prescribes).
+    // The `sorting` attribute; `none` when absent (what SONATA prescribes). The SONATA enum, or
+    // the string bmtk writes ("by_time", "time", "by_id", "id", "none", "unknown").
     spike_sorting read_sorting(const std::string& population) const;
+    // Spikes [first, first + count) of a population (count is cut at the end).
+    spike_data read_spikes(const std::string& population, std::size_t first,
+                           std::size_t count) const;
     // Calls `block` with consecutive slices of at most `block_size` spikes (the last may be
     // shorter; never called for an empty population), so memory stays at one block. The spans
     // are valid only during the call.
@@ -73,6 +77,14 @@ public:
     std::vector<std::string> report_populations() const;  // empty when there is no /report
     std::vector<std::string> report_variables(const std::string& population) const;
     report_data read_report(const std::string& population, const std::string& variable) const;
+    // Everything of a report but its data (frames and columns are set, data is empty).
+    report_data read_report_mapping(const std::string& population,
+                                    const std::string& variable) const;
+    // A block of data: frames [f0, f0 + nf) x columns [c0, c0 + nc), row-major, so large
+    // reports can be read a slice at a time.
+    std::vector<float> read_report_block(const std::string& population,
+                                         const std::string& variable, std::size_t f0,
+                                         std::size_t nf, std::size_t c0, std::size_t nc) const;
 
     // ---- attributes of a group or dataset (scalar, or a 1-element array). f64 needs a float
     // type; i64/u64 need an integer type whose value fits; string takes fixed or variable.

@@ -1,23 +1,37 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The neurotwin command line. Exit codes: 0 ok, 2 bad input, 3 file/HDF5 error, 4 numerical
-// fault during a run, 5 internal error (a bug), 130 interrupted (the output file is kept,
-// marked completed = false).
+// The neurotwin command line. Exit codes: 0 ok, 1 some runs of a batch failed / compare found
+// a difference, 2 bad input, 3 file/HDF5 error, 4 numerical fault during a run, 5 internal
+// error (a bug), 130 interrupted (the output file is kept, marked completed = false).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
+#include <optional>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "analysis/analyze.hpp"
+#include "analysis/compare.hpp"
+#include "analysis/h5_output.hpp"
 #include "analysis/summary.hpp"
+#include "app/batch.hpp"
 #include "neurotwin_version.hpp"
 #include "sim/errors.hpp"
 #include "sim/model_api.hpp"
 #include "sim/network.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario/desc.hpp"
+#include "sim/scenario/sweep.hpp"
+
+extern char** environ;
 
 namespace nt = neurotwin;
 
@@ -87,6 +101,142 @@ void draw_progress(nt::step_t done, nt::step_t total, double wall, double dt) {
     std::fflush(stderr);
 }
 
+// The scenario of `run`: the file itself, or one point of its [sweep] (--point), whose
+// swept values become attributes of /neurotwin/sweep.
+struct run_input {
+    nt::scenario_desc desc;
+    std::vector<nt::h5_attr> sweep;
+    std::optional<nt::sweep_plan> plan;
+    std::size_t point = 0;
+};
+
+run_input load_run_input(const std::string& file, const std::string& point) {
+    run_input in;
+    auto plan = nt::expand_sweep_file(file);
+    if (!plan.is_sweep) {
+        if (!point.empty()) {
+            throw nt::input_error(nt::source_pos{}, fmt::format("--point {}: '{}' has no [sweep] "
+                                                                "table", point, file));
+        }
+        in.desc = nt::load_scenario_file(file);
+        return in;
+    }
+    if (point.empty()) {
+        throw nt::input_error(
+            plan.where,
+            fmt::format("[sweep]: this scenario is a parameter sweep of {} runs; run them all "
+                        "with 'neurotwin batch {} -o OUTDIR', or one with 'neurotwin run {} "
+                        "--point NAME' (e.g. --point {})",
+                        plan.points.size(), file, file, plan.points.front().name));
+    }
+    const auto it = std::find_if(plan.points.begin(), plan.points.end(),
+                                 [&](const auto& p) { return p.name == point; });
+    if (it == plan.points.end()) {
+        std::vector<std::string> names;
+        for (const auto& p : plan.points) {
+            names.push_back(p.name);
+        }
+        const auto best = nt::closest_match(point, names);
+        throw nt::input_error(plan.where,
+                              fmt::format("--point: no sweep point '{}'{}", point,
+                                          best.empty() ? fmt::format("; e.g. '{}'", names.front())
+                                                       : fmt::format("; did you mean '{}'?", best)));
+    }
+    in.desc = nt::load_sweep_point(plan, *it);
+    in.sweep.push_back(nt::h5_attr::str("point", it->name));
+    in.sweep.push_back(nt::h5_attr::str("mode", plan.mode));
+    for (const auto& v : it->values) {
+        switch (v.t) {
+            case nt::sweep_value::type::integer:
+                in.sweep.push_back(nt::h5_attr::integer(v.key, static_cast<std::int64_t>(v.number)));
+                break;
+            case nt::sweep_value::type::real:
+            case nt::sweep_value::type::boolean:
+                in.sweep.push_back(nt::h5_attr::real(v.key, v.number));
+                break;
+            default: in.sweep.push_back(nt::h5_attr::str(v.key, v.text));
+        }
+    }
+    in.point = static_cast<std::size_t>(it - plan.points.begin());
+    in.plan = std::move(plan);
+    return in;
+}
+
+// analysis/plot.py: --script, $NEUROTWIN_PLOT_SCRIPT, next to the executable (the build
+// directory has a copy), an installed share/neurotwin, then the source tree it was built from.
+std::string find_plot_script(const std::string& given) {
+    namespace fs = std::filesystem;
+    if (!given.empty()) {
+        return given;
+    }
+    if (const char* env = std::getenv("NEUROTWIN_PLOT_SCRIPT"); env != nullptr && *env != 0) {
+        return env;
+    }
+    std::error_code ec;
+    const auto exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    std::vector<fs::path> candidates;
+    if (!ec) {
+        candidates = {exe_dir / "analysis" / "plot.py",
+                      exe_dir.parent_path() / "share" / "neurotwin" / "plot.py"};
+    }
+#ifdef NEUROTWIN_SOURCE_DIR
+    candidates.push_back(fs::path(NEUROTWIN_SOURCE_DIR) / "analysis" / "plot.py");
+#endif
+    for (const auto& c : candidates) {
+        if (fs::is_regular_file(c, ec)) {
+            return c.string();
+        }
+    }
+    throw nt::io_error("cannot find analysis/plot.py; give it with --script or "
+                       "NEUROTWIN_PLOT_SCRIPT");
+}
+
+int run_plot(const std::vector<std::string>& files, const std::string& out_dir,
+             const std::string& script, const std::string& python) {
+    std::vector<std::string> args{python, script, "-o", out_dir};
+    args.insert(args.end(), files.begin(), files.end());
+    std::vector<char*> argv;
+    for (auto& a : args) {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+    if (rc != 0) {
+        throw nt::io_error(fmt::format("cannot run '{}': {} (plots need python3 with h5py and "
+                                       "matplotlib: apt-get install python3-h5py "
+                                       "python3-matplotlib)",
+                                       python, std::strerror(rc)));
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status)) {
+        return WEXITSTATUS(status);
+    }
+    fmt::print(stderr, "error: {} ended by signal {}\n", script, WTERMSIG(status));
+    return nt::exit_internal;
+}
+
+// "a:b" (ms) for --window.
+std::pair<double, double> parse_window(const std::string& w) {
+    const auto colon = w.find(':');
+    try {
+        if (colon != std::string::npos) {
+            std::size_t ea = 0, eb = 0;
+            const double a = std::stod(w.substr(0, colon), &ea);
+            const double b = std::stod(w.substr(colon + 1), &eb);
+            if (ea == colon && eb == w.size() - colon - 1 && b > a) {
+                return {a, b};
+            }
+        }
+    } catch (const std::exception&) {
+    }
+    throw nt::input_error(nt::source_pos{},
+                          fmt::format("--window: expected START:STOP in ms with START < STOP, "
+                                      "found '{}'", w));
+}
+
 int report(const std::exception& e, int code, const char* prefix = "") {
     fmt::print(stderr, "{}{}\n", prefix, e.what());
     return code;
@@ -111,6 +261,8 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     auto* seed_opt = run->add_option("--seed", seed, "random seed (default: from scenario)");
     run->add_flag("-q,--quiet", quiet, "no progress bar and no closing line");
+    std::string point;
+    run->add_option("--point", point, "run one point of the scenario's [sweep] (by run name)");
 
     auto* validate = app.add_subcommand("validate", "parse and check a scenario, run nothing");
     std::string vscenario;
@@ -126,6 +278,63 @@ int main(int argc, char** argv) {
     std::vector<std::string> files;
     summary->add_option("files", files, "HDF5 outputs of neurotwin run")->required();
 
+    auto* batch = app.add_subcommand("batch", "run every scenario (and sweep point) under the "
+                                              "given files and folders");
+    nt::batch_options bopt;
+    batch->add_option("paths", bopt.paths, "scenario files and folders (searched recursively)")
+        ->required();
+    batch->add_option("-o,--output", bopt.out_dir, "output folder (created if missing)")
+        ->required();
+    auto* jobs_opt = batch->add_option("-j,--jobs", bopt.jobs,
+                                       "runs at a time (default: cores / threads per job)")
+                         ->check(CLI::PositiveNumber);
+    batch->add_option("--threads-per-job", bopt.threads_per_job, "threads of each run (default 1)")
+        ->check(CLI::PositiveNumber);
+    batch->add_flag("--resume", bopt.resume,
+                    "skip runs whose output is complete and made from the same scenario text");
+    batch->add_flag("--fail-fast", bopt.fail_fast, "stop at the first failed run");
+
+    auto* analyze = app.add_subcommand("analyze", "statistics of spiking, artificial and twin "
+                                                  "populations; written to /analysis");
+    std::vector<std::string> afiles;
+    bool as_json = false;
+    std::vector<std::string> apops;
+    std::string window;
+    nt::analysis::analyze_options aopt;
+    analyze->add_option("files", afiles, "HDF5 files (neurotwin outputs or SONATA spike files)")
+        ->required();
+    analyze->add_flag("--json", as_json, "print JSON on stdout instead of writing /analysis");
+    analyze->add_option("--population", apops, "only this population (repeatable)");
+    analyze->add_option("--window", window, "time window START:STOP in ms (default: the run)");
+    analyze->add_option("--count-window", aopt.count_window_ms,
+                        "spike-count window for Fano factor and correlations, ms (default 100)")
+        ->check(CLI::PositiveNumber);
+    analyze->add_option("--sync-bin", aopt.sync_bin_ms,
+                        "bin of Golomb's synchrony chi, ms (default 5)")
+        ->check(CLI::PositiveNumber);
+
+    auto* exp = app.add_subcommand("export-sonata", "strict SONATA files: spikes.h5 and one "
+                                                    "report file per variable");
+    std::string erun, edir;
+    exp->add_option("run", erun, "output of neurotwin run")->required();
+    exp->add_option("outdir", edir, "folder for the SONATA files (created if missing)")
+        ->required();
+
+    auto* cmp = app.add_subcommand("compare", "are the spike trains of two files identical? "
+                                              "(exit 0: identical, 1: different)");
+    std::string ca, cb;
+    cmp->add_option("a", ca, "first file")->required();
+    cmp->add_option("b", cb, "second file")->required();
+
+    auto* plot = app.add_subcommand("plot", "PNG figures of output files and batch.json "
+                                            "(python3, h5py, matplotlib)");
+    std::vector<std::string> pfiles;
+    std::string pdir, pscript;
+    plot->add_option("files", pfiles, "HDF5 outputs and/or a batch.json")->required();
+    plot->add_option("-o,--output", pdir, "folder for the PNG files")->required();
+    plot->add_option("--script", pscript, "plot script (default: analysis/plot.py, found "
+                                          "next to the executable)");
+
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -138,6 +347,22 @@ int main(int argc, char** argv) {
             return nt::exit_ok;
         }
         if (app.got_subcommand("validate")) {
+            const auto plan = nt::expand_sweep_file(vscenario);
+            if (plan.is_sweep) {
+                // Every point, with its problems at positions of the file.
+                for (const auto& p : plan.points) {
+                    const auto d = nt::load_sweep_point(plan, p);
+                    try {
+                        (void)nt::build_network(d);
+                    } catch (const nt::input_error& e) {
+                        throw nt::remap_sweep_error(e, plan, p);
+                    }
+                }
+                fmt::print("{}: ok (a {} sweep of {} runs: {} ... {})\n", vscenario, plan.mode,
+                           plan.points.size(), plan.points.front().name,
+                           plan.points.back().name);
+                return nt::exit_ok;
+            }
             const auto desc = nt::load_scenario_file(vscenario);
             (void)nt::build_network(desc);  // every check that needs the expanded network
             fmt::print("{}: ok ({} populations, {} twins, {} steps)\n", vscenario,
@@ -148,9 +373,58 @@ int main(int argc, char** argv) {
             nt::analysis::print_summary_table(files, std::cout);
             return nt::exit_ok;
         }
+        if (app.got_subcommand("batch")) {
+            bopt.jobs_given = jobs_opt->count() > 0;
+            bopt.executable = "/proc/self/exe";
+            bopt.interrupt = &g_interrupt;
+            std::signal(SIGINT, on_sigint);
+            return nt::run_batch(bopt);
+        }
+        if (app.got_subcommand("analyze")) {
+            if (!window.empty()) {
+                aopt.window = parse_window(window);
+            }
+            aopt.populations = apops;
+            if (as_json) {
+                std::cout << (afiles.size() > 1 ? "[\n" : "");
+            }
+            for (std::size_t i = 0; i < afiles.size(); ++i) {
+                const auto r = nt::analysis::analyze_file(afiles[i], aopt);
+                if (as_json) {
+                    nt::analysis::write_json(r, std::cout, afiles.size() > 1 ? 2 : 0);
+                    std::cout << (i + 1 < afiles.size() ? ",\n" : "\n");
+                } else {
+                    nt::analysis::write_analysis_group(afiles[i], r);
+                    std::cout << nt::analysis::format_analysis(r)
+                              << fmt::format("  -> /analysis in {}\n", afiles[i]);
+                }
+            }
+            if (as_json && afiles.size() > 1) {
+                std::cout << "]\n";
+            }
+            return nt::exit_ok;
+        }
+        if (app.got_subcommand("export-sonata")) {
+            for (const auto& f : nt::analysis::export_sonata(erun, edir)) {
+                fmt::print("{}\n", f);
+            }
+            return nt::exit_ok;
+        }
+        if (app.got_subcommand("compare")) {
+            const auto c = nt::analysis::compare_files(ca, cb);
+            std::cout << c.report;
+            return c.identical ? nt::exit_ok : 1;
+        }
+        if (app.got_subcommand("plot")) {
+            const char* py = std::getenv("NEUROTWIN_PYTHON");
+            return run_plot(pfiles, pdir, find_plot_script(pscript),
+                            py != nullptr && *py != 0 ? py : "/usr/bin/python3");
+        }
         // run
-        auto desc = nt::load_scenario_file(scenario);
+        auto input = load_run_input(scenario, point);
+        auto desc = std::move(input.desc);
         nt::run_options opt;
+        opt.sweep_attributes = input.sweep;
         opt.output_path = output.empty()
                               ? std::filesystem::path(scenario).stem().string() + ".h5"
                               : output;
@@ -171,7 +445,16 @@ int main(int argc, char** argv) {
             };
         }
         std::signal(SIGINT, on_sigint);
-        const auto s = nt::run_scenario(std::move(desc), opt);
+        const auto s = [&] {
+            try {
+                return nt::run_scenario(std::move(desc), opt);
+            } catch (const nt::input_error& e) {
+                if (input.plan) {  // build_network's problems at positions of the file
+                    throw nt::remap_sweep_error(e, *input.plan, input.plan->points[input.point]);
+                }
+                throw;
+            }
+        }();
         if (drew) {
             fmt::print(stderr, "\r{}\r", std::string(79, ' '));
         }

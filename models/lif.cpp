@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "models/lif.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace neurotwin {
@@ -23,59 +24,76 @@ struct lif_kernel {
         *P11in;
 };
 
-// Branch-free so that it vectorises; built for AVX2 and for the baseline ISA, chosen at run
-// time (no -march=native needed). The spike flag is computed in a double-width mask and
-// narrowed afterwards, which keeps every lane of the loop the same width.
-__attribute__((target_clones("avx2", "default"))) void lif_step(
-    const lif_kernel& k, index_t lo, index_t hi, const double* __restrict ex,
-    const double* __restrict inh, const double* __restrict cont, double* __restrict mask, std::uint8_t* __restrict spiked) {
+// The same constants when every neuron shares them (the common case outside sweeps): the
+// kernel then streams 8 columns instead of 19, which is what bounds its speed.
+struct lif_scalars {
+    double E_L, P22, drive, P21ex, P21in, P20, V_th, V_reset, ref_steps, P11ex, P11in;
+};
+
+// One step of neurons [lo, hi); returns how many V_m are not finite. Branch-free so that it
+// vectorises; the spike flag is a double-width mask (every lane the same width), narrowed
+// by the caller.
+template <bool Uniform>
+[[gnu::always_inline]] inline std::size_t lif_body(const lif_kernel& k, const lif_scalars c,
+                                                   std::size_t lo, std::size_t hi,
+                                                   const double* __restrict ex,
+                                                   const double* __restrict inh,
+                                                   const double* __restrict cont,
+                                                   double* __restrict mask) {
     double* __restrict V = k.V;
     double* __restrict Iex = k.I_ex;
     double* __restrict Iin = k.I_in;
     double* __restrict ref = k.ref;
-    const double* __restrict E_L = k.E_L;
-    const double* __restrict P22 = k.P22;
-    const double* __restrict drive = k.drive;
-    const double* __restrict P21ex = k.P21ex;
-    const double* __restrict P21in = k.P21in;
-    const double* __restrict P20 = k.P20;
-    const double* __restrict V_th = k.V_th;
-    const double* __restrict V_reset = k.V_reset;
-    const double* __restrict ref_steps = k.ref_steps;
-    const double* __restrict P11ex = k.P11ex;
-    const double* __restrict P11in = k.P11in;
+    const auto at = [](const double* col, double scalar, std::size_t i) {
+        if constexpr (Uniform) {
+            return scalar;
+        } else {
+            return col[i];
+        }
+    };
     // SAFETY: every column is a distinct allocation (restrict on locals is not used by GCC's
     // dependence analysis, hence ivdep).
 #pragma GCC ivdep
     for (std::size_t i = lo; i < hi; ++i) {
+        const double E_L = at(k.E_L, c.E_L, i);
         // V(t+h) = E_L + (V - E_L) e^{-h/tau_m} + P21 I_syn + P20 (I_e + I_stim)
-        const double v_free = E_L[i] + (V[i] - E_L[i]) * P22[i] + drive[i] + Iex[i] * P21ex[i] +
-                              Iin[i] * P21in[i] + cont[i] * P20[i];  // [mV]
+        const double v_free = E_L + (V[i] - E_L) * at(k.P22, c.P22, i) + at(k.drive, c.drive, i) +
+                              Iex[i] * at(k.P21ex, c.P21ex, i) + Iin[i] * at(k.P21in, c.P21in, i) +
+                              cont[i] * at(k.P20, c.P20, i);  // [mV]
         // Loads first: a conditional load is not if-converted, a select of loaded values is.
-        const double v_old = V[i], r_old = ref[i], v_reset = V_reset[i], r_steps = ref_steps[i];
+        const double v_old = V[i], r_old = ref[i];
+        const double v_reset = at(k.V_reset, c.V_reset, i), r_steps = at(k.ref_steps, c.ref_steps, i);
         const bool active = r_old <= 0.0;
         const double v = active ? v_free : v_old;  // clamped while refractory
         // (V_reset < V_th, so a clamped neuron never crosses: no need to test `active`)
-        const bool spike = v >= V_th[i];
-        V[i] = spike ? v_reset : v;
+        const bool spike = v >= at(k.V_th, c.V_th, i);
+        const double v_new = spike ? v_reset : v;
+        V[i] = v_new;
         const double r_dec = r_old > 1.0 ? r_old - 1.0 : 0.0;
         ref[i] = spike ? r_steps : r_dec;
         // Synapses decay and receive even while the membrane is clamped.
-        Iex[i] = Iex[i] * P11ex[i] + ex[i];  // [pA]
-        Iin[i] = Iin[i] * P11in[i] + inh[i];  // [pA]
+        Iex[i] = Iex[i] * at(k.P11ex, c.P11ex, i) + ex[i];   // [pA]
+        Iin[i] = Iin[i] * at(k.P11in, c.P11in, i) + inh[i];  // [pA]
         mask[i] = spike ? 1.0 : 0.0;
     }
-    for (std::size_t i = lo; i < hi; ++i) {
-        spiked[i] = mask[i] != 0.0 ? 1 : 0;
-    }
-}
-
-// x - x is 0 for finite x and NaN for NaN or infinity; vectorises.
-__attribute__((target_clones("avx2", "default"))) std::size_t count_non_finite(
-    const double* x, std::size_t lo, std::size_t hi) {
+    // NaN or infinity never crosses the threshold and is never reset, so it stays in V_m.
+    // x - x is 0 for finite x, NaN otherwise (a separate loop: this reduction vectorises).
     std::size_t bad = 0;
     for (std::size_t i = lo; i < hi; ++i) {
-        bad += (x[i] - x[i]) != 0.0 ? 1 : 0;
+        bad += (V[i] - V[i]) != 0.0 ? 1 : 0;
+    }
+    return bad;
+}
+
+// Built for AVX2 and for the baseline ISA, chosen at run time (no -march=native needed).
+__attribute__((target_clones("avx2", "default"))) std::size_t lif_step(
+    const lif_kernel& k, const lif_scalars* uniform, index_t lo, index_t hi, const double* ex,
+    const double* inh, const double* cont, double* mask, std::uint8_t* __restrict spiked) {
+    const std::size_t bad = uniform != nullptr
+                                ? lif_body<true>(k, *uniform, lo, hi, ex, inh, cont, mask)
+                                : lif_body<false>(k, lif_scalars{}, lo, hi, ex, inh, cont, mask);
+    for (std::size_t i = lo; i < hi; ++i) {
+        spiked[i] = mask[i] != 0.0 ? 1 : 0;
     }
     return bad;
 }
@@ -127,14 +145,27 @@ public:
             P11in_[i] = std::exp(-h / tau_in_[i]);
             ref_steps_[i] = static_cast<double>(std::llround(t_ref_[i] / h));
         }
+        const auto same = [](const std::vector<double>& col) {
+            return std::all_of(col.begin(), col.end(), [&](double v) { return v == col[0]; });
+        };
+        uniform_ = n > 0 && same(E_L_) && same(P22_) && same(drive_) && same(P21ex_) &&
+                   same(P21in_) && same(P20_) && same(V_th_) && same(V_reset_) &&
+                   same(ref_steps_) && same(P11ex_) && same(P11in_);
+        if (uniform_) {
+            scalars_ = {E_L_[0],  P22_[0],     drive_[0],  P21ex_[0], P21in_[0], P20_[0],
+                        V_th_[0], V_reset_[0], ref_steps_[0], P11ex_[0], P11in_[0]};
+        }
     }
 
     void update(step_t, index_t lo, index_t hi, const step_inputs& in,
                 update_status& status) override {
-        update_range(lo, hi, in.ex, in.in, in.cont, spiked().data());
-        // A NaN never crosses the threshold and is never reset, so it survives in V_m: one
-        // check of the range after the loop finds it (keeps the loop branch-free).
-        if (detail::count_non_finite(V_m_.data(), lo, hi) > 0) {
+        const detail::lif_kernel k{V_m_.data(),  I_ex_.data(),  I_in_.data(),  refractory_.data(),
+                                   E_L_.data(),  P22_.data(),   drive_.data(), P21ex_.data(),
+                                   P21in_.data(), P20_.data(),  V_th_.data(),  V_reset_.data(),
+                                   ref_steps_.data(), P11ex_.data(), P11in_.data()};
+        const auto bad = detail::lif_step(k, uniform_ ? &scalars_ : nullptr, lo, hi, in.ex, in.in,
+                                          in.cont, spike_mask_.data(), spiked().data());
+        if (bad > 0) {
             for (index_t i = lo; i < hi; ++i) {
                 if (!std::isfinite(V_m_[i])) {
                     status.note_fault(i, "V_m", V_m_[i]);
@@ -144,21 +175,14 @@ public:
         }
     }
 
-    void update_range(index_t lo, index_t hi, const double* ex, const double* inh,
-                      const double* cont, std::uint8_t* spiked) {
-        detail::lif_kernel k{V_m_.data(),  I_ex_.data(),  I_in_.data(),  refractory_.data(),
-                             E_L_.data(),  P22_.data(),   drive_.data(), P21ex_.data(),
-                             P21in_.data(), P20_.data(),  V_th_.data(),  V_reset_.data(),
-                             ref_steps_.data(), P11ex_.data(), P11in_.data()};
-        detail::lif_step(k, lo, hi, ex, inh, cont, spike_mask_.data(), spiked);
-    }
-
 private:
     std::vector<double> tau_m_, C_m_, E_L_, V_th_, V_reset_, t_ref_, tau_ex_, tau_in_, I_e_;
     std::vector<double> V_m_, I_ex_, I_in_;
     std::vector<double> refractory_;  // steps left, a double so the kernel is one width
     std::vector<double> spike_mask_;  // 1.0 where the neuron spiked (kernel scratch)
     std::vector<double> P22_, P20_, drive_, P21ex_, P21in_, P11ex_, P11in_;
+    bool uniform_ = false;  // all constants shared: the kernel reads scalars_
+    detail::lif_scalars scalars_{};
     std::vector<double> ref_steps_;
 };
 
@@ -205,8 +229,12 @@ const model_info lif_info{
         [](const param_lookup& p) {
             // Steady state V = E_L + R I with R = tau_m / C_m; fires iff V > V_th.
             return twin_calibration{p["tau_m"] / p["C_m"], p["V_th"], p["tau_syn_ex"],
-                                    p["tau_syn_in"]};
+                                    p["tau_syn_in"], p["V_th"]};
         },
+    .stateless = false,
+    .precise_spike_times = false,
+    .synapses = {synapse_type::exp_current},
+    .presets = {},
 };
 
 }  // namespace neurotwin

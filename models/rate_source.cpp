@@ -51,6 +51,9 @@ const model_info rate_source_info{
     .rest_param = {},
     .calibrate = {},
     .stateless = true,
+    .precise_spike_times = false,
+    .synapses = {},
+    .presets = {},
 };
 
 }  // namespace neurotwin

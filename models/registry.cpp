@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The one list of all models. Adding a model = adding its files in models/ and a line here
 // (explicit, no self-registering statics that a static library could silently drop).
+#include "models/adex.hpp"
 #include "models/artificial.hpp"
+#include "models/hh.hpp"
+#include "models/hh_traub.hpp"
+#include "models/izhikevich.hpp"
 #include "models/lif.hpp"
 #include "models/rate_source.hpp"
 #include "sim/model_api.hpp"
@@ -10,8 +14,9 @@ namespace neurotwin {
 
 const std::vector<const model_info*>& all_models() {
     static const std::vector<const model_info*> models{
-        &lif_info,     &rate_source_info, &perceptron_info, &sigmoid_info,
-        &tanh_info,    &relu_info,        &leaky_relu_info,
+        &lif_info,  &rate_source_info, &perceptron_info, &sigmoid_info,
+        &tanh_info, &relu_info,        &leaky_relu_info, &izhikevich_info,
+        &adex_info, &hh_info,          &hh_traub_info,
     };
     return models;
 }

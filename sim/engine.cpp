@@ -9,7 +9,7 @@
 //   update   advance neurons t -> t+1, spike flags, rate estimates, spike lists
 //   --- barrier ---
 //   deliver  spikes of step t into target rings at slot t + delay
-//   single   (one thread) spikes and full record chunks to the sink, faults, change flags,
+//   single   (thread 0, after its own delivery) spikes and full record chunks to the sink, faults, change flags,
 //            interrupt and progress
 //   --- barrier ---
 //
@@ -54,6 +54,30 @@ struct range_t {
     index_t lo = 0;
     index_t hi = 0;
 };
+
+// A Poisson(lambda) count from counter block (c, t) and its successors: inversion of the
+// cumulative distribution in chunks of lambda <= 20 (a sum of Poisson counts is Poisson), so
+// e^-lambda never underflows and the cost is O(lambda).
+std::uint64_t poisson_count(const counter_rng& rng, std::uint64_t c, std::uint64_t t,
+                            double lambda) {
+    std::uint64_t total = 0;
+    std::uint64_t draw = 0;
+    while (lambda > 0.0) {
+        const double l = std::min(lambda, 20.0);
+        lambda -= l;
+        const double u = rng.uniform2(c, (t << 8) | (draw++ & 0xff))[0];
+        double p = std::exp(-l);
+        double F = p;
+        std::uint64_t k = 0;
+        while (u > F && k < 1000) {
+            ++k;
+            p *= l / double(k);
+            F += p;
+        }
+        total += k;
+    }
+    return total;
+}
 
 // Appends the indices in [lo, hi) where flag != 0, ascending; skips 8 silent neurons at once.
 void collect_spikes(const std::uint8_t* flag, index_t lo, index_t hi,
@@ -106,6 +130,7 @@ struct pop_rt {
     std::vector<double> cont;         // gather + stimuli
     const double* cont_ptr = nullptr; // what update() sees as continuous input
     bool has_gather = false;
+    bool has_coupled = false;         // receives rate-coupled spike projections
     bool has_stimuli = false;
     bool gather_dirty = true;         // recompute gathered inputs this step
     bool input_changed = true;        // continuous input may differ from last step
@@ -187,6 +212,7 @@ private:
     void update_phase(step_t t, int tid);
     void deliver_phase(step_t t, int tid);
     void single_phase(step_t t);
+    void barrier() const;
     double source_value(std::size_t pop, std::uint32_t j, step_t t, step_t delay) const;
     // Draws the next candidate event of channel c after its current one; returns its step
     // (g.stop when there is none before the end).
@@ -197,6 +223,13 @@ private:
     const run_control& ctl_;
     int T_;
     std::vector<pop_rt> rt_;
+    // rate-coupled spike projections: ring of arriving (scaled) spikes and the decaying sum
+    struct coupled_rt {
+        std::size_t n_slots = 1;
+        std::vector<double> ring;  // [slot][target]
+        std::vector<double> sum;   // [target]
+    };
+    std::vector<coupled_rt> coupled_;  // per spike projection (empty when not coupled)
     std::vector<recorder_rt> recs_;
     std::vector<int> spike_handles_;   // per population, -1 = spikes not recorded
     std::vector<const recorder_rt*> spike_rec_;
@@ -208,6 +241,8 @@ private:
     std::vector<std::vector<std::uint64_t>> next_index_;
     std::vector<counter_rng> poisson_rng_;
     std::vector<std::vector<event_wheel>> wheels_;   // [thread][group]
+    std::vector<std::uint8_t> dense_;                // per group: per-step Poisson counts
+    std::vector<std::vector<double>> cdf_;           // dense groups of one rate: its CDF
     std::vector<double> zeros_;
     std::vector<double> spike_times_buf_;
     std::vector<std::uint64_t> spike_ids_buf_;
@@ -226,7 +261,19 @@ void engine::setup() {
         max_n = std::max<std::size_t>(max_n, net_.populations[p]->size());
     }
     zeros_.assign(max_n, 0.0);
-    for (const auto& sp : net_.spike_projections) {
+    coupled_.resize(net_.spike_projections.size());
+    for (std::size_t k = 0; k < net_.spike_projections.size(); ++k) {
+        const auto& sp = net_.spike_projections[k];
+        if (sp.rate_coupled) {
+            auto& c = coupled_[k];
+            const std::size_t n = net_.populations[sp.target]->size();
+            c.n_slots = std::size_t(sp.max_delay) + 1;
+            c.ring.assign(c.n_slots * n, 0.0);
+            c.sum.assign(n, 0.0);
+            rt_[sp.target].has_gather = true;
+            rt_[sp.target].has_coupled = true;
+            continue;
+        }
         rt_[sp.target].n_slots =
             std::max<std::size_t>(rt_[sp.target].n_slots, std::size_t(sp.max_delay) + 1);
     }
@@ -328,6 +375,33 @@ void engine::setup() {
         poisson_rng_.emplace_back(net_.seed, stream_id(grp.name));
     }
     wheels_.assign(std::size_t(T_), std::vector<event_wheel>(G));
+    // Constant-rate groups (stimuli) whose channels average half an event per step or more
+    // draw a count per step instead; channels must then be sorted by target (stimuli are).
+    dense_.assign(G, 0);
+    cdf_.assign(G, {});
+    for (std::size_t g = 0; g < G; ++g) {
+        const auto& grp = net_.poisson_groups[g];
+        if (grp.source != npos || grp.rate_max.empty() ||
+            !std::is_sorted(grp.channel_target.begin(), grp.channel_target.end())) {
+            continue;
+        }
+        const double min_rate = *std::min_element(grp.rate_max.begin(), grp.rate_max.end());
+        dense_[g] = min_rate * net_.dt * 1e-3 >= 0.5 ? 1 : 0;
+        const double max_rate = *std::max_element(grp.rate_max.begin(), grp.rate_max.end());
+        const double lambda = max_rate * net_.dt * 1e-3;
+        if (dense_[g] && min_rate == max_rate && lambda <= 20.0) {
+            // P(K <= k) for k = 0, 1, ... until 1 - 1e-16 (the inversion stops at the end,
+            // so the table's last entry stands for the far tail, probability < 1e-16)
+            double p = std::exp(-lambda);
+            double F = p;
+            for (int k = 0; k < 200 && F < 1.0 - 1e-16; ++k) {
+                cdf_[g].push_back(F);
+                p *= lambda / double(k + 1);
+                F += p;
+            }
+            cdf_[g].push_back(1.0);
+        }
+    }
 }
 
 // Candidate events of a channel are a Poisson process of rate rate_max (exponential gaps
@@ -396,6 +470,23 @@ void engine::input_phase(step_t t, int tid) {
             r.gather[i] += sum;
         }
     }
+    for (std::size_t k = 0; k < net_.spike_projections.size(); ++k) {
+        const auto& sp = net_.spike_projections[k];
+        if (!sp.rate_coupled) {
+            continue;
+        }
+        auto& c = coupled_[k];
+        auto& r = rt_[sp.target];
+        const auto n = net_.populations[sp.target]->size();
+        const auto rg = split(n, T_, tid);
+        double* arriving = c.ring.data() + std::size_t(t % step_t(c.n_slots)) * n;
+        for (index_t i = rg.lo; i < rg.hi; ++i) {
+            // y(t) = y(t - 1) e^{-dt/tau} + spikes of step t - d, scaled by 1000/tau
+            c.sum[i] = c.sum[i] * sp.rate_decay + arriving[i];
+            arriving[i] = 0.0;
+            r.gather[i] += c.sum[i];
+        }
+    }
     for (std::size_t p = 0; p < P; ++p) {
         auto& r = rt_[p];
         if (!r.has_stimuli) {
@@ -427,6 +518,35 @@ void engine::input_phase(step_t t, int tid) {
         const auto n = net_.populations[grp.target]->size();
         double* ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * n;
         double* in = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * n;
+        if (dense_[g]) {
+            // Many events per step: one Poisson count per channel and step is cheaper than
+            // one calendar entry per event (the count is drawn from block (c, t)).
+            if (t < grp.start || t >= grp.stop) {
+                continue;
+            }
+            const auto rg = split(n, T_, tid);
+            const auto& tg = grp.channel_target;
+            const auto& cdf = cdf_[g];
+            auto c = std::size_t(std::lower_bound(tg.begin(), tg.end(), rg.lo) - tg.begin());
+            for (; c < tg.size() && tg[c] < rg.hi; ++c) {
+                std::uint64_t k = 0;
+                if (!cdf.empty()) {
+                    // one rate for the whole group: invert its tabulated CDF
+                    const double u = poisson_rng_[g].uniform2(c, std::uint64_t(t) << 8)[0];
+                    while (k + 1 < cdf.size() && u > cdf[k]) {
+                        ++k;
+                    }
+                } else {
+                    const double lambda = grp.rate_max[c] * net_.dt * 1e-3;
+                    k = poisson_count(poisson_rng_[g], c, std::uint64_t(t), lambda);
+                }
+                if (k > 0) {
+                    const double J = grp.jump[c];
+                    (J >= 0.0 ? ex : in)[tg[c]] += J * double(k);
+                }
+            }
+            continue;
+        }
         auto& due = wheel.take(t);
         for (const auto c : due) {
             step_t next = t;
@@ -501,29 +621,58 @@ void engine::update_phase(step_t t, int tid) {
 }
 
 void engine::deliver_phase(step_t t, int tid) {
-    for (const auto& sp : net_.spike_projections) {
+    for (std::size_t pk = 0; pk < net_.spike_projections.size(); ++pk) {
+        const auto& sp = net_.spike_projections[pk];
         auto& r = rt_[sp.target];
         const auto n = net_.populations[sp.target]->size();
         const auto rg = split(n, T_, tid);
         if (rg.lo == rg.hi) {
             continue;
         }
-        const auto slots = step_t(r.n_slots);
+        auto& cp = coupled_[pk];
+        // rate-coupled projections fill their own ring (both signs in one sum)
+        double* const ring_ex = sp.rate_coupled ? cp.ring.data() : r.ring_ex.data();
+        double* const ring_in = sp.rate_coupled ? cp.ring.data() : r.ring_in.data();
+        const auto slots = step_t(sp.rate_coupled ? cp.n_slots : r.n_slots);
+        const step_t now = t % slots;
+        const auto mask = sp.target_mask;
+        const auto P = std::size_t(sp.parts);
+        // Sub-rows are ordered by (delay, target): the ring slot changes only between delay
+        // segments, and within one the targets ascend through one slot's plane.
+        const auto deliver_range = [&](std::uint64_t first, std::uint64_t last, bool filter) {
+            step_t d_prev = -1;
+            double* ex = nullptr;
+            double* in = nullptr;
+            for (auto k = first; k < last; ++k) {
+                const auto& s = sp.synapses[k];
+                const index_t i = s.target & mask;
+                if (filter && (i < rg.lo || i >= rg.hi)) {
+                    continue;
+                }
+                const step_t d = sp.delay_of(k);
+                if (d != d_prev) {
+                    step_t slot = now + d;
+                    slot -= slot >= slots ? slots : 0;
+                    ex = ring_ex + std::size_t(slot) * n;
+                    in = ring_in + std::size_t(slot) * n;
+                    d_prev = d;
+                }
+                if (s.weight >= 0.0f) {
+                    ex[i] += s.weight;
+                } else {
+                    in[i] += s.weight;
+                }
+            }
+        };
         for (int th = 0; th < T_; ++th) {  // sources in ascending id order
             for (const auto j : spikes_[std::size_t(th)][sp.source]) {
-                const auto* first = sp.synapses.data() + sp.row_ptr[j];
-                const auto* last = sp.synapses.data() + sp.row_ptr[j + 1];
-                const auto* s = std::lower_bound(
-                    first, last, rg.lo,
-                    [](const spike_synapse& a, index_t v) { return a.target < v; });
-                for (; s != last && s->target < rg.hi; ++s) {
-                    const step_t d =
-                        sp.delay_steps.empty() ? sp.delay : step_t(sp.delay_steps[std::size_t(s - sp.synapses.data())]);
-                    const auto slot = std::size_t((t + d) % slots) * n;
-                    if (s->weight >= 0.0f) {
-                        r.ring_ex[slot + s->target] += s->weight;
-                    } else {
-                        r.ring_in[slot + s->target] += s->weight;
+                if (sp.parts == T_) {
+                    // SAFETY: sub-row (j, tid) holds exactly this thread's targets.
+                    deliver_range(sp.row_ptr[j * P + std::size_t(tid)],
+                                  sp.row_ptr[j * P + std::size_t(tid) + 1], false);
+                } else {
+                    for (std::size_t q = 0; q < P; ++q) {
+                        deliver_range(sp.row_ptr[j * P + q], sp.row_ptr[j * P + q + 1], true);
                     }
                 }
             }
@@ -588,6 +737,12 @@ void engine::single_phase(step_t t) {
             rt_[gp.target].input_changed = true;
         }
     }
+    for (auto& r : rt_) {
+        if (r.has_coupled) {  // decaying sums change every step
+            r.gather_dirty = true;
+            r.input_changed = true;
+        }
+    }
     for (auto& r : recs_) {
         if (r.column == nullptr || t % r.desc->interval != 0) {
             continue;
@@ -616,6 +771,9 @@ void engine::thread_main(int tid) {
     // Each thread draws the first event of the Poisson channels whose targets it owns.
     for (std::size_t g = 0; g < net_.poisson_groups.size(); ++g) {
         const auto& grp = net_.poisson_groups[g];
+        if (dense_[g]) {
+            continue;
+        }
         const auto rg = split(net_.populations[grp.target]->size(), T_, tid);
         for (std::uint32_t c = 0; c < grp.channel_target.size(); ++c) {
             if (grp.channel_target[c] >= rg.lo && grp.channel_target[c] < rg.hi) {
@@ -627,19 +785,20 @@ void engine::thread_main(int tid) {
             }
         }
     }
-    #pragma omp barrier
+    barrier();
     for (step_t t = 0; t < net_.n_steps; ++t) {
         if (stop_) {
             break;
         }
         record_phase(t, tid);
         input_phase(t, tid);
-        #pragma omp barrier
+        barrier();
         update_phase(t, tid);
-        #pragma omp barrier
+        barrier();
         deliver_phase(t, tid);
-        #pragma omp single
-        {
+        // SAFETY: the single phase reads spike lists and writes bookkeeping that delivery
+        // does not touch, so thread 0 may start it while the others still deliver.
+        if (tid == 0) {
             try {
                 single_phase(t);
             } catch (...) {
@@ -647,6 +806,14 @@ void engine::thread_main(int tid) {
                 stop_ = true;
             }
         }
+        barrier();
+    }
+}
+
+// A team barrier; nothing to wait for with one thread (no OpenMP call at all then).
+void engine::barrier() const {
+    if (T_ > 1) {
+        #pragma omp barrier
     }
 }
 
@@ -656,9 +823,13 @@ run_result engine::run() {
     setup();
     // NOTE: the phases do not throw (faults are noted in update_status, sink errors are
     // caught in the single phase); only a failed allocation could escape, which terminates.
-    #pragma omp parallel num_threads(T_)
-    {
-        thread_main(omp_get_thread_num());
+    if (T_ == 1) {
+        thread_main(0);
+    } else {
+        #pragma omp parallel num_threads(T_)
+        {
+            thread_main(omp_get_thread_num());
+        }
     }
     if (error_) {
         std::rethrow_exception(error_);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "sim/model_api.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -72,6 +73,55 @@ std::vector<double> population_init::initial(std::string_view var,
                                              const std::vector<double>& fallback) const {
     const auto it = init.find(var);
     return it == init.end() ? fallback : it->second;
+}
+
+std::string_view synapse_name(synapse_type s) {
+    switch (s) {
+        case synapse_type::exp_current: return "exp_current";
+        case synapse_type::alpha_current: return "alpha_current";
+        case synapse_type::exp_cond: return "exp_cond";
+        case synapse_type::alpha_cond: return "alpha_cond";
+    }
+    return "";
+}
+
+bool parse_synapse(std::string_view name, synapse_type& out) {
+    for (const auto s : {synapse_type::exp_current, synapse_type::alpha_current,
+                         synapse_type::exp_cond, synapse_type::alpha_cond}) {
+        if (synapse_name(s) == name) {
+            out = s;
+            return true;
+        }
+    }
+    return false;
+}
+
+twin_calibration adapt_calibration(twin_calibration base, synapse_type s, const param_lookup& p) {
+    if (s == synapse_type::exp_current) {
+        return base;
+    }
+    const bool alpha = s == synapse_type::alpha_current || s == synapse_type::alpha_cond;
+    const double shape = alpha ? std::exp(1.0) : 1.0;  // integral of the unit-peak kernel / tau
+    base.psc_area_ex = shape * p["tau_syn_ex"];        // [ms]
+    base.psc_area_in = shape * p["tau_syn_in"];
+    if (is_conductance(s)) {
+        base.psc_area_ex *= p["E_ex"] - base.V_membrane;  // [ms mV]
+        base.psc_area_in *= base.V_membrane - p["E_in"];
+    }
+    return base;
+}
+
+const preset_info* model_info::find_preset(std::string_view key) const {
+    for (const auto& p : presets) {
+        if (p.name == key) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
+bool model_info::supports(synapse_type s) const {
+    return std::find(synapses.begin(), synapses.end(), s) != synapses.end();
 }
 
 const param_info* model_info::find_param(std::string_view key) const {

@@ -79,6 +79,32 @@ struct rule_violation {
 
 class population;
 
+// Synapse type of a spiking population (scenario key `synapse`). Current synapses add a
+// current (pA) to the membrane equation, conductance synapses a conductance g (nS) that drives
+// g (E_rev - V_m); jumps arriving in a step are pA or nS accordingly (inhibitory jumps are
+// negative: the conductance grows by |J|). exp: the jump enters the variable, which decays with
+// tau_syn; alpha: the jump enters its derivative (scaled by e/tau_syn), so that the variable
+// peaks at J after tau_syn.
+enum class synapse_type { exp_current, alpha_current, exp_cond, alpha_cond };
+std::string_view synapse_name(synapse_type s);
+// False when `name` is not a synapse type.
+bool parse_synapse(std::string_view name, synapse_type& out);
+inline bool is_conductance(synapse_type s) {
+    return s == synapse_type::exp_cond || s == synapse_type::alpha_cond;
+}
+// Dimension of a synaptic jump (projection weights, Poisson stimulus weights): pA or nS.
+inline dimension jump_dimension(synapse_type s) {
+    return is_conductance(s) ? dimension::conductance : dimension::current;
+}
+
+// A named parameter set (scenario key `preset`): fills the parameters the scenario does not
+// give explicitly.
+struct preset_info {
+    std::string name;
+    std::string meaning;
+    std::vector<std::pair<std::string, double>> values;  // canonical units
+};
+
 // Everything a model needs to build its population: per-neuron parameter columns (every
 // parameter of the descriptor, defaults filled in, canonical units) and the initial values
 // of the state variables that the scenario set.
@@ -87,6 +113,7 @@ struct population_init {
     index_t size = 0;
     std::map<std::string, std::vector<double>, std::less<>> params;
     std::map<std::string, std::vector<double>, std::less<>> init;
+    synapse_type synapse = synapse_type::exp_current;  // one of model_info::synapses
 
     const std::vector<double>& param(std::string_view key) const;
     // The initial column of `var`: the scenario's values, or `fallback` for every neuron.
@@ -103,7 +130,19 @@ struct twin_calibration {
     double V_onset = 0.0;
     double psc_area_ex = 0.0;
     double psc_area_in = 0.0;
+    // Membrane potential at the onset (driving force of conductance synapses); differs from
+    // V_onset when the onset is a value of the rest parameter (hh: E_L) rather than a voltage
+    // the membrane sits at.
+    double V_membrane = 0.0;
 };
+
+// model_info::calibrate gives the areas of exp_current synapses. For the other types the
+// areas follow from the kernel: alpha (peak J at tau_syn) has area e tau_syn; a conductance
+// kernel carries the current g (E_rev - V), taken at the membrane potential at onset
+// (V_membrane), so its area is (e) tau_syn |E_rev - V_membrane| (ms mV = pA ms / nS). Reads
+// tau_syn_ex/in and E_ex/E_in. An area <= 0 (a reversal potential on the wrong side) means
+// the synapse cannot carry the mean current of a Poisson twin: the caller reports it.
+twin_calibration adapt_calibration(twin_calibration base, synapse_type s, const param_lookup& p);
 
 struct model_info {
     std::string name;
@@ -125,9 +164,15 @@ struct model_info {
     // t*dt + offset instead of the end of the step (continuous models, interpolated
     // crossings). Delivery stays on the step grid.
     bool precise_spike_times = false;
+    // Synapse types the model implements (first = default); empty for non-spiking models.
+    std::vector<synapse_type> synapses;
+    // Named parameter sets (scenario key `preset`).
+    std::vector<preset_info> presets;
 
     const param_info* find_param(std::string_view key) const;
     const state_info* find_state(std::string_view key) const;
+    const preset_info* find_preset(std::string_view key) const;
+    bool supports(synapse_type s) const;
     std::vector<std::string> param_names() const;
     std::vector<std::string> state_names() const;
 };

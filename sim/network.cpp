@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fmt/format.h>
 #include <limits>
 #include <numbers>
 
+#include "sim/io/edges.hpp"
 #include "sim/random.hpp"
 #include "sim/values.hpp"
 
@@ -90,70 +92,204 @@ void expand_params(pop_plan& plan, const std::map<std::string, value_spec>& give
     }
 }
 
-struct edge {
-    std::uint32_t source;
-    std::uint32_t target;
-};
+// Orders edges source-major, targets ascending within a source (stable counting sort by
+// source after a sort by target: O(E) plus the per-row order that the rules already give).
+void to_source_major(std::vector<edge>& edges, index_t ns) {
+    std::vector<std::uint64_t> start(std::size_t(ns) + 1, 0);
+    for (const auto& e : edges) {
+        ++start[e.source + 1];
+    }
+    for (std::size_t j = 0; j < ns; ++j) {
+        start[j + 1] += start[j];
+    }
+    std::vector<edge> out(edges.size());
+    for (const auto& e : edges) {
+        out[start[e.source]++] = e;
+    }
+    edges.swap(out);
+}
 
-// Connections of a rule, source-major with targets ascending. fixed_probability draws the
-// gaps between successive connections of a row geometrically (one draw per connection, not
-// per pair), keyed on (row, k): the same seed gives the same network for any thread count.
+// Draws k distinct values from [0, m) (Floyd's algorithm), or k values with repetition, with
+// `skip` (an index excluded from the range, or m for none) removed; draws come from counter
+// block (row, d). `mark` is scratch of size >= m + 1, all zero on entry and on exit.
+void draw_row(const counter_rng& rng, std::uint64_t row, std::uint64_t k, index_t m, index_t skip,
+              bool distinct, std::vector<std::uint8_t>& mark, std::vector<std::uint32_t>& out) {
+    out.clear();
+    const index_t range = skip < m ? m - 1 : m;  // candidates after removing `skip`
+    const auto pick = [&](std::uint64_t d, index_t below) {
+        return static_cast<index_t>(std::min<double>(below - 1, std::floor(rng.uniform(row, d) * below)));
+    };
+    const auto unskip = [&](index_t v) { return skip < m && v >= skip ? v + 1 : v; };
+    if (!distinct) {
+        for (std::uint64_t d = 0; d < k; ++d) {
+            out.push_back(unskip(pick(d, range)));
+        }
+    } else {
+        // Floyd: for r = range - k .. range - 1, take t in [0, r]; if taken, take r instead.
+        std::uint64_t d = 0;
+        for (index_t r = static_cast<index_t>(range - k); r < range; ++r, ++d) {
+            const index_t t = pick(d, r + 1);
+            const index_t v = mark[t] ? r : t;
+            mark[v] = 1;
+            out.push_back(v);
+        }
+        for (auto& v : out) {
+            mark[v] = 0;
+            v = unskip(v);
+        }
+    }
+    std::sort(out.begin(), out.end());
+}
+
+// Connections of a rule, source-major with targets ascending. Every random draw is keyed on
+// what it decides (row, k) in a counter-based generator, and rows are generated in parallel
+// into per-block lists concatenated in block order: the same seed gives the same network for
+// any thread count.
 std::vector<edge> connect(const projection_desc& pd, index_t ns, index_t nt, bool same_pop,
-                          std::uint64_t seed, std::uint64_t stream) {
-    std::vector<edge> edges;
+                          std::uint64_t seed, std::uint64_t stream, int threads) {
     const bool skip_self = same_pop && !pd.autapses;
-    switch (pd.rule) {
-        case connection_rule::all_to_all:
-            edges.reserve(std::size_t(ns) * nt);
-            for (index_t j = 0; j < ns; ++j) {
-                for (index_t i = 0; i < nt; ++i) {
-                    if (!(skip_self && i == j)) {
-                        edges.push_back({j, i});
-                    }
+    const counter_rng rng(seed, stream);
+    // row-wise rules: rows are sources, or targets for fixed_indegree
+    const bool by_target = pd.rule == connection_rule::fixed_indegree;
+    const index_t rows = by_target ? nt : ns;
+    const index_t cols = by_target ? ns : nt;
+    if (pd.rule == connection_rule::fixed_total_number) {
+        // n uniform pairs (block m: source from the first uniform, target from the second);
+        // without multapses duplicates are dropped and redrawn with further blocks.
+        std::vector<edge> edges;
+        std::uint64_t next = 0;
+        while (edges.size() < pd.n) {
+            const std::uint64_t need = pd.n - edges.size();
+            const std::size_t base = edges.size();
+            edges.resize(base + need);
+            #pragma omp parallel for num_threads(threads) schedule(static)
+            for (std::int64_t q = 0; q < std::int64_t(need); ++q) {
+                const auto u = rng.uniform2(next + std::uint64_t(q), 0);
+                const auto j = static_cast<index_t>(std::min<double>(ns - 1, std::floor(u[0] * ns)));
+                const index_t range = skip_self ? nt - 1 : nt;
+                auto i = static_cast<index_t>(std::min<double>(range - 1, std::floor(u[1] * range)));
+                if (skip_self && i >= j) {
+                    ++i;
                 }
+                edges[base + std::size_t(q)] = {j, i};
             }
-            break;
-        case connection_rule::one_to_one:
-            for (index_t i = 0; i < std::min(ns, nt); ++i) {
-                if (!skip_self) {
-                    edges.push_back({i, i});
-                }
+            next += need;
+            // source-major by counting sort, then each row by target (in parallel): O(E)
+            // plus small sorts instead of one sort of all E edges
+            to_source_major(edges, ns);
+            std::vector<std::uint64_t> start(std::size_t(ns) + 1, 0);
+            for (const auto& e : edges) {
+                ++start[e.source + 1];
             }
-            break;
-        case connection_rule::fixed_probability: {
-            if (pd.p <= 0.0) {
-                break;
+            for (std::size_t j = 0; j < ns; ++j) {
+                start[j + 1] += start[j];
             }
-            const counter_rng rng(seed, stream);
-            const double log_q = std::log1p(-pd.p);  // -inf for p == 1
-            for (index_t j = 0; j < ns; ++j) {
-                double pos = -1.0;
-                for (std::uint64_t k = 0;; ++k) {
-                    const double gap =
-                        pd.p >= 1.0 ? 0.0 : std::floor(std::log(rng.uniform(j, k)) / log_q);
-                    pos += 1.0 + gap;
-                    if (pos >= nt) {
+            #pragma omp parallel for num_threads(threads) schedule(dynamic, 256)
+            for (std::int64_t j = 0; j < std::int64_t(ns); ++j) {
+                std::sort(edges.begin() + std::int64_t(start[std::size_t(j)]),
+                          edges.begin() + std::int64_t(start[std::size_t(j) + 1]),
+                          [](const edge& a, const edge& b) { return a.target < b.target; });
+            }
+            if (!pd.multapses) {
+                edges.erase(std::unique(edges.begin(), edges.end(),
+                                        [](const edge& a, const edge& b) {
+                                            return a.source == b.source && a.target == b.target;
+                                        }),
+                            edges.end());
+            }
+        }
+        return edges;
+    }
+    constexpr index_t block = 256;
+    const std::size_t n_blocks = (std::size_t(rows) + block - 1) / block;
+    std::vector<std::vector<edge>> parts(n_blocks);
+    #pragma omp parallel num_threads(threads)
+    {
+        std::vector<std::uint8_t> mark(std::size_t(cols) + 1, 0);
+        std::vector<std::uint32_t> picked;
+        #pragma omp for schedule(dynamic)
+        for (std::int64_t b = 0; b < std::int64_t(n_blocks); ++b) {
+            auto& out = parts[std::size_t(b)];
+            const index_t r0 = static_cast<index_t>(b) * block;
+            const index_t r1 = std::min(rows, r0 + block);
+            for (index_t r = r0; r < r1; ++r) {
+                const index_t self = skip_self && r < cols ? r : cols;  // excluded column
+                const auto emit = [&](index_t c) {
+                    out.push_back(by_target ? edge{c, r} : edge{r, c});
+                };
+                switch (pd.rule) {
+                    case connection_rule::all_to_all:
+                        for (index_t c = 0; c < cols; ++c) {
+                            if (c != self) {
+                                emit(c);
+                            }
+                        }
+                        break;
+                    case connection_rule::one_to_one:
+                        if (r < cols && r != self) {
+                            emit(r);
+                        }
+                        break;
+                    case connection_rule::fixed_probability: {
+                        if (pd.p <= 0.0) {
+                            break;
+                        }
+                        // gaps between successive connections are geometric: one draw per
+                        // connection, not per pair
+                        const double log_q = std::log1p(-pd.p);  // -inf for p == 1
+                        double pos = -1.0;
+                        for (std::uint64_t k = 0;; ++k) {
+                            const double gap =
+                                pd.p >= 1.0 ? 0.0 : std::floor(std::log(rng.uniform(r, k)) / log_q);
+                            pos += 1.0 + gap;
+                            if (pos >= cols) {
+                                break;
+                            }
+                            const auto c = static_cast<index_t>(pos);
+                            if (c != self) {
+                                emit(c);
+                            }
+                        }
                         break;
                     }
-                    const auto i = static_cast<index_t>(pos);
-                    if (!(skip_self && i == j)) {
-                        edges.push_back({j, i});
-                    }
+                    case connection_rule::fixed_indegree:
+                    case connection_rule::fixed_outdegree:
+                        draw_row(rng, r, pd.k, cols, self, !pd.multapses, mark, picked);
+                        for (const auto c : picked) {
+                            emit(c);
+                        }
+                        break;
+                    case connection_rule::fixed_total_number:
+                    case connection_rule::from_file: break;
                 }
             }
-            break;
         }
+    }
+    std::size_t total = 0;
+    for (const auto& p : parts) {
+        total += p.size();
+    }
+    std::vector<edge> edges;
+    edges.reserve(total);
+    for (auto& p : parts) {
+        edges.insert(edges.end(), p.begin(), p.end());
+        std::vector<edge>().swap(p);
+    }
+    if (by_target) {
+        to_source_major(edges, ns);  // rows were targets in ascending order
     }
     return edges;
 }
 
-// Value of a per-connection spec for connection (j -> i): random forms keyed on (j, i);
-// linspace and arrays run over the target neuron.
-double connection_value(const value_spec& spec, std::uint32_t j, std::uint32_t i, index_t nt,
-                        const counter_rng& rng) {
+// Value of a per-connection spec for the m-th connection of source j, to target i: random
+// forms keyed on (j, m) - so multapses get independent draws -, linspace and arrays run over
+// the target neuron.
+double connection_value(const value_spec& spec, std::uint32_t j, std::uint64_t m, std::uint32_t i,
+                        index_t nt, const counter_rng& rng) {
     switch (spec.k) {
-        case value_spec::kind::uniform: return spec.a + (spec.b - spec.a) * rng.uniform(j, i);
-        case value_spec::kind::normal: return spec.a + spec.b * rng.normal(j, i);
+        case value_spec::kind::uniform:
+        case value_spec::kind::normal:
+        case value_spec::kind::lognormal: return draw(spec, rng, (std::uint64_t(j) << 32) | m);
         default: return element(spec, i, nt, 0, 0);
     }
 }
@@ -211,6 +347,22 @@ std::size_t network::find(const std::string& name) const {
     return npos;
 }
 
+std::uint64_t network::spike_synapse_count() const {
+    std::uint64_t n = 0;
+    for (const auto& p : spike_projections) {
+        n += p.synapses.size();
+    }
+    return n;
+}
+
+std::size_t network::spike_synapse_bytes() const {
+    std::size_t n = 0;
+    for (const auto& p : spike_projections) {
+        n += p.bytes();
+    }
+    return n;
+}
+
 std::uint64_t network::synapse_count() const {
     std::uint64_t n = 0;
     for (const auto& p : spike_projections) {
@@ -229,14 +381,130 @@ std::uint64_t network::synapse_count() const {
 
 namespace {
 
+unsigned bit_width(std::uint64_t v) {
+    unsigned b = 0;
+    while (v > 0) {
+        ++b;
+        v >>= 1;
+    }
+    return b;
+}
+
+}  // namespace
+
+// Builds the delivery structure of a spiking projection from source-major edges (targets
+// ascending within a source). Each source row is split into `parts` sub-rows, one per
+// thread's target range (the engine's split()), and each sub-row is ordered by (delay,
+// target): a thread then walks only its own synapses, and each delay segment writes one ring
+// slot in ascending target order (cache-friendly). The per-target order of additions is the
+// same for any `parts` (stable sorts of a fixed order), so results do not depend on it.
+spike_projection make_spike_projection(const projection_desc& pd, std::size_t src,
+                                       std::size_t tgt, index_t ns, index_t nt,
+                                       const std::vector<edge>& edges,
+                                       const std::vector<double>& weights,
+                                       const std::vector<step_t>& delays, int parts,
+                                       int threads) {
+    spike_projection p;
+    p.source = src;
+    p.target = tgt;
+    p.parts = std::max(1, parts);
+    const auto P = std::size_t(p.parts);
+    p.max_delay = delays.empty() ? 1 : *std::max_element(delays.begin(), delays.end());
+    p.delay = delays.empty() ? 1 : delays.front();
+    const bool uniform_delay =
+        std::all_of(delays.begin(), delays.end(), [&](step_t d) { return d == p.delay; });
+    if (!uniform_delay) {
+        // pack (delay - 1) above the target index when both fit in 32 bits (8 bytes per
+        // synapse), else keep 16-bit delays beside the synapses (10 bytes)
+        const unsigned target_bits = std::max(1u, bit_width(nt - 1));
+        const unsigned delay_bits = bit_width(std::uint64_t(p.max_delay - 1));
+        if (target_bits + delay_bits <= 32) {
+            p.delay_shift = target_bits;
+            p.target_mask = target_bits >= 32 ? 0xffffffffu : (1u << target_bits) - 1u;
+        } else if (p.max_delay > std::numeric_limits<std::uint16_t>::max()) {
+            throw input_error(pd.where, fmt::format("projection '{}' -> '{}': delays above "
+                                                    "65535 steps are not supported",
+                                                    pd.source, pd.target));
+        } else {
+            p.delay_steps.resize(edges.size());
+        }
+    }
+    // row starts (edges are source-major)
+    std::vector<std::uint64_t> row(std::size_t(ns) + 1, 0);
+    for (const auto& e : edges) {
+        ++row[e.source + 1];
+    }
+    for (std::size_t j = 0; j < ns; ++j) {
+        row[j + 1] += row[j];
+    }
+    std::vector<index_t> bound(P + 1);
+    for (std::size_t q = 0; q <= P; ++q) {
+        bound[q] = static_cast<index_t>(std::size_t(nt) * q / P);
+    }
+    // sub-row sizes, then offsets
+    p.row_ptr.assign(std::size_t(ns) * P + 1, 0);
+    #pragma omp parallel for num_threads(threads) schedule(static)
+    for (std::int64_t jj = 0; jj < std::int64_t(ns); ++jj) {
+        const auto j = std::size_t(jj);
+        std::size_t q = 0;
+        for (auto e = row[j]; e < row[j + 1]; ++e) {
+            while (edges[e].target >= bound[q + 1]) {
+                ++q;
+            }
+            ++p.row_ptr[j * P + q + 1];
+        }
+    }
+    for (std::size_t k = 0; k < std::size_t(ns) * P; ++k) {
+        p.row_ptr[k + 1] += p.row_ptr[k];
+    }
+    p.synapses.resize(edges.size());
+    #pragma omp parallel num_threads(threads)
+    {
+        std::vector<std::uint64_t> count(std::size_t(p.max_delay) + 2);
+        #pragma omp for schedule(dynamic, 64)
+        for (std::int64_t jj = 0; jj < std::int64_t(ns); ++jj) {
+            const auto j = std::size_t(jj);
+            auto e = row[j];
+            for (std::size_t q = 0; q < P; ++q) {
+                const auto first = p.row_ptr[j * P + q];
+                const auto last = p.row_ptr[j * P + q + 1];
+                // stable counting sort of this sub-row by delay
+                std::fill(count.begin(), count.end(), 0);
+                for (auto k = e; k < e + (last - first); ++k) {
+                    ++count[std::size_t(delays[k]) + 1];
+                }
+                for (std::size_t d = 1; d < count.size(); ++d) {
+                    count[d] += count[d - 1];
+                }
+                for (auto k = e; k < e + (last - first); ++k) {
+                    const auto d = delays[k];
+                    const auto pos = first + count[std::size_t(d)]++;
+                    std::uint32_t field = edges[k].target;
+                    if (p.delay_shift > 0) {
+                        field |= std::uint32_t(d - 1) << p.delay_shift;
+                    } else if (!p.delay_steps.empty()) {
+                        p.delay_steps[pos] = static_cast<std::uint16_t>(d);
+                    }
+                    p.synapses[pos] = {field, static_cast<float>(weights[k])};
+                }
+                e += last - first;
+            }
+        }
+    }
+    return p;
+}
+
+namespace {
+
 // Everything build_network needs while it works.
 struct builder {
     const scenario_desc& desc;
+    int threads = 1;
     network net;
     std::vector<pop_plan> plans;
     diagnostics_list diags;
 
-    explicit builder(const scenario_desc& d) : desc(d) {}
+    builder(const scenario_desc& d, int n_threads) : desc(d), threads(std::max(1, n_threads)) {}
 
     std::size_t plan_index(const std::string& name) const {
         for (std::size_t k = 0; k < plans.size(); ++k) {
@@ -282,6 +550,9 @@ void builder::plan_populations() {
         }
         expand_params(plan, pd.params, pd.init, desc.simulation.seed,
                       fmt::format("population '{}'", pd.name), diags);
+        if (!plan.info->synapses.empty()) {
+            plan.init.synapse = pd.synapse.value_or(plan.info->synapses.front());
+        }
         plans.push_back(std::move(plan));
     }
 }
@@ -359,6 +630,7 @@ void builder::plan_twins() {
         auto bio_params = td.params;
         bio_params.erase(bio->rest_param);
         expand_params(bio_plan, bio_params, {}, seed, fmt::format("twin '{}'", td.name), diags);
+        bio_plan.init.synapse = td.synapse.value_or(bio->synapses.front());
         auto& rest = bio_plan.init.params[bio->rest_param];
         std::vector<double> values(bio->params.size());
         tw.bias_scale.resize(n);
@@ -511,30 +783,25 @@ void builder::add_projection(const projection_desc& pd, std::size_t src, std::si
     const auto& tp = *net.populations[tgt];
     const step_t max_d = delays.empty() ? 1 : *std::max_element(delays.begin(), delays.end());
     if (sp.kind() == model_kind::spiking && tp.kind() == model_kind::spiking) {
-        spike_projection p;
-        p.source = src;
-        p.target = tgt;
-        p.row_ptr.assign(sp.size() + 1, 0);
-        p.synapses.reserve(edges.size());
-        for (std::size_t e = 0; e < edges.size(); ++e) {
-            ++p.row_ptr[edges[e].source + 1];
-            p.synapses.push_back({edges[e].target, static_cast<float>(weights[e])});
+        net.spike_projections.push_back(
+            make_spike_projection(pd, src, tgt, sp.size(), tp.size(), edges, weights, delays,
+                                  threads, threads));
+        return;
+    }
+    if (sp.kind() == model_kind::spiking) {
+        // A spiking source feeds a non-spiking target through its rate estimate
+        // r <- r e^{-dt/tau} + (1000/tau) spike. All of a population's neurons share tau, so
+        // y_i = sum_j w_ij r_j(t - d + 1) obeys y(t) = y(t - 1) e^{-dt/tau} + (1000/tau)
+        // sum_{j spiking at t - d} w_ij: delivered per spike, not per synapse and step.
+        const double tau = net.rate_filter_ms[src];
+        std::vector<double> scaled(weights.size());
+        for (std::size_t e = 0; e < weights.size(); ++e) {
+            scaled[e] = weights[e] * 1000.0 / tau;
         }
-        for (std::size_t j = 0; j < sp.size(); ++j) {
-            p.row_ptr[j + 1] += p.row_ptr[j];
-        }
-        p.max_delay = max_d;
-        p.delay = delays.empty() ? 1 : delays.front();
-        const bool uniform_delay =
-            std::all_of(delays.begin(), delays.end(), [&](step_t d) { return d == p.delay; });
-        if (!uniform_delay) {
-            if (max_d > std::numeric_limits<std::uint16_t>::max()) {
-                throw input_error(pd.where, fmt::format("projection '{}' -> '{}': delays above "
-                                                        "65535 steps are not supported",
-                                                        pd.source, pd.target));
-            }
-            p.delay_steps.assign(delays.begin(), delays.end());
-        }
+        auto p = make_spike_projection(pd, src, tgt, sp.size(), tp.size(), edges, scaled, delays,
+                                       threads, threads);
+        p.rate_coupled = true;
+        p.rate_decay = std::exp(-net.dt / tau);
         net.spike_projections.push_back(std::move(p));
         return;
     }
@@ -583,6 +850,7 @@ void builder::add_projection(const projection_desc& pd, std::size_t src, std::si
 
 void builder::add_projections() {
     const auto seed = desc.simulation.seed;
+    const auto scenario_dir = std::filesystem::path(desc.file).parent_path();
     for (std::size_t k = 0; k < desc.projections.size(); ++k) {
         const auto& pd = desc.projections[k];
         const auto src = net.find(pd.source);
@@ -594,16 +862,88 @@ void builder::add_projections() {
         }
         const auto ns = net.populations[src]->size();
         const auto nt = net.populations[tgt]->size();
-        const auto stream = stream_id(fmt::format("projection/{}", k));
-        const auto edges = connect(pd, ns, nt, src == tgt, seed, stream);
-        const counter_rng wrng(seed, stream_id(fmt::format("projection/{}/weight", k)));
-        const counter_rng drng(seed, stream_id(fmt::format("projection/{}/delay", k)));
-        std::vector<double> weights(edges.size());
-        std::vector<step_t> delays(edges.size());
-        for (std::size_t e = 0; e < edges.size(); ++e) {
-            weights[e] = connection_value(pd.weight, edges[e].source, edges[e].target, nt, wrng);
-            const double d = connection_value(pd.delay, edges[e].source, edges[e].target, nt, drng);
-            delays[e] = std::max<step_t>(1, std::llround(d / net.dt));
+        const auto ctx = fmt::format("projection '{}' -> '{}'", pd.source, pd.target);
+        std::vector<edge> edges;
+        std::vector<double> weights;
+        std::vector<step_t> delays;
+        if (pd.rule == connection_rule::from_file) {
+            const auto path = (scenario_dir / pd.file).string();
+            edge_list file;
+            try {
+                file = read_edges(path, pd.edge_population);
+            } catch (const io_error& e) {
+                throw input_error(pd.where, fmt::format("{}: {}", ctx, e.what()));
+            }
+            if (!pd.has_weight && file.weight.empty()) {
+                throw input_error(pd.where, fmt::format("{}: the edge file '{}' has no weights; "
+                                                        "give 'weight'",
+                                                        ctx, pd.file));
+            }
+            // source-major, targets ascending, file order among equal pairs
+            std::vector<std::size_t> order(file.source.size());
+            for (std::size_t e = 0; e < order.size(); ++e) {
+                order[e] = e;
+                if (file.source[e] >= ns || file.target[e] >= nt) {
+                    const bool bad_src = file.source[e] >= ns;
+                    throw input_error(
+                        pd.where,
+                        fmt::format("{}: edge {} of '{}' has {} node id {}, but '{}' has {} "
+                                    "neurons",
+                                    ctx, e, pd.file, bad_src ? "source" : "target",
+                                    bad_src ? file.source[e] : file.target[e],
+                                    bad_src ? pd.source : pd.target, bad_src ? ns : nt));
+                }
+            }
+            std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+                return file.source[a] != file.source[b] ? file.source[a] < file.source[b]
+                                                        : file.target[a] < file.target[b];
+            });
+            edges.resize(order.size());
+            weights.resize(order.size());
+            delays.resize(order.size());
+            const counter_rng wrng(seed, stream_id(fmt::format("projection/{}/weight", k)));
+            const counter_rng drng(seed, stream_id(fmt::format("projection/{}/delay", k)));
+            for (std::size_t e = 0; e < order.size(); ++e) {
+                const auto o = order[e];
+                const auto j = static_cast<std::uint32_t>(file.source[o]);
+                const auto i = static_cast<std::uint32_t>(file.target[o]);
+                edges[e] = {j, i};
+                weights[e] = pd.has_weight ? connection_value(pd.weight, j, o, i, nt, wrng)
+                                           : file.weight[o];
+                const double d = pd.has_delay || file.delay_ms.empty()
+                                     ? connection_value(pd.delay, j, o, i, nt, drng)
+                                     : file.delay_ms[o];
+                if (!(d >= net.dt * (1.0 - 1e-9))) {
+                    throw input_error(pd.where, fmt::format("{}: edge {} of '{}' has delay {} ms, "
+                                                            "shorter than dt {} ms",
+                                                            ctx, o, pd.file, d, net.dt));
+                }
+                delays[e] = std::max<step_t>(1, std::llround(d / net.dt));
+            }
+        } else {
+            edges = connect(pd, ns, nt, src == tgt, seed,
+                            stream_id(fmt::format("projection/{}", k)), threads);
+            const counter_rng wrng(seed, stream_id(fmt::format("projection/{}/weight", k)));
+            const counter_rng drng(seed, stream_id(fmt::format("projection/{}/delay", k)));
+            weights.resize(edges.size());
+            delays.resize(edges.size());
+            // row position m of each edge (edges are source-major)
+            std::vector<std::uint64_t> row_start(std::size_t(ns) + 1, 0);
+            for (const auto& e : edges) {
+                ++row_start[e.source + 1];
+            }
+            for (std::size_t j = 0; j < ns; ++j) {
+                row_start[j + 1] += row_start[j];
+            }
+            #pragma omp parallel for num_threads(threads) schedule(static)
+            for (std::int64_t q = 0; q < std::int64_t(edges.size()); ++q) {
+                const auto e = std::size_t(q);
+                const auto j = edges[e].source;
+                const auto m = e - row_start[j];
+                weights[e] = connection_value(pd.weight, j, m, edges[e].target, nt, wrng);
+                const double d = connection_value(pd.delay, j, m, edges[e].target, nt, drng);
+                delays[e] = std::max<step_t>(1, std::llround(d / net.dt));
+            }
         }
         add_projection(pd, src, tgt, edges, weights, delays);
     }
@@ -634,18 +974,34 @@ void builder::add_twin_wiring() {
         std::vector<double> w_bio(edges.size());
         std::vector<double> values(bio.params.size());
         const auto& bio_params = net.params[tw.biological];
+        const auto& td = desc.twins[std::size_t(&tw - net.twins.data())];
+        const auto synapse = td.synapse.value_or(bio.synapses.front());
         for (std::uint32_t i = 0; i < tw.size; ++i) {
             for (std::size_t k = 0; k < values.size(); ++k) {
                 values[k] = bio_params.at(bio.params[k].name)[i];
             }
-            const auto cal = bio.calibrate(param_lookup(bio.params, values));
+            const param_lookup lookup(bio.params, values);
+            // Areas of the twin's synapse type; conductance synapses carry g (E - V), taken
+            // at the onset voltage (see model_api.hpp).
+            const auto cal = adapt_calibration(bio.calibrate(lookup), synapse, lookup);
+            if (tw.encoding != "current" && (cal.psc_area_ex <= 0.0 || cal.psc_area_in <= 0.0)) {
+                throw input_error(
+                    td.where,
+                    fmt::format("twin '{}': {} synapses cannot carry the Poisson encoding's "
+                                "mean current: a reversal potential (E_ex {} mV, E_in {} mV) "
+                                "is on the wrong side of the membrane potential at onset "
+                                "{:.4g} mV (pair {}); use encoding = \"current\" or a current "
+                                "synapse",
+                                td.name, synapse_name(synapse), lookup["E_ex"], lookup["E_in"],
+                                cal.V_membrane, i));
+            }
             for (std::uint32_t k = 0; k < K; ++k) {
                 const double mean_scale = tw.current_scale * tw.weights[k];  // [pA/Hz]
                 if (tw.encoding == "current") {
                     w_bio[i * K + k] = mean_scale;
                 } else {
                     const double area = tw.weights[k] > 0 ? cal.psc_area_ex : cal.psc_area_in;
-                    w_bio[i * K + k] = mean_scale * 1000.0 / area;  // [pA]
+                    w_bio[i * K + k] = mean_scale * 1000.0 / area;  // [pA] or [nS]
                 }
             }
         }
@@ -729,8 +1085,8 @@ void builder::add_records() {
 
 }  // namespace
 
-network build_network(const scenario_desc& desc) {
-    builder b(desc);
+network build_network(const scenario_desc& desc, int threads) {
+    builder b(desc, threads);
     b.net.dt = desc.simulation.dt_ms;
     b.net.n_steps = desc.simulation.n_steps;
     b.net.seed = desc.simulation.seed;

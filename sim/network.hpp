@@ -6,8 +6,10 @@
 // Projections come in three runtime forms, chosen by the source and target kinds:
 //  - spike_projection:  spiking -> spiking. CSR by source (targets ascending per row),
 //    delivered into the target's delay rings when the source spikes.
-//  - gather_projection: non-spiking source (or spiking source -> artificial target, through
-//    its rate estimate). CSR by target: each step, input_i += sum_j w_ij x_j(t - d_ij + 1).
+//    A spiking source -> non-spiking target projection has the same form (rate_coupled): its
+//    rate estimate is a decaying sum of spikes, so the weighted sum is updated per spike.
+//  - gather_projection: non-spiking source. CSR by target: each step,
+//    input_i += sum_j w_ij x_j(t - d_ij + 1).
 //  - poisson_projection: non-spiking source -> spiking target with encoding = poisson: each
 //    connection is an independent Poisson train of rate x_j(t) with jump w_ij.
 #pragma once
@@ -22,20 +24,61 @@
 
 namespace neurotwin {
 
+// A static synapse in 8 bytes: 32-bit target field and 32-bit weight. When delays differ
+// within a projection and fit beside the target index (target bits + delay bits <= 32), the
+// field packs both: target = field & target_mask, delay = (field >> delay_shift) + 1.
 struct spike_synapse {
     std::uint32_t target;
-    float weight;  // pA jump
+    float weight;  // pA jump (nS for conductance synapses)
 };
 
 struct spike_projection {
     std::size_t source = 0;  // population index
     std::size_t target = 0;
-    std::vector<std::uint64_t> row_ptr;     // [source size + 1]
-    std::vector<spike_synapse> synapses;    // targets ascending within a row
-    std::vector<std::uint16_t> delay_steps; // per synapse; empty when all equal `delay`
-    step_t delay = 1;
+    // Sub-row (j, q) = synapses of source j onto target range q of `parts` equal ranges (the
+    // engine's per-thread ranges when parts == threads), ordered by (delay, target):
+    // synapses[row_ptr[j * parts + q] .. row_ptr[j * parts + q + 1]).
+    int parts = 1;
+    std::vector<std::uint64_t> row_ptr;     // [source size * parts + 1]
+    std::vector<spike_synapse> synapses;
+    std::uint32_t target_mask = 0xffffffffu;
+    unsigned delay_shift = 0;               // > 0: delays packed in the target field
+    std::vector<std::uint16_t> delay_steps; // per synapse, when delays vary and cannot be packed
+    step_t delay = 1;                       // when all delays are equal
     step_t max_delay = 1;
+    // Spiking source -> non-spiking target: weights are w * 1000/tau (the rate estimate's
+    // jump), accumulated into a per-projection sum that decays by rate_decay every step.
+    bool rate_coupled = false;
+    double rate_decay = 1.0;
+
+    std::uint32_t target_of(const spike_synapse& s) const { return s.target & target_mask; }
+    step_t delay_of(std::size_t k) const {
+        if (delay_shift > 0) {
+            return step_t(synapses[k].target >> delay_shift) + 1;
+        }
+        return delay_steps.empty() ? delay : step_t(delay_steps[k]);
+    }
+    // All synapses of source j: [first, last) over its sub-rows.
+    std::uint64_t row_begin(std::size_t j) const { return row_ptr[j * std::size_t(parts)]; }
+    std::uint64_t row_end(std::size_t j) const { return row_ptr[(j + 1) * std::size_t(parts)]; }
+    // Memory of the connectivity: synapses, per-synapse delays and row pointers.
+    std::size_t bytes() const {
+        return synapses.size() * sizeof(spike_synapse) + delay_steps.size() * 2 +
+               row_ptr.size() * sizeof(std::uint64_t);
+    }
 };
+
+// One connection while a network is built.
+struct edge {
+    std::uint32_t source;
+    std::uint32_t target;
+};
+
+spike_projection make_spike_projection(const projection_desc& pd, std::size_t src,
+                                       std::size_t tgt, index_t ns, index_t nt,
+                                       const std::vector<edge>& edges,
+                                       const std::vector<double>& weights,
+                                       const std::vector<step_t>& delays, int parts, int threads);
 
 struct gather_synapse {
     std::uint32_t source;
@@ -123,8 +166,11 @@ struct network {
 
     std::size_t find(const std::string& name) const;  // SIZE_MAX when absent
     std::uint64_t synapse_count() const;
+    std::uint64_t spike_synapse_count() const;
+    std::size_t spike_synapse_bytes() const;  // connectivity memory of spiking projections
 };
 
-network build_network(const scenario_desc& desc);
+// `threads` parallelises connection generation; the network does not depend on it.
+network build_network(const scenario_desc& desc, int threads = 1);
 
 }  // namespace neurotwin

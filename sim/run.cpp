@@ -113,13 +113,16 @@ run_summary run_scenario(scenario_desc desc, const run_options& options) {
         desc.simulation.seed = *options.seed;
     }
     const int threads = resolve_threads(options.threads.value_or(desc.simulation.threads));
-    network net = build_network(desc);  // throws input_error before any file is touched
+    network net = build_network(desc, threads);  // throws input_error before any file is touched
     const double build_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_build).count();
 
     const auto start_time = iso_time_now();
     h5_writer writer(options.output_path);
     write_metadata(writer, desc, net, threads, start_time);
+    if (!options.sweep_attributes.empty()) {
+        writer.write_attributes("/neurotwin/sweep", options.sweep_attributes);
+    }
     h5_sink sink(writer);
 
     run_control ctl;

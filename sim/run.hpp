@@ -8,8 +8,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/engine.hpp"
+#include "sim/io/h5_writer.hpp"
 #include "sim/scenario/desc.hpp"
 
 namespace neurotwin {
@@ -20,6 +22,8 @@ struct run_options {
     std::optional<std::uint64_t> seed;       // overrides [simulation] seed
     const std::atomic<bool>* interrupt = nullptr;
     std::function<void(step_t, step_t, double)> progress;  // (done, total, wall seconds)
+    // Attributes of /neurotwin/sweep: the swept values of a sweep point (neurotwin batch).
+    std::vector<h5_attr> sweep_attributes;
 };
 
 struct run_summary {

@@ -9,18 +9,34 @@
 
 namespace neurotwin {
 
+double draw(const value_spec& spec, const counter_rng& rng, std::uint64_t a) {
+    if (spec.k == value_spec::kind::uniform) {
+        return spec.a + (spec.b - spec.a) * rng.uniform(a, 0);
+    }
+    // lognormal with mean m and sd s of the value: sigma^2 = ln(1 + s^2/m^2),
+    // mu = ln|m| - sigma^2 / 2
+    const bool log = spec.k == value_spec::kind::lognormal;
+    const double m = std::abs(spec.a);
+    const double sigma = log && m > 0 ? std::sqrt(std::log1p(spec.b * spec.b / (m * m))) : 0.0;
+    const double mu = log && m > 0 ? std::log(m) - 0.5 * sigma * sigma : 0.0;
+    double v = 0.0;
+    for (std::uint64_t attempt = 0; attempt < 1000; ++attempt) {
+        const double z = rng.normal(a, attempt);
+        v = log ? std::copysign(std::exp(mu + sigma * z), spec.a) : spec.a + spec.b * z;
+        if (v >= spec.lo && v <= spec.hi) {
+            return v;
+        }
+    }
+    return std::clamp(v, spec.lo, spec.hi);
+}
+
 double element(const value_spec& spec, std::size_t i, std::size_t n, std::uint64_t seed,
                std::uint64_t stream) {
     switch (spec.k) {
         case value_spec::kind::constant: return spec.a;
-        case value_spec::kind::uniform: {
-            const counter_rng rng(seed, stream);
-            return spec.a + (spec.b - spec.a) * rng.uniform(i, 0);
-        }
-        case value_spec::kind::normal: {
-            const counter_rng rng(seed, stream);
-            return spec.a + spec.b * rng.normal(i, 0);
-        }
+        case value_spec::kind::uniform:
+        case value_spec::kind::normal:
+        case value_spec::kind::lognormal: return draw(spec, counter_rng(seed, stream), i);
         case value_spec::kind::linspace:
             // n == 1 gives the first value (as numpy.linspace).
             return n <= 1 ? spec.a
@@ -45,7 +61,8 @@ double upper_bound(const value_spec& spec) {
         case value_spec::kind::constant: return spec.a;
         case value_spec::kind::uniform: return std::max(spec.a, spec.b);
         case value_spec::kind::normal:
-            return spec.b == 0.0 ? spec.a : std::numeric_limits<double>::infinity();
+        case value_spec::kind::lognormal:
+            return spec.b == 0.0 ? std::clamp(spec.a, spec.lo, spec.hi) : spec.hi;
         case value_spec::kind::linspace: return std::max(spec.a, spec.b);
         case value_spec::kind::array:
             return spec.values.empty() ? 0.0

@@ -20,10 +20,13 @@ namespace neurotwin {
 // A value that may differ per neuron (or per connection): a constant, a random draw, an
 // evenly spaced sweep, or an explicit array. Canonical units.
 struct value_spec {
-    enum class kind { constant, uniform, normal, linspace, array };
+    enum class kind { constant, uniform, normal, lognormal, linspace, array };
     kind k = kind::constant;
-    double a = 0.0;               // constant value; uniform low; normal mean; linspace first
-    double b = 0.0;               // uniform high; normal sd; linspace last
+    double a = 0.0;               // constant value; uniform low; (log)normal mean; linspace first
+    double b = 0.0;               // uniform high; (log)normal sd; linspace last
+    // normal / lognormal: draws outside [lo, hi] are redrawn (NEST's redraw)
+    double lo = -std::numeric_limits<double>::infinity();
+    double hi = std::numeric_limits<double>::infinity();
     std::vector<double> values;   // array
     source_pos where;
 
@@ -52,6 +55,9 @@ struct population_desc {
     std::map<std::string, value_spec> params;  // only the ones the scenario gave
     std::map<std::string, value_spec> init;    // state variable -> initial value
     double rate_filter_ms = 100.0;              // time constant of the causal rate estimate
+    // Synapse type (key `synapse`); the model's first (default) type when not given.
+    std::optional<synapse_type> synapse;
+    std::string preset;  // key `preset`: already merged into params (explicit values win)
     source_pos where;
 };
 
@@ -75,7 +81,15 @@ struct stimulus_desc {
     source_pos where;
 };
 
-enum class connection_rule { all_to_all, one_to_one, fixed_probability };
+enum class connection_rule {
+    all_to_all,
+    one_to_one,
+    fixed_probability,   // p
+    fixed_indegree,      // k sources per target
+    fixed_outdegree,     // k targets per source
+    fixed_total_number,  // n connections in all
+    from_file,           // explicit edge list (SONATA edges HDF5 or CSV)
+};
 // How a non-spiking source drives a spiking target: a continuous current w*x (rate) or an
 // independent Poisson spike train of rate x per connection with jump w (poisson).
 enum class projection_encoding { rate, poisson };
@@ -85,9 +99,16 @@ struct projection_desc {
     std::string target;
     connection_rule rule = connection_rule::all_to_all;
     double p = 1.0;                       // fixed_probability
+    std::uint64_t k = 0;                  // fixed_indegree / fixed_outdegree
+    std::uint64_t n = 0;                  // fixed_total_number
     bool autapses = true;                 // source == target only
+    bool multapses = true;                // several connections between one pair
+    std::string file;                     // from_file: path (relative to the scenario's folder)
+    std::string edge_population;          // from_file, SONATA: /edges/<name>; "" = the only one
     value_spec weight;                    // pA (spiking target) or unitless (artificial)
     value_spec delay;                     // ms, >= dt, multiple of dt; default dt
+    bool has_weight = true;               // false: from_file takes the file's weights
+    bool has_delay = false;               // false: default dt, or the file's delays
     projection_encoding encoding = projection_encoding::rate;
     source_pos where;
 };
@@ -110,6 +131,8 @@ struct twin_desc {
     value_spec bias;                   // unitless, may be per pair
     std::map<std::string, value_spec> activation_params;  // e.g. alpha for leaky_relu
     std::map<std::string, value_spec> params;             // biological model's parameters
+    std::optional<synapse_type> synapse;  // biological side's synapse type (key `synapse`)
+    std::string preset;                   // biological side's preset, merged into params
     double rate_filter_ms = 100.0;
     std::optional<double> current_scale;  // pA per input unit (default: see network.cpp)
     std::optional<double> bias_scale;     // mV per unit of bias (default: R * current_scale)

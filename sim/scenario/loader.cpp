@@ -170,7 +170,8 @@ bool is_multiple(double x, double dt) {
 }
 
 bool deterministic(const value_spec& s) {
-    return s.k != value_spec::kind::uniform && s.k != value_spec::kind::normal;
+    return s.k != value_spec::kind::uniform && s.k != value_spec::kind::normal &&
+           s.k != value_spec::kind::lognormal;
 }
 
 std::string spec_text(const value_spec& s) {
@@ -180,6 +181,8 @@ std::string spec_text(const value_spec& s) {
             return fmt::format("{{ uniform = [{}, {}] }}", number_text(s.a), number_text(s.b));
         case value_spec::kind::normal:
             return fmt::format("{{ normal = [{}, {}] }}", number_text(s.a), number_text(s.b));
+        case value_spec::kind::lognormal:
+            return fmt::format("{{ lognormal = [{}, {}] }}", number_text(s.a), number_text(s.b));
         case value_spec::kind::linspace:
             return fmt::format("{{ linspace = [{}, {}] }}", number_text(s.a), number_text(s.b));
         case value_spec::kind::array: return "an array";
@@ -192,7 +195,9 @@ double spec_value(const value_spec& s, std::size_t i, std::size_t n, bool high) 
     switch (s.k) {
         case value_spec::kind::constant: return s.a;
         case value_spec::kind::uniform: return high ? s.b : s.a;
-        case value_spec::kind::normal: return high ? s.a + 4.0 * s.b : s.a - 4.0 * s.b;
+        case value_spec::kind::normal:
+        case value_spec::kind::lognormal:
+            return std::clamp(high ? s.a + 4.0 * s.b : s.a - 4.0 * s.b, s.lo, s.hi);
         case value_spec::kind::linspace:
             return n <= 1 ? s.a
                           : s.a + (s.b - s.a) * static_cast<double>(i) / static_cast<double>(n - 1);
@@ -302,6 +307,18 @@ private:
     std::vector<const toml::table*> tables(const toml::table& root, std::string_view key);
     void population(const toml::table& t, std::size_t index);
     void twin(const toml::table& t, std::size_t index);
+    // Keys `synapse` and `preset` of a population or twin (model `m`): the synapse type, and
+    // the preset's values merged into `params` where the scenario gave none (`forbidden` is
+    // skipped: a twin's rest parameter).
+    void synapse_and_preset(const toml::table& t, const model_info& m, const std::string& ctx,
+                            std::optional<synapse_type>& synapse, std::string& preset,
+                            std::map<std::string, value_spec>& params,
+                            const std::string& forbidden);
+    // Dimension of the jumps into population `name` (pA unless it has conductance synapses).
+    dimension jump_dim(const std::string& name) const {
+        const auto it = synapse_of_.find(name);
+        return it == synapse_of_.end() ? dimension::current : jump_dimension(it->second);
+    }
     void stimulus(const toml::table& t, std::size_t index);
     void projection(const toml::table& t);
     void record(const toml::table& t, std::size_t index);
@@ -314,6 +331,9 @@ private:
     std::map<std::string, pop_ref> pops_;
     std::map<std::string, source_pos> twin_names_;
     std::map<std::string, source_pos> stimulus_names_;
+    // Synapse type of each spiking population (and twin biological side): the dimension of
+    // its synaptic jumps (projection and Poisson weights: pA or nS).
+    std::map<std::string, synapse_type> synapse_of_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -474,20 +494,34 @@ std::optional<value_spec> loader::spec_of(const toml::node& n, const spec_rules&
         }
         return ok ? std::optional(s) : std::nullopt;
     }
-    const std::vector<std::string> forms{"uniform", "normal", "linspace"};
+    const std::vector<std::string> forms{"uniform", "normal", "lognormal", "linspace"};
     if (const auto* t = n.as_table()) {
-        if (t->size() != 1) {
-            error(pos(n), fmt::format("{}: expected one of {{ uniform = [low, high] }}, "
-                                      "{{ normal = [mean, sd] }}, {{ linspace = [first, last] }}, "
-                                      "found a table with {} keys",
-                                      ctx, t->size()));
-            return std::nullopt;
-        }
+        // One form key, plus optional redraw bounds `min`/`max` for normal and lognormal.
         const toml::key* key = nullptr;
         const toml::node* value = nullptr;
+        const toml::node* n_min = nullptr;
+        const toml::node* n_max = nullptr;
         for (auto&& [k0, v0] : *t) {
-            key = &k0;
-            value = &v0;
+            if (k0.str() == "min") {
+                n_min = &v0;
+            } else if (k0.str() == "max") {
+                n_max = &v0;
+            } else if (key == nullptr) {
+                key = &k0;
+                value = &v0;
+            } else {
+                error(pos(k0), fmt::format("{}: expected one distribution key, found '{}' after "
+                                           "'{}'",
+                                           ctx, std::string(k0.str()), std::string(key->str())));
+                return std::nullopt;
+            }
+        }
+        if (key == nullptr) {
+            error(pos(n), fmt::format("{}: expected one of {{ uniform = [low, high] }}, "
+                                      "{{ normal = [mean, sd] }}, {{ lognormal = [mean, sd] }}, "
+                                      "{{ linspace = [first, last] }}, found a table without one",
+                                      ctx));
+            return std::nullopt;
         }
         const auto& k = *key;
         const auto& v = *value;
@@ -496,16 +530,27 @@ std::optional<value_spec> loader::spec_of(const toml::node& n, const spec_rules&
             s.k = value_spec::kind::uniform;
         } else if (form == "normal") {
             s.k = value_spec::kind::normal;
+        } else if (form == "lognormal") {
+            s.k = value_spec::kind::lognormal;
         } else if (form == "linspace") {
             s.k = value_spec::kind::linspace;
         } else {
             error(pos(k), fmt::format("{}: unknown key '{}'{}", ctx, form, hint(form, forms)));
             return std::nullopt;
         }
+        const bool gaussian = s.k == value_spec::kind::normal || s.k == value_spec::kind::lognormal;
+        for (const auto* b : {n_min, n_max}) {
+            if (b != nullptr && !gaussian) {
+                error(pos(*b), fmt::format("{}: 'min'/'max' (redraw bounds) apply to normal and "
+                                           "lognormal only, found them with {}",
+                                           ctx, form));
+                return std::nullopt;
+            }
+        }
         const auto* pair = v.as_array();
-        const char* shape = s.k == value_spec::kind::uniform  ? "[low, high]"
-                            : s.k == value_spec::kind::normal ? "[mean, sd]"
-                                                              : "[first, last]";
+        const char* shape = s.k == value_spec::kind::uniform ? "[low, high]"
+                            : gaussian                       ? "[mean, sd]"
+                                                             : "[first, last]";
         if (pair == nullptr || pair->size() != 2) {
             error(pos(v), fmt::format("{}: expected {} = {} (two values), found {}", ctx, form,
                                       shape,
@@ -515,7 +560,7 @@ std::optional<value_spec> loader::spec_of(const toml::node& n, const spec_rules&
         }
         const auto& n_a = (*pair)[0];
         const auto& n_b = (*pair)[1];
-        if (s.k == value_spec::kind::normal) {
+        if (gaussian) {
             const auto a = quantity_of(n_a, rules.dim, ctx);
             const auto b = quantity_of(n_b, rules.dim, ctx);
             if (b && *b < 0.0) {
@@ -524,11 +569,27 @@ std::optional<value_spec> loader::spec_of(const toml::node& n, const spec_rules&
                                             ctx, found_value(n_b)));
                 return std::nullopt;
             }
-            if (!a || !b) {
+            if (s.k == value_spec::kind::lognormal && a && *a == 0.0) {
+                error(pos(n_a), fmt::format("{}: expected a non-zero lognormal mean, found 0",
+                                            ctx));
+                return std::nullopt;
+            }
+            const auto lo = n_min ? quantity_of(*n_min, rules.dim, ctx + ", min")
+                                  : std::optional<double>(s.lo);
+            const auto hi = n_max ? quantity_of(*n_max, rules.dim, ctx + ", max")
+                                  : std::optional<double>(s.hi);
+            if (!a || !b || !lo || !hi) {
+                return std::nullopt;
+            }
+            if (*lo >= *hi) {
+                error(pos(n), fmt::format("{}: expected min < max, found min {} and max {}", ctx,
+                                          number_text(*lo), number_text(*hi)));
                 return std::nullopt;
             }
             s.a = *a;
             s.b = *b;
+            s.lo = *lo;
+            s.hi = *hi;
             return s;
         }
         const auto& check = s.k == value_spec::kind::uniform && rules.bound_check
@@ -551,7 +612,7 @@ std::optional<value_spec> loader::spec_of(const toml::node& n, const spec_rules&
     }
     type_error(n, ctx,
                fmt::format("{}: a number, a string with a unit, an array or "
-                           "{{ uniform | normal | linspace = [a, b] }}",
+                           "{{ uniform | normal | lognormal | linspace = [a, b] }}",
                            dimension_text(rules.dim)));
     return std::nullopt;
 }
@@ -857,7 +918,8 @@ void loader::population(const toml::table& t, std::size_t index) {
             }
         }
     }
-    check_keys(t, {"name", "model", "size", "rate_filter", "params", "init"}, ctx);
+    check_keys(t, {"name", "model", "size", "rate_filter", "params", "init", "synapse", "preset"},
+               ctx);
 
     const model_info* model = nullptr;
     if (const auto* n = required(t, "model", ctx)) {
@@ -880,14 +942,16 @@ void loader::population(const toml::table& t, std::size_t index) {
             pd.rate_filter_ms = *v;
         }
     }
+    bool params_ok = true;
     if (const auto* n = t.get("params")) {
-        if (const auto* pt = table_of(*n, ctx + ", params"); pt && model) {
-            if (read_params(*pt, *model, size, ctx, "neuron", pd.params, "", "")) {
-                cross_check(*model, pd.params, size, pd.where, ctx);
-            }
+        const auto* pt = table_of(*n, ctx + ", params");
+        params_ok = pt && model && read_params(*pt, *model, size, ctx, "neuron", pd.params, "", "");
+    }
+    if (model) {
+        synapse_and_preset(t, *model, ctx, pd.synapse, pd.preset, pd.params, "");
+        if (params_ok) {
+            cross_check(*model, pd.params, size, pd.where, ctx);
         }
-    } else if (model) {
-        cross_check(*model, pd.params, size, pd.where, ctx);
     }
     if (const auto* n = t.get("init")) {
         if (const auto* it = table_of(*n, ctx + ", init"); it && model) {
@@ -921,8 +985,50 @@ void loader::population(const toml::table& t, std::size_t index) {
     if (name_ok) {
         register_name(pd.name, pop_ref{model, size, pd.where, false, {}, {}}, pos(*t.get("name")),
                       ctx);
+        if (model && !model->synapses.empty()) {
+            synapse_of_[pd.name] = pd.synapse.value_or(model->synapses.front());
+        }
     }
     desc_.populations.push_back(std::move(pd));
+}
+
+void loader::synapse_and_preset(const toml::table& t, const model_info& m,
+                                const std::string& ctx, std::optional<synapse_type>& synapse,
+                                std::string& preset, std::map<std::string, value_spec>& params,
+                                const std::string& forbidden) {
+    if (const auto* n = t.get("synapse")) {
+        if (m.synapses.empty()) {
+            error(pos(*n), fmt::format("{}, synapse: model '{}' has no synapses", ctx, m.name));
+        } else {
+            std::vector<std::string> names;
+            for (const auto s : m.synapses) {
+                names.emplace_back(synapse_name(s));
+            }
+            if (const auto v = choice_of(*n, ctx + ", synapse", names)) {
+                synapse_type s{};
+                parse_synapse(*v, s);
+                synapse = s;
+            }
+        }
+    }
+    if (const auto* n = t.get("preset")) {
+        if (m.presets.empty()) {
+            error(pos(*n), fmt::format("{}, preset: model '{}' has no presets", ctx, m.name));
+            return;
+        }
+        std::vector<std::string> names;
+        for (const auto& p : m.presets) {
+            names.push_back(p.name);
+        }
+        if (const auto v = choice_of(*n, ctx + ", preset", names)) {
+            preset = *v;
+            for (const auto& [key, value] : m.find_preset(*v)->values) {
+                if (key != forbidden && params.count(key) == 0) {
+                    params[key] = value_spec::constant(value, pos(*n));
+                }
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -950,7 +1056,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
     check_keys(t,
                {"name", "size", "activation", "biological", "encoding", "inputs", "bias", "alpha",
                 "rate_filter", "params", "current_scale", "bias_scale", "E_ref",
-                "record_interval", "record"},
+                "record_interval", "record", "synapse", "preset"},
                ctx);
 
     std::optional<index_t> size;
@@ -1091,17 +1197,22 @@ void loader::twin(const toml::table& t, std::size_t index) {
             td.rate_filter_ms = *v;
         }
     }
+    bool params_ok = true;
     if (const auto* n = t.get("params")) {
-        if (const auto* pt = table_of(*n, ctx + ", params"); pt && bio) {
+        const auto* pt = table_of(*n, ctx + ", params");
+        params_ok = pt && bio;
+        if (params_ok) {
             const auto why = fmt::format("{} of a twin's biological side is set by the bias; use "
                                          "E_ref to move the reference",
                                          bio->rest_param);
-            if (read_params(*pt, *bio, size, ctx, "pair", td.params, bio->rest_param, why)) {
-                cross_check(*bio, td.params, size, td.where, ctx);
-            }
+            params_ok = read_params(*pt, *bio, size, ctx, "pair", td.params, bio->rest_param, why);
         }
-    } else if (bio) {
-        cross_check(*bio, td.params, size, td.where, ctx);
+    }
+    if (bio) {
+        synapse_and_preset(t, *bio, ctx, td.synapse, td.preset, td.params, bio->rest_param);
+        if (params_ok) {
+            cross_check(*bio, td.params, size, td.where, ctx);
+        }
     }
     if (const auto* n = t.get("current_scale")) {
         td.current_scale =
@@ -1147,6 +1258,10 @@ void loader::twin(const toml::table& t, std::size_t index) {
                           at, ctx);
             register_name(td.name + ".artificial", pop_ref{act, size, at, false, {}, {}}, at, ctx);
             register_name(td.name + ".biological", pop_ref{bio, size, at, false, {}, {}}, at, ctx);
+            if (bio && !bio->synapses.empty()) {
+                synapse_of_[td.name + ".biological"] =
+                    td.synapse.value_or(bio->synapses.front());
+            }
         }
     }
     desc_.twins.push_back(std::move(td));
@@ -1333,13 +1448,14 @@ void loader::stimulus(const toml::table& t, std::size_t index) {
             param("rate", dimension::rate,
                   range_check(ctx + ", rate", range::at_least(0.0), dimension::rate), true);
             const auto wctx = ctx + ", weight";
-            param("weight", dimension::current,
-                  [wctx](double v, const std::string& found) -> std::optional<std::string> {
+            const auto wdim = jump_dim(sd.target);
+            param("weight", wdim,
+                  [wctx, wdim](double v, const std::string& found) -> std::optional<std::string> {
                       if (v != 0.0) {
                           return std::nullopt;
                       }
-                      return fmt::format("{}: expected a nonzero current (pA), found {}", wctx,
-                                         found);
+                      return fmt::format("{}: expected a nonzero {} ({}), found {}", wctx,
+                                         dimension_name(wdim), unit_symbol(wdim), found);
                   },
                   true);
             break;
@@ -1413,43 +1529,148 @@ void loader::projection(const toml::table& t) {
     if (!pd.source.empty() && !pd.target.empty()) {
         ctx = fmt::format("projection '{}' -> '{}'", pd.source, pd.target);
     }
-    check_keys(t, {"source", "target", "rule", "p", "weight", "delay", "autapses", "encoding"},
+    check_keys(t,
+               {"source", "target", "rule", "p", "k", "n", "file", "edge_population", "weight",
+                "delay", "autapses", "multapses", "encoding"},
                ctx);
     if (tgt && tgt->model && tgt->model->kind == model_kind::source) {
         error(pos(*tgt_node), fmt::format("{}: rate sources take no inputs; use a stimulus", ctx));
         tgt = nullptr;
     }
+    struct rule_entry {
+        const char* name;
+        connection_rule rule;
+        const char* key;  // the rule's own parameter, "" = none
+    };
+    static const std::vector<rule_entry> rule_table{
+        {"all_to_all", connection_rule::all_to_all, ""},
+        {"one_to_one", connection_rule::one_to_one, ""},
+        {"fixed_probability", connection_rule::fixed_probability, "p"},
+        {"fixed_indegree", connection_rule::fixed_indegree, "k"},
+        {"fixed_outdegree", connection_rule::fixed_outdegree, "k"},
+        {"fixed_total_number", connection_rule::fixed_total_number, "n"},
+        {"from_file", connection_rule::from_file, "file"},
+    };
+    const rule_entry* rule = &rule_table[0];
     if (const auto* n = t.get("rule")) {
-        if (const auto r = choice_of(*n, ctx + ", rule",
-                                     {"all_to_all", "one_to_one", "fixed_probability"})) {
-            pd.rule = *r == "all_to_all"   ? connection_rule::all_to_all
-                      : *r == "one_to_one" ? connection_rule::one_to_one
-                                           : connection_rule::fixed_probability;
+        std::vector<std::string> names;
+        for (const auto& r : rule_table) {
+            names.emplace_back(r.name);
         }
-    }
-    if (pd.rule == connection_rule::fixed_probability) {
-        if (const auto* n = required(t, "p", ctx)) {
-            if (const auto p =
-                    ranged(*n, dimension::none, range::between(0.0, 1.0), ctx + ", p")) {
-                pd.p = *p;
+        if (const auto r = choice_of(*n, ctx + ", rule", names)) {
+            for (const auto& e : rule_table) {
+                if (*r == e.name) {
+                    rule = &e;
+                }
             }
         }
-    } else if (const auto* n = t.get("p")) {
-        error(pos(*n), fmt::format("{}, p: applies to rule 'fixed_probability' only, found rule "
-                                   "'{}'",
-                                   ctx,
-                                   pd.rule == connection_rule::all_to_all ? "all_to_all"
-                                                                          : "one_to_one"));
     }
-    if (pd.rule == connection_rule::one_to_one && src && tgt && src->size && tgt->size &&
-        *src->size != *tgt->size) {
-        error(pd.where, fmt::format("{}: rule 'one_to_one' needs equal sizes, found {} and {}",
-                                    ctx, *src->size, *tgt->size));
+    pd.rule = rule->rule;
+    for (const char* key : {"p", "k", "n", "file"}) {
+        const auto* n = t.get(key);
+        if (n != nullptr && std::string_view(key) != rule->key) {
+            error(pos(*n), fmt::format("{}, {}: applies to rule '{}' only, found rule '{}'", ctx,
+                                       key,
+                                       std::string_view(key) == "p"   ? "fixed_probability"
+                                       : std::string_view(key) == "n" ? "fixed_total_number"
+                                       : std::string_view(key) == "k"
+                                           ? "fixed_indegree' or 'fixed_outdegree"
+                                           : "from_file",
+                                       rule->name));
+        }
+    }
+    if (const auto* n = t.get("edge_population"); n && pd.rule != connection_rule::from_file) {
+        error(pos(*n), fmt::format("{}, edge_population: applies to rule 'from_file' only, "
+                                   "found rule '{}'",
+                                   ctx, rule->name));
     }
     if (const auto* n = t.get("autapses")) {
         if (const auto v = bool_of(*n, ctx + ", autapses")) {
             pd.autapses = *v;
         }
+    }
+    if (const auto* n = t.get("multapses")) {
+        if (const auto v = bool_of(*n, ctx + ", multapses")) {
+            pd.multapses = *v;
+        }
+    }
+    const bool sizes_known = src && tgt && src->size && tgt->size;
+    const bool same = sizes_known && pd.source == pd.target;
+    // pairs available without multapses
+    const std::uint64_t n_src = sizes_known ? *src->size : 0;
+    const std::uint64_t n_tgt = sizes_known ? *tgt->size : 0;
+    const std::uint64_t self = same && !pd.autapses ? 1 : 0;
+    switch (pd.rule) {
+        case connection_rule::fixed_probability:
+            if (const auto* n = required(t, "p", ctx)) {
+                if (const auto p =
+                        ranged(*n, dimension::none, range::between(0.0, 1.0), ctx + ", p")) {
+                    pd.p = *p;
+                }
+            }
+            break;
+        case connection_rule::fixed_indegree:
+        case connection_rule::fixed_outdegree:
+            if (const auto* n = required(t, "k", ctx)) {
+                if (const auto k = integer_of(*n, ctx + ", k", 0,
+                                              std::numeric_limits<std::uint32_t>::max())) {
+                    pd.k = static_cast<std::uint64_t>(*k);
+                    const bool in = pd.rule == connection_rule::fixed_indegree;
+                    const std::uint64_t avail = (in ? n_src : n_tgt) - self;
+                    if (sizes_known && !pd.multapses && pd.k > avail) {
+                        error(pos(*n), fmt::format("{}, k: expected at most {} without "
+                                                   "multapses (the {} has {} neurons{}), found {}",
+                                                   ctx, avail, in ? "source" : "target",
+                                                   in ? n_src : n_tgt,
+                                                   self ? ", no autapses" : "", pd.k));
+                    }
+                    if (sizes_known && (in ? n_src : n_tgt) == self && pd.k > 0) {
+                        error(pos(*n), fmt::format("{}, k: no {} neuron can be drawn, found k = "
+                                                   "{}",
+                                                   ctx, in ? "source" : "target", pd.k));
+                    }
+                }
+            }
+            break;
+        case connection_rule::fixed_total_number:
+            if (const auto* n = required(t, "n", ctx)) {
+                if (const auto v = integer_of(*n, ctx + ", n", 0,
+                                              std::numeric_limits<std::int64_t>::max())) {
+                    pd.n = static_cast<std::uint64_t>(*v);
+                    const std::uint64_t avail = n_src * n_tgt - (self ? n_src : 0);
+                    if (sizes_known && !pd.multapses && pd.n > avail) {
+                        error(pos(*n), fmt::format("{}, n: expected at most {} without multapses "
+                                                   "({} x {} pairs{}), found {}",
+                                                   ctx, avail, n_src, n_tgt,
+                                                   self ? ", no autapses" : "", pd.n));
+                    }
+                    if (sizes_known && avail == 0 && pd.n > 0) {
+                        error(pos(*n), fmt::format("{}, n: no pair can be drawn, found n = {}",
+                                                   ctx, pd.n));
+                    }
+                }
+            }
+            break;
+        case connection_rule::from_file:
+            if (const auto* n = required(t, "file", ctx)) {
+                if (const auto f = string_of(*n, ctx + ", file")) {
+                    pd.file = *f;
+                }
+            }
+            if (const auto* n = t.get("edge_population")) {
+                if (const auto e = string_of(*n, ctx + ", edge_population")) {
+                    pd.edge_population = *e;
+                }
+            }
+            break;
+        case connection_rule::one_to_one:
+            if (sizes_known && n_src != n_tgt) {
+                error(pd.where, fmt::format("{}: rule 'one_to_one' needs equal sizes, found {} "
+                                            "and {}",
+                                            ctx, n_src, n_tgt));
+            }
+            break;
+        case connection_rule::all_to_all: break;
     }
     const bool tgt_spiking = tgt && tgt->model && tgt->model->kind == model_kind::spiking;
     const bool kinds_known = src && src->model && tgt && tgt->model;
@@ -1473,10 +1694,20 @@ void loader::projection(const toml::table& t) {
     // linspace and arrays of weights/delays run over the target neuron (see network.cpp).
     const std::optional<std::size_t> count =
         tgt ? std::optional<std::size_t>(tgt->size) : std::nullopt;
-    if (const auto* n = required(t, "weight", ctx)) {
+    // from_file: weights and delays may come from the file (keys here override it)
+    const bool from_file = pd.rule == connection_rule::from_file;
+    pd.has_weight = t.get("weight") != nullptr;
+    pd.has_delay = t.get("delay") != nullptr;
+    if (const auto* n = from_file ? t.get("weight") : required(t, "weight", ctx)) {
         if (tgt && tgt->model) {
             spec_rules rules;
-            rules.dim = tgt_spiking ? dimension::current : dimension::none;
+            // Synaptic jumps (spikes, Poisson trains) have the dimension of the target's
+            // synapses (pA, or nS for conductance synapses); a rate-coded input is a current.
+            const bool jumps = (src && src->model && src->model->kind == model_kind::spiking) ||
+                               pd.encoding == projection_encoding::poisson;
+            rules.dim = !tgt_spiking ? dimension::none
+                        : jumps      ? jump_dim(pd.target)
+                                     : dimension::current;
             rules.count = count;
             rules.per = "target neuron";
             if (auto s = spec_of(*n, rules, ctx + ", weight")) {

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "analysis/h5_output.hpp"
+
+#include <fmt/format.h>
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <variant>
+
+#include "analysis/h5_reader.hpp"
+#include "sim/errors.hpp"
+#include "sim/io/h5_handle.hpp"
+
+namespace neurotwin::analysis {
+
+namespace {
+
+using detail::h5_id;
+
+[[noreturn]] void fail(const std::string& file, const std::string& what) {
+    const auto why = detail::hdf5_error_detail();
+    throw io_error(fmt::format("{}: {}{}", file, what, why.empty() ? "" : " (HDF5: " + why + ")"));
+}
+
+void scalar_attr(hid_t obj, const std::string& name, hid_t type, const void* value,
+                 const std::string& file) {
+    h5_id space(H5Screate(H5S_SCALAR));
+    h5_id a(H5Acreate2(obj, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT));
+    if (!a.valid() || H5Awrite(a.get(), type, value) < 0) {
+        fail(file, "cannot write attribute '" + name + "'");
+    }
+}
+
+void string_attr(hid_t obj, const std::string& name, const std::string& value,
+                 const std::string& file) {
+    h5_id t = detail::make_utf8_string_type();
+    const char* p = value.c_str();
+    scalar_attr(obj, name, t.get(), &p, file);
+}
+
+void write_node(hid_t group, const result_node& n, const std::string& file) {
+    for (const auto& [k, v] : n.scalars) {
+        if (const auto* d = std::get_if<double>(&v)) {
+            scalar_attr(group, k, H5T_NATIVE_DOUBLE, d, file);
+        } else if (const auto* i = std::get_if<std::int64_t>(&v)) {
+            scalar_attr(group, k, H5T_NATIVE_INT64, i, file);
+        } else {
+            string_attr(group, k, std::get<std::string>(v), file);
+        }
+    }
+    for (const auto& [k, a] : n.arrays) {
+        const hsize_t dims[1] = {a.size()};
+        h5_id space(H5Screate_simple(1, dims, nullptr));
+        h5_id ds(H5Dcreate2(group, k.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                            H5P_DEFAULT));
+        if (!ds.valid() || (!a.empty() && H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                                   H5P_DEFAULT, a.data()) < 0)) {
+            fail(file, "cannot write dataset '" + k + "'");
+        }
+    }
+    for (const auto& c : n.children) {
+        h5_id g(H5Gcreate2(group, c.name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+        if (!g.valid()) {
+            fail(file, "cannot create group '" + c.name + "'");
+        }
+        write_node(g.get(), c, file);
+    }
+}
+
+// Root attributes every SONATA file carries.
+void sonata_root(hid_t f, const std::string& file) {
+    const std::uint32_t magic = 0x0A7A;
+    scalar_attr(f, "magic", H5T_STD_U32LE, &magic, file);
+    const std::uint32_t version[2] = {0, 1};
+    const hsize_t two = 2;
+    h5_id space(H5Screate_simple(1, &two, nullptr));
+    h5_id a(H5Acreate2(f, "version", H5T_STD_U32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT));
+    if (!a.valid() || H5Awrite(a.get(), H5T_NATIVE_UINT32, version) < 0) {
+        fail(file, "cannot write attribute 'version'");
+    }
+}
+
+h5_id make_group(hid_t loc, const std::string& path, const std::string& file) {
+    h5_id lcpl(H5Pcreate(H5P_LINK_CREATE));
+    H5Pset_create_intermediate_group(lcpl.get(), 1);
+    h5_id g(H5Gcreate2(loc, path.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT));
+    if (!g.valid()) {
+        fail(file, "cannot create group '" + path + "'");
+    }
+    return g;
+}
+
+void copy(hid_t src, const std::string& from, hid_t dst, const std::string& to,
+          const std::string& file) {
+    h5_id lcpl(H5Pcreate(H5P_LINK_CREATE));
+    H5Pset_create_intermediate_group(lcpl.get(), 1);
+    if (H5Ocopy(src, from.c_str(), dst, to.c_str(), H5P_DEFAULT, lcpl.get()) < 0) {
+        fail(file, "cannot copy '" + from + "'");
+    }
+}
+
+// A new file under a temporary name; commit() renames it, the destructor removes it otherwise.
+class new_file {
+public:
+    explicit new_file(std::string path)
+        : path_(std::move(path)), temp_(path_ + ".tmp-" + std::to_string(::getpid())) {
+        id_ = h5_id(H5Fcreate(temp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+        if (!id_.valid()) {
+            fail(path_, "cannot create");
+        }
+        sonata_root(id_.get(), path_);
+    }
+    ~new_file() {
+        if (!committed_) {
+            id_.reset();
+            std::error_code ec;
+            std::filesystem::remove(temp_, ec);
+        }
+    }
+    new_file(const new_file&) = delete;
+    new_file& operator=(const new_file&) = delete;
+    hid_t get() const { return id_.get(); }
+    void commit() {
+        if (id_.reset() < 0) {
+            fail(path_, "cannot close");
+        }
+        std::error_code ec;
+        std::filesystem::rename(temp_, path_, ec);
+        if (ec) {
+            throw io_error(
+                fmt::format("{}: cannot rename from {}: {}", path_, temp_, ec.message()));
+        }
+        committed_ = true;
+    }
+
+private:
+    std::string path_, temp_;
+    h5_id id_;
+    bool committed_ = false;
+};
+
+}  // namespace
+
+void write_analysis_group(const std::string& path, const result_node& result) {
+    detail::silence_hdf5_errors();
+    h5_id f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    if (!f.valid()) {
+        fail(path, "cannot open for writing");
+    }
+    // NOTE: HDF5 does not reclaim the space of a deleted group; files grow by the size of
+    // the analysis each time it is rewritten (h5repack compacts them).
+    if (detail::hdf5_path_exists(f.get(), "/analysis") &&
+        H5Ldelete(f.get(), "/analysis", H5P_DEFAULT) < 0) {
+        fail(path, "cannot remove the old /analysis");
+    }
+    h5_id g(H5Gcreate2(f.get(), "/analysis", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    if (!g.valid()) {
+        fail(path, "cannot create /analysis");
+    }
+    write_node(g.get(), result, path);
+    g.reset();
+    if (f.reset() < 0) {
+        fail(path, "cannot close");
+    }
+}
+
+std::vector<std::string> export_sonata(const std::string& run_file, const std::string& out_dir) {
+    detail::silence_hdf5_errors();
+    const h5_file in(run_file);  // throws a clear io_error for a missing or non-HDF5 file
+    h5_id src(H5Fopen(run_file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    if (!src.valid()) {
+        fail(run_file, "cannot open");
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(out_dir, ec);
+    if (ec) {
+        throw io_error(fmt::format("cannot create directory '{}': {}", out_dir, ec.message()));
+    }
+    std::vector<std::string> written;
+    {
+        const auto path = (std::filesystem::path(out_dir) / "spikes.h5").string();
+        new_file out(path);
+        make_group(out.get(), "/spikes", path);
+        for (const auto& pop : in.spike_populations()) {
+            copy(src.get(), "/spikes/" + pop, out.get(), "/spikes/" + pop, path);
+        }
+        out.commit();
+        written.push_back(path);
+    }
+    // variable -> populations that recorded it
+    std::map<std::string, std::vector<std::string>> by_variable;
+    for (const auto& pop : in.report_populations()) {
+        for (const auto& var : in.report_variables(pop)) {
+            by_variable[var].push_back(pop);
+        }
+    }
+    for (const auto& [var, pops] : by_variable) {
+        const auto path = (std::filesystem::path(out_dir) / (var + ".h5")).string();
+        new_file out(path);
+        for (const auto& pop : pops) {
+            const auto from = "/report/" + pop + "/" + var;
+            const auto to = "/report/" + pop;
+            copy(src.get(), from + "/data", out.get(), to + "/data", path);
+            for (const char* m : {"node_ids", "index_pointers", "element_ids", "time"}) {
+                copy(src.get(), from + "/mapping/" + m, out.get(), to + "/mapping/" + m, path);
+            }
+            // bmtk reads the singular name: a second link to the same dataset, no copy.
+            if (H5Lcreate_hard(out.get(), (to + "/mapping/index_pointers").c_str(), out.get(),
+                               (to + "/mapping/index_pointer").c_str(), H5P_DEFAULT,
+                               H5P_DEFAULT) < 0) {
+                fail(path, "cannot link index_pointer");
+            }
+        }
+        out.commit();
+        written.push_back(path);
+    }
+    return written;
+}
+
+}  // namespace neurotwin::analysis

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "models/hh.hpp"
+
+#include "models/hh_kernel.hpp"
+
+namespace neurotwin {
+
+namespace detail {
+
+// NEURON's hh rates; `q` is the temperature factor 3^((celsius - 6.3)/10).
+struct hh_kinetics {
+    static gating_rates rates(double q, double V) {
+        using detail::x_over_1_minus_exp_neg;
+        return {q * 1.0 * x_over_1_minus_exp_neg((V + 40.0) / 10.0),  // 0.1 (V+40)/(1-e^..)
+                q * 4.0 * std::exp(-(V + 65.0) / 18.0),
+                q * 0.07 * std::exp(-(V + 65.0) / 20.0),
+                q / (1.0 + std::exp(-(V + 35.0) / 10.0)),
+                q * 0.1 * x_over_1_minus_exp_neg((V + 55.0) / 10.0),  // 0.01 (V+55)/(1-e^..)
+                q * 0.125 * std::exp(-(V + 65.0) / 80.0)};
+    }
+};
+
+}  // namespace detail
+
+namespace {
+
+double q10_factor(double celsius) {
+    return std::pow(3.0, (celsius - 6.3) / 10.0);
+}
+
+std::vector<param_info> hh_params() {
+    auto p = detail::hh_param_rows(100.0, 12000.0, 3600.0, 30.0, 50.0, -77.0, -54.3, 0.0);
+    p.push_back({"celsius", dimension::none, 6.3, range::between(-50.0, 100.0),
+                 "temperature (deg C); rates scale with Q10 = 3 from 6.3"});
+    for (auto& s : detail::synapse_param_rows(0.2, 2.0, 0.0, -80.0)) {
+        p.push_back(std::move(s));
+    }
+    return p;
+}
+
+detail::hh_cell cell_of(const param_lookup& p) {
+    return {p["C_m"], p["g_Na"], p["g_K"], p["g_L"], p["E_Na"], p["E_K"], p["E_L"],
+            q10_factor(p["celsius"])};
+}
+
+}  // namespace
+
+const model_info hh_info{
+    .name = "hh",
+    .summary = "Hodgkin-Huxley (1952) point neuron, NEURON's hh rates, NEST names and absolute "
+               "units, Boost.Odeint dopri5, interpolated spike times",
+    .kind = model_kind::spiking,
+    .params = hh_params(),
+    .state = detail::hh_state_rows(),
+    .check = {},
+    .create = [](const population_init& init) -> std::unique_ptr<population> {
+        std::vector<double> q(init.size);
+        const auto& celsius = init.param("celsius");
+        for (std::size_t i = 0; i < init.size; ++i) {
+            q[i] = q10_factor(celsius[i]);
+        }
+        return std::make_unique<detail::hh_population<detail::hh_kinetics>>(hh_info, init,
+                                                                             std::move(q), true);
+    },
+    .rest_param = "E_L",
+    .calibrate =
+        [](const param_lookup& p) {
+            // Shifting E_L by dE is exactly an injected current g_L dE, so R = 1/g_L. Without
+            // input the cell starts to fire where its rest loses stability (Hopf, type II):
+            // at E_L + I_c / g_L, I_c the onset current of the cell as given.
+            const auto c = cell_of(p);
+            const double I_c = detail::onset_current<detail::hh_kinetics>(c);
+            // membrane potential at the onset: the rest under I_c
+            const double V_c = std::isfinite(I_c)
+                                   ? detail::resting_potential<detail::hh_kinetics>(c, I_c)
+                                   : c.E_L;
+            return twin_calibration{1.0 / c.g_L, c.E_L + I_c / c.g_L, p["tau_syn_ex"],
+                                    p["tau_syn_in"], std::isnan(V_c) ? c.E_L : V_c};
+        },
+    .stateless = false,
+    .precise_spike_times = true,
+    .synapses = detail::all_synapse_types(),
+    .presets = {},
+};
+
+}  // namespace neurotwin

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The conductance-based point neuron shared by hh and hh_traub: a sodium (m^3 h), a
+// potassium (n^4) and a leak current plus the synapses of models/point_common.hpp,
+//
+//   C_m dV_m/dt = -g_Na m^3 h (V - E_Na) - g_K n^4 (V - E_K) - g_L (V - E_L) + I_syn + I_e + I_stim
+//   dx/dt = alpha_x(V) (1 - x) - beta_x(V) x,   x = m, h, n
+//
+// with the rate functions of a `Kinetics` type (models/hh.cpp, models/hh_traub.cpp).
+// Integration (Boost.Odeint): runge_kutta_dopri5 (order 5(4), FSAL) under controlled_runge_kutta
+// with absolute and relative tolerance `tol`, per neuron over each step, the step size carried
+// from step to step; one stepper per update() call (steppers hold scratch state), state in a
+// std::array, so nothing is allocated. A spike is the upward crossing of V_spike, located in the
+// accepted step that contains it by the cubic Hermite interpolant of V and dV/dt at its ends,
+// and counted only when t_ref has passed since the previous one (a detection dead time; the
+// dynamics are not clamped). Synaptic jumps of a step are added at its end, as in NEST.
+// Internal to models/: included by hh.cpp and hh_traub.cpp only.
+#pragma once
+
+#include <array>
+#include <boost/numeric/odeint.hpp>
+#include <cmath>
+
+#include "models/point_common.hpp"
+
+namespace neurotwin::detail {
+
+using hh_state = std::array<double, 8>;  // V_m, m, h, n, synapses [ex, dex, in, din]
+
+struct gating_rates {
+    double am, bm, ah, bh, an, bn;  // [1/ms]
+};
+
+struct hh_cell {
+    double C_m, g_Na, g_K, g_L, E_Na, E_K, E_L;
+    double kin;  // the kinetics' own parameter (hh: Q10 factor, hh_traub: V_T)
+};
+
+// Membrane current without synapses, gating at steady state: zero at a resting state.
+template <class Kinetics>
+double steady_current(const hh_cell& c, double V, double I) {
+    const auto r = Kinetics::rates(c.kin, V);
+    const double m = r.am / (r.am + r.bm), h = r.ah / (r.ah + r.bh), n = r.an / (r.an + r.bn);
+    return -c.g_Na * m * m * m * h * (V - c.E_Na) - c.g_K * n * n * n * n * (V - c.E_K) -
+           c.g_L * (V - c.E_L) + I;  // [pA]
+}
+
+// The most hyperpolarised resting state under a constant current I: the first downward zero
+// of the steady-state current above -150 mV (scan in 0.5 mV, then bisection to rounding).
+// NaN when there is none.
+template <class Kinetics>
+double resting_potential(const hh_cell& c, double I) {
+    double lo = -150.0;
+    double f_lo = steady_current<Kinetics>(c, lo, I);
+    for (double V = lo + 0.5; V <= 100.0; V += 0.5) {
+        const double f = steady_current<Kinetics>(c, V, I);
+        if (f_lo > 0.0 && f <= 0.0) {
+            double a = V - 0.5, b = V;
+            for (int it = 0; it < 100 && b - a > 1e-13; ++it) {
+                const double mid = 0.5 * (a + b);
+                (steady_current<Kinetics>(c, mid, I) > 0.0 ? a : b) = mid;
+            }
+            return 0.5 * (a + b);  // [mV]
+        }
+        f_lo = f;
+    }
+    return std::nan("");
+}
+
+// Right-hand side of V, m, h, n (without synapses) for the stability analysis.
+template <class Kinetics>
+std::array<double, 4> membrane_rhs(const hh_cell& c, const std::array<double, 4>& y, double I) {
+    const auto r = Kinetics::rates(c.kin, y[0]);
+    const double m = y[1], h = y[2], n = y[3], V = y[0];
+    return {(-c.g_Na * m * m * m * h * (V - c.E_Na) - c.g_K * n * n * n * n * (V - c.E_K) -
+             c.g_L * (V - c.E_L) + I) /
+                c.C_m,
+            r.am * (1 - m) - r.bm * m, r.ah * (1 - h) - r.bh * h, r.an * (1 - n) - r.bn * n};
+}
+
+// Whether the resting state under I is linearly stable: the 4x4 Jacobian (central
+// differences) must satisfy the Routh-Hurwitz conditions of its characteristic polynomial
+// lambda^4 + c1 lambda^3 + c2 lambda^2 + c3 lambda + c4 (coefficients by Faddeev-LeVerrier).
+template <class Kinetics>
+bool rest_is_stable(const hh_cell& c, double I) {
+    const double V = resting_potential<Kinetics>(c, I);
+    if (std::isnan(V)) {
+        return false;
+    }
+    const auto r = Kinetics::rates(c.kin, V);
+    const std::array<double, 4> y0{V, r.am / (r.am + r.bm), r.ah / (r.ah + r.bh),
+                                   r.an / (r.an + r.bn)};
+    double A[4][4];
+    for (int j = 0; j < 4; ++j) {
+        const double e = j == 0 ? 1e-5 : 1e-7;
+        auto yp = y0, ym = y0;
+        yp[j] += e;
+        ym[j] -= e;
+        const auto fp = membrane_rhs<Kinetics>(c, yp, I), fm = membrane_rhs<Kinetics>(c, ym, I);
+        for (int k = 0; k < 4; ++k) {
+            A[k][j] = (fp[k] - fm[k]) / (2 * e);
+        }
+    }
+    // Faddeev-LeVerrier: M_1 = I, c_k = -tr(A M_k)/k, M_{k+1} = A M_k + c_k I.
+    double M[4][4] = {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
+    double cs[5] = {1, 0, 0, 0, 0};
+    for (int k = 1; k <= 4; ++k) {
+        double AM[4][4];
+        double tr = 0.0;
+        for (int p = 0; p < 4; ++p) {
+            for (int q = 0; q < 4; ++q) {
+                AM[p][q] = 0.0;
+                for (int s = 0; s < 4; ++s) {
+                    AM[p][q] += A[p][s] * M[s][q];
+                }
+            }
+            tr += AM[p][p];
+        }
+        cs[k] = -tr / k;
+        for (int p = 0; p < 4; ++p) {
+            for (int q = 0; q < 4; ++q) {
+                M[p][q] = AM[p][q] + (p == q ? cs[k] : 0.0);
+            }
+        }
+    }
+    const double c1 = cs[1], c2 = cs[2], c3 = cs[3], c4 = cs[4];
+    return c1 > 0 && c2 > 0 && c3 > 0 && c4 > 0 && c1 * c2 > c3 &&
+           c1 * c2 * c3 > c3 * c3 + c1 * c1 * c4;
+}
+
+// The smallest constant current (pA) at which the resting state loses stability (the Hopf
+// onset of repetitive firing of these type-II cells): doubling from 1 pA, then bisection to
+// 1e-6 relative. Infinity when the rest stays stable up to 1e7 pA.
+template <class Kinetics>
+double onset_current(const hh_cell& c) {
+    if (!rest_is_stable<Kinetics>(c, 0.0)) {
+        return 0.0;
+    }
+    double lo = 0.0, hi = 1.0;
+    while (rest_is_stable<Kinetics>(c, hi)) {
+        lo = hi;
+        hi *= 2.0;
+        if (hi > 1e7) {
+            return std::numeric_limits<double>::infinity();
+        }
+    }
+    while (hi - lo > 1e-6 * hi) {
+        const double mid = 0.5 * (lo + hi);
+        (rest_is_stable<Kinetics>(c, mid) ? lo : hi) = mid;
+    }
+    return hi;
+}
+
+template <class Kinetics>
+class hh_population final : public population {
+public:
+    // init_at_rest: V_m defaults to the resting state without input (hh), else to E_L
+    // (hh_traub: with the COBAHH parameters the cell has no stable rest).
+    hh_population(const model_info& info, const population_init& init,
+                  std::vector<double> kinetics_param, bool init_at_rest)
+        : population(info, init.name, init.size),
+          C_m_(init.param("C_m")),
+          g_Na_(init.param("g_Na")),
+          g_K_(init.param("g_K")),
+          g_L_(init.param("g_L")),
+          E_Na_(init.param("E_Na")),
+          E_K_(init.param("E_K")),
+          E_L_(init.param("E_L")),
+          I_e_(init.param("I_e")),
+          V_spike_(init.param("V_spike")),
+          t_ref_(init.param("t_ref")),
+          tol_(init.param("tol")),
+          kin_(std::move(kinetics_param)),
+          syn_(init),
+          ref_left_(init.size, 0.0),
+          h_(init.size, 0.0) {
+        std::vector<double> rest(init.size);
+        for (std::size_t i = 0; i < init.size; ++i) {
+            const double r = init_at_rest ? resting_potential<Kinetics>(cell(i), 0.0)
+                                          : std::nan("");  // I_e acts from t = 0
+            rest[i] = std::isnan(r) ? E_L_[i] : r;
+        }
+        V_m_ = init.initial("V_m", rest);
+        std::vector<double> m(init.size), h(init.size), n(init.size);
+        for (std::size_t i = 0; i < init.size; ++i) {
+            const auto r = Kinetics::rates(kin_[i], V_m_[i]);
+            m[i] = r.am / (r.am + r.bm);  // steady state at the initial V_m
+            h[i] = r.ah / (r.ah + r.bh);
+            n[i] = r.an / (r.an + r.bn);
+        }
+        m_ = init.initial("m", m);
+        hg_ = init.initial("h", h);
+        n_ = init.initial("n", n);
+        bind("V_m", V_m_);
+        bind("m", m_);
+        bind("h", hg_);
+        bind("n", n_);
+        bind(syn_.ex_name(), syn_.ex);
+        bind(syn_.in_name(), syn_.in);
+    }
+
+    hh_cell cell(std::size_t i) const {
+        return {C_m_[i], g_Na_[i], g_K_[i], g_L_[i], E_Na_[i], E_K_[i], E_L_[i], kin_[i]};
+    }
+
+    void prepare(double dt) override {
+        dt_ = dt;
+        for (auto& h : h_) {
+            h = std::min(dt, 0.01);
+        }
+    }
+
+    void update(step_t, index_t lo, index_t hi, const step_inputs& in,
+                update_status& status) override {
+        namespace odeint = boost::numeric::odeint;
+        auto* flag = spiked().data();
+        auto* offset = spike_offsets().data();
+        for (index_t i = lo; i < hi; ++i) {
+            flag[i] = 0;
+            const hh_cell c = cell(i);
+            const double I = I_e_[i] + in.cont[i];  // held over the step [pA]
+            const auto sp = syn_.params(i);
+            const auto sys = [&](const hh_state& x, hh_state& dx, double) {
+                const double V = x[0], m = x[1], h = x[2], n = x[3];
+                const auto r = Kinetics::rates(c.kin, V);
+                // C dV/dt = -g_Na m^3 h (V - E_Na) - g_K n^4 (V - E_K) - g_L (V - E_L) + I_syn + I
+                dx[0] = (-c.g_Na * m * m * m * h * (V - c.E_Na) -
+                         c.g_K * (n * n) * (n * n) * (V - c.E_K) - c.g_L * (V - c.E_L) +
+                         synaptic_current(&x[4], sp, V) + I) /
+                        c.C_m;                        // [mV/ms]
+                dx[1] = r.am * (1.0 - m) - r.bm * m;  // [1/ms]
+                dx[2] = r.ah * (1.0 - h) - r.bh * h;
+                dx[3] = r.an * (1.0 - n) - r.bn * n;
+                synapse_derivative(&x[4], &dx[4], sp);
+            };
+            // SAFETY: a stepper per call and per neuron (scratch state lives in it).
+            auto stepper = odeint::make_controlled(tol_[i], tol_[i],
+                                                   odeint::runge_kutta_dopri5<hh_state>());
+            hh_state x{V_m_[i], m_[i], hg_[i], n_[i], 0, 0, 0, 0};
+            syn_.load(i, &x[4]);
+            hh_state dxdt;
+            sys(x, dxdt, 0.0);
+            double t = 0.0, h = h_[i];
+            const double ref = ref_left_[i];
+            const double V_spike = V_spike_[i];
+            while (t < dt_ * (1.0 - 1e-12)) {
+                const bool to_end = h >= dt_ - t;
+                double hs = to_end ? dt_ - t : h;
+                const hh_state x0 = x, d0 = dxdt;
+                const double t0 = t;
+                if (stepper.try_step(sys, x, dxdt, t, hs) != odeint::success) {
+                    h = hs;  // rejected: retry with the reduced step
+                    if (!(h > 1e-12)) {
+                        break;  // no progress possible (NaN or a singular state)
+                    }
+                    continue;
+                }
+                h = to_end ? std::max(h, hs) : hs;  // a clamped last step keeps the old size
+                if (!std::isfinite(x[0])) {
+                    break;
+                }
+                if (x0[0] < V_spike && x[0] >= V_spike && !flag[i]) {
+                    const double s = t0 + hermite_crossing(t - t0, x0[0], d0[0], x[0], dxdt[0],
+                                                           V_spike);  // [ms]
+                    if (s >= ref) {
+                        flag[i] = 1;
+                        offset[i] = std::min(std::max(s, 1e-12), dt_);
+                    }
+                }
+            }
+            ref_left_[i] = flag[i] ? std::max(0.0, offset[i] + t_ref_[i] - dt_)
+                                     : std::max(0.0, ref - dt_);
+            h_[i] = h;
+            synapse_jump(&x[4], sp, in.ex[i], in.in[i]);
+            V_m_[i] = x[0];
+            m_[i] = x[1];
+            hg_[i] = x[2];
+            n_[i] = x[3];
+            syn_.store(i, &x[4]);
+            if (!std::isfinite(x[0])) {
+                status.note_fault(i, "V_m", x[0]);
+            }
+        }
+    }
+
+private:
+    std::vector<double> C_m_, g_Na_, g_K_, g_L_, E_Na_, E_K_, E_L_, I_e_, V_spike_, t_ref_, tol_;
+    std::vector<double> kin_;
+    synapse_columns syn_;
+    std::vector<double> V_m_, m_, hg_, n_;
+    std::vector<double> ref_left_;  // detection dead time left at the start of the step [ms]
+    std::vector<double> h_;         // integrator step size carried to the next step [ms]
+    double dt_ = 0.1;
+};
+
+// Parameter rows shared by hh and hh_traub, NEST names and absolute units.
+inline std::vector<param_info> hh_param_rows(double C_m, double g_Na, double g_K, double g_L,
+                                             double E_Na, double E_K, double E_L,
+                                             double V_spike) {
+    return {
+        {"C_m", dimension::capacitance, C_m, range::above(0.0), "membrane capacitance"},
+        {"g_Na", dimension::conductance, g_Na, range::at_least(0.0), "sodium peak conductance"},
+        {"g_K", dimension::conductance, g_K, range::at_least(0.0),
+         "potassium peak conductance"},
+        {"g_L", dimension::conductance, g_L, range::above(0.0), "leak conductance"},
+        {"E_Na", dimension::voltage, E_Na, range::any(), "sodium reversal potential"},
+        {"E_K", dimension::voltage, E_K, range::any(), "potassium reversal potential"},
+        {"E_L", dimension::voltage, E_L, range::any(),
+         "leak reversal potential (a twin's bias shifts it)"},
+        {"I_e", dimension::current, 0.0, range::any(), "constant external current"},
+        {"V_spike", dimension::voltage, V_spike, range::any(),
+         "spike = upward crossing of this voltage"},
+        {"t_ref", dimension::time, 2.0, range::at_least(0.0),
+         "dead time of spike detection (dynamics not clamped)"},
+        {"tol", dimension::none, 1e-6, range::between(1e-12, 1e-2),
+         "absolute and relative tolerance of the dopri5 integrator"},
+    };
+}
+
+inline std::vector<state_info> hh_state_rows() {
+    std::vector<state_info> s{
+        {"V_m", dimension::voltage, "membrane potential (default: resting state)", true},
+        {"m", dimension::none, "Na activation (default: steady state at the initial V_m)", true},
+        {"h", dimension::none, "Na inactivation (default: steady state)", true},
+        {"n", dimension::none, "K activation (default: steady state)", true},
+    };
+    for (auto& r : synapse_state_rows()) {
+        s.push_back(std::move(r));
+    }
+    s.push_back({"rate", dimension::rate, "causal firing-rate estimate", false});
+    return s;
+}
+
+}  // namespace neurotwin::detail

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Shared pieces of the ODE point models (izhikevich, adex, hh, hh_traub): the four synapse
+// types, a fixed-step RK4 with threshold location (izhikevich, adex), helpers for rate
+// functions and resting states. Header-only: the kernels inline into each model's loop.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <numbers>
+#include <vector>
+
+#include "sim/model_api.hpp"
+
+namespace neurotwin::detail {
+
+// x / (1 - e^-x), the form of the HH/Traub activation rates, exact at x = 0 (limit 1).
+// For |x| < 1e-6 the series 1 + x/2 + x^2/12 is used: its truncation error (x^4/720) is far
+// below rounding there, while the direct form would lose all digits to cancellation.
+inline double x_over_1_minus_exp_neg(double x) {
+    if (std::abs(x) < 1e-6) {
+        return 1.0 + x * (0.5 + x / 12.0);
+    }
+    return x / -std::expm1(-x);
+}
+
+// ---------------------------------------------------------------------------------------
+// Synapses. Four state values per neuron: [ex, dex, in, din] - conductance (nS) or current
+// (pA) of the excitatory and inhibitory synapse and, for alpha synapses, their derivative.
+//   exp:    dx/dt = -x / tau                      jump J:  x += J
+//   alpha:  dx/dt = y - x / tau, dy/dt = -y/tau   jump J:  y += J e / tau (x peaks at J, t = tau)
+// Current synapses add ex + in (in <= 0); conductance synapses add
+// ex (E_ex - V) + in (E_in - V) with in >= 0 (an inhibitory jump J <= 0 adds |J|).
+struct synapse_params {
+    synapse_type type = synapse_type::exp_current;
+    double tau_ex = 2.0, tau_in = 2.0, E_ex = 0.0, E_in = -80.0;
+};
+
+inline bool is_alpha(synapse_type s) {
+    return s == synapse_type::alpha_current || s == synapse_type::alpha_cond;
+}
+
+// Synaptic current (pA) at membrane potential V (mV).
+inline double synaptic_current(const double* s, const synapse_params& p, double V) {
+    return is_conductance(p.type) ? s[0] * (p.E_ex - V) + s[2] * (p.E_in - V)  // [nS mV = pA]
+                                  : s[0] + s[2];                                // [pA]
+}
+
+inline void synapse_derivative(const double* s, double* ds, const synapse_params& p) {
+    if (is_alpha(p.type)) {
+        ds[0] = s[1] - s[0] / p.tau_ex;
+        ds[1] = -s[1] / p.tau_ex;
+        ds[2] = s[3] - s[2] / p.tau_in;
+        ds[3] = -s[3] / p.tau_in;
+    } else {
+        ds[0] = -s[0] / p.tau_ex;
+        ds[1] = 0.0;
+        ds[2] = -s[2] / p.tau_in;
+        ds[3] = 0.0;
+    }
+}
+
+// Jumps of this step: J_ex >= 0, J_in <= 0 (pA or nS).
+inline void synapse_jump(double* s, const synapse_params& p, double J_ex, double J_in) {
+    const double in = is_conductance(p.type) ? -J_in : J_in;
+    if (is_alpha(p.type)) {
+        s[1] += J_ex * std::numbers::e / p.tau_ex;
+        s[3] += in * std::numbers::e / p.tau_in;
+    } else {
+        s[0] += J_ex;
+        s[2] += in;
+    }
+}
+
+// Per-population synapse columns: the two recordable ones (I_syn_* or g_*) and the two
+// derivatives of alpha synapses.
+struct synapse_columns {
+    std::vector<double> ex, dex, in, din;
+    std::vector<double> tau_ex, tau_in, E_ex, E_in;
+    synapse_type type = synapse_type::exp_current;
+
+    explicit synapse_columns(const population_init& init)
+        : tau_ex(init.param("tau_syn_ex")),
+          tau_in(init.param("tau_syn_in")),
+          E_ex(init.param("E_ex")),
+          E_in(init.param("E_in")),
+          type(init.synapse) {
+        const std::vector<double> zero(init.size, 0.0);
+        const bool cond = is_conductance(type);
+        ex = init.initial(cond ? "g_ex" : "I_syn_ex", zero);
+        in = init.initial(cond ? "g_in" : "I_syn_in", zero);
+        dex = zero;
+        din = zero;
+    }
+    // Names of the recordable columns `ex` and `in` for this synapse type.
+    const char* ex_name() const { return is_conductance(type) ? "g_ex" : "I_syn_ex"; }
+    const char* in_name() const { return is_conductance(type) ? "g_in" : "I_syn_in"; }
+    synapse_params params(std::size_t i) const {
+        return {type, tau_ex[i], tau_in[i], E_ex[i], E_in[i]};
+    }
+    void load(std::size_t i, double* s) const {
+        s[0] = ex[i];
+        s[1] = dex[i];
+        s[2] = in[i];
+        s[3] = din[i];
+    }
+    void store(std::size_t i, const double* s) {
+        ex[i] = s[0];
+        dex[i] = s[1];
+        in[i] = s[2];
+        din[i] = s[3];
+    }
+};
+
+// Parameter and state rows shared by every ODE point model's descriptor.
+inline std::vector<param_info> synapse_param_rows(double tau_ex, double tau_in, double E_ex,
+                                                  double E_in) {
+    return {
+        {"tau_syn_ex", dimension::time, tau_ex, range::above(0.0),
+         "excitatory synaptic time constant (decay; alpha: time to peak)"},
+        {"tau_syn_in", dimension::time, tau_in, range::above(0.0),
+         "inhibitory synaptic time constant (decay; alpha: time to peak)"},
+        {"E_ex", dimension::voltage, E_ex, range::any(),
+         "excitatory reversal potential (conductance synapses)"},
+        {"E_in", dimension::voltage, E_in, range::any(),
+         "inhibitory reversal potential (conductance synapses)"},
+    };
+}
+
+inline std::vector<state_info> synapse_state_rows() {
+    return {
+        {"I_syn_ex", dimension::current, "excitatory synaptic current (current synapses)", true},
+        {"I_syn_in", dimension::current, "inhibitory synaptic current (current synapses)", true},
+        {"g_ex", dimension::conductance, "excitatory conductance (conductance synapses)", true},
+        {"g_in", dimension::conductance, "inhibitory conductance (conductance synapses)", true},
+    };
+}
+
+inline const std::vector<synapse_type>& all_synapse_types() {
+    static const std::vector<synapse_type> all{synapse_type::exp_current,
+                                               synapse_type::alpha_current,
+                                               synapse_type::exp_cond, synapse_type::alpha_cond};
+    return all;
+}
+
+// ---------------------------------------------------------------------------------------
+// Classical RK4 step of length h for an autonomous system f(x, dxdt).
+template <std::size_t N, class F>
+std::array<double, N> rk4_step(const F& f, const std::array<double, N>& x, double h) {
+    std::array<double, N> k1, k2, k3, k4, y;
+    f(x, k1);
+    for (std::size_t j = 0; j < N; ++j) {
+        y[j] = x[j] + 0.5 * h * k1[j];
+    }
+    f(y, k2);
+    for (std::size_t j = 0; j < N; ++j) {
+        y[j] = x[j] + 0.5 * h * k2[j];
+    }
+    f(y, k3);
+    for (std::size_t j = 0; j < N; ++j) {
+        y[j] = x[j] + h * k3[j];
+    }
+    f(y, k4);
+    for (std::size_t j = 0; j < N; ++j) {
+        y[j] = x[j] + h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j]);
+    }
+    return y;
+}
+
+// Whether, and when, the trajectory from x0 reaches `threshold` in x[0] within a substep h
+// whose RK4 step crosses it. Near a spike the trajectory steepens (AdEx: a finite-time
+// blow-up), so the substep is walked again with steps of h/4, h/16, ... down to h/4^8, each
+// level stopping before its step that crosses (normally within 4 steps); the last one is
+// bisected on its length (the RK4 step is a 4th-order approximation of the trajectory for any
+// length) to 2^-40 of it. Returns true with the crossing time in `s` and the state there in
+// `out`; false when the finer walk does not cross within h after all (then `out` is the
+// finer state at s = h).
+template <std::size_t N, class F>
+bool rk4_locate(const F& f, const std::array<double, N>& x0, double h, double threshold,
+                double& s, std::array<double, N>& out) {
+    std::array<double, N> x = x0;
+    double t = 0.0;
+    double step = h;
+    for (int level = 0; level < 8; ++level) {
+        step *= 0.25;
+        bool found = false;
+        // Normally at most 4 steps (the crossing lies within the previous level's step); a
+        // finer walk may find it later, so walk on up to the end of the substep.
+        while (t + step <= h * (1.0 + 1e-12)) {
+            const auto y = rk4_step<N>(f, x, step);
+            if (y[0] >= threshold) {
+                found = true;
+                break;
+            }
+            x = y;
+            t += step;
+        }
+        if (!found) {
+            if (t < h) {  // rounding remainder
+                x = rk4_step<N>(f, x, h - t);
+            }
+            s = h;
+            out = x;
+            return x[0] >= threshold ? (s = h, true) : false;
+        }
+    }
+    double lo = 0.0, hi = step;
+    for (int it = 0; it < 40; ++it) {
+        const double mid = 0.5 * (lo + hi);
+        if (rk4_step<N>(f, x, mid)[0] >= threshold) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    out = rk4_step<N>(f, x, hi);
+    s = t + hi;
+    return true;
+}
+
+// Number of equal substeps of at most h_max in a step dt.
+inline int substeps(double dt, double h_max) {
+    return std::max(1, static_cast<int>(std::ceil(dt / h_max - 1e-9)));
+}
+
+// Cubic Hermite interpolation on [0, h] through (0, y0, d0) and (h, y1, d1): the time in
+// (0, h] where it reaches `threshold` (y0 < threshold <= y1), by bisection.
+inline double hermite_crossing(double h, double y0, double d0, double y1, double d1,
+                               double threshold) {
+    const auto value = [&](double s) {
+        const double u = s / h;
+        const double h00 = (1.0 + 2.0 * u) * (1.0 - u) * (1.0 - u);
+        const double h10 = u * (1.0 - u) * (1.0 - u);
+        const double h01 = u * u * (3.0 - 2.0 * u);
+        const double h11 = u * u * (u - 1.0);
+        return h00 * y0 + h10 * h * d0 + h01 * y1 + h11 * h * d1;
+    };
+    double lo = 0.0, hi = h;
+    for (int it = 0; it < 50; ++it) {
+        const double mid = 0.5 * (lo + hi);
+        if (value(mid) >= threshold) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    return hi;
+}
+
+}  // namespace neurotwin::detail

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The batch, sweep, analyze, compare, export-sonata and plot commands of the real binary
+// (NEUROTWIN_BINARY), started with fork/exec like tests/app/test_cli.cpp; output files are
+// checked with the raw HDF5 C API or the analysis reader.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "analysis/h5_reader.hpp"
+
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_dir {
+    fs::path root;
+    temp_dir() {
+        static std::atomic<int> counter{0};
+        root = fs::temp_directory_path() / ("neurotwin_batch_test_" + std::to_string(::getpid()) +
+                                            "_" + std::to_string(counter++));
+        fs::remove_all(root);
+        fs::create_directories(root);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(root, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    fs::path write(const std::string& name, const std::string& text) const {
+        const auto p = root / name;
+        fs::create_directories(p.parent_path());
+        std::ofstream(p, std::ios::binary) << text;
+        return p;
+    }
+};
+
+std::string read_text(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct cli_result {
+    int code;
+    std::string out;
+    std::string err;
+};
+
+// Runs the binary in `dir` with stdout/stderr to files; killed after 120 s (the test fails).
+cli_result run_cli(const temp_dir& dir, const std::vector<std::string>& args) {
+    static std::atomic<int> counter{0};
+    const auto tag = std::to_string(counter++);
+    const auto out = (dir.root / (".out-" + tag)).string();
+    const auto err = (dir.root / (".err-" + tag)).string();
+    std::vector<std::string> argv_s{NEUROTWIN_BINARY};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    const std::string cwd = dir.root.string();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int in_fd = ::open("/dev/null", O_RDONLY);
+        const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in_fd < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in_fd, 0) < 0 ||
+            ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
+            ::_exit(127);
+        }
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    REQUIRE(pid > 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    int status = 0;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            FAIL("neurotwin did not finish within 120 s");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    cli_result r{WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status), read_text(out),
+                 read_text(err)};
+    fs::remove(out);
+    fs::remove(err);
+    return r;
+}
+
+// A small LIF population driven by a current: `I_e` sets how much it fires.
+std::string good(double I_e) {
+    return R"(
+[simulation]
+duration = 50
+
+[[population]]
+name = "exc"
+model = "lif"
+size = 5
+params = { I_e = )" +
+           std::to_string(I_e) + R"( }
+
+[[record]]
+population = "exc"
+spikes = true
+)";
+}
+
+// A rate source of 1e308 into a relu with weight 10 overflows: a numerical fault (exit 4).
+const char* overflow = R"(
+[simulation]
+duration = 5
+
+[[population]]
+name = "src"
+model = "rate_source"
+size = 1
+params = { rate = 1e308 }
+
+[[population]]
+name = "r"
+model = "relu"
+size = 1
+
+[[projection]]
+source = "src"
+target = "r"
+weight = 10.0
+)";
+
+// The "runs" entries of batch.json, one string each (the file has one run per line).
+std::vector<std::string> runs_of(const std::string& json) {
+    std::vector<std::string> out;
+    const std::regex line(R"(\n    \{"name": [^\n]*)");
+    for (auto it = std::sregex_iterator(json.begin(), json.end(), line);
+         it != std::sregex_iterator(); ++it) {
+        out.push_back(it->str());
+    }
+    return out;
+}
+
+std::string run_entry(const std::vector<std::string>& runs, const std::string& name) {
+    for (const auto& r : runs) {
+        if (r.find("\"name\": \"" + name + "\"") != std::string::npos) {
+            return r;
+        }
+    }
+    FAIL("no run " << name);
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE(
+    "batch: good runs finish, a syntax error and a numerical fault are reported, "
+    "--resume reruns only what is missing",
+    "[batch][cli]") {
+    temp_dir dir;
+    dir.write("in/a.toml", good(400.0));
+    dir.write("in/b.toml", good(500.0));
+    dir.write("in/sub/c.toml", good(600.0));
+    dir.write("in/broken.toml", "[simulation]\nduration = 10\n[[population\n");
+    dir.write("in/overflow.toml", overflow);
+    dir.write("in/notes.txt", "not a scenario");
+
+    const auto r = run_cli(dir, {"batch", "in", "-o", "out", "-j", "2"});
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    CHECK(r.code == 1);
+    for (const char* f : {"a.h5", "b.h5", "c.h5"}) {
+        INFO(f);
+        CHECK(fs::is_regular_file(dir.root / "out" / f));
+    }
+    CHECK_FALSE(fs::exists(dir.root / "out" / "broken.h5"));
+    CHECK_FALSE(fs::exists(dir.root / "out" / "overflow.h5"));
+    // Nothing half-written or temporary is left behind.
+    std::vector<std::string> listing;
+    for (const auto& e : fs::directory_iterator(dir.root / "out")) {
+        listing.push_back(e.path().filename().string());
+    }
+    std::sort(listing.begin(), listing.end());
+    CHECK(listing == std::vector<std::string>{"a.h5", "b.h5", "batch.json", "c.h5"});
+
+    // The table: one row per run, sorted by path; both errors named clearly.
+    CHECK_THAT(r.out, Contains("broken") && Contains("invalid scenario") &&
+                          Contains("in/broken.toml:3:") && Contains("TOML syntax error"));
+    CHECK_THAT(r.out,
+               Contains("overflow") && Contains("numerical fault") && Contains("non-finite value"));
+    CHECK_THAT(r.out, Contains("5 runs: 3 ok, 2 failed"));
+
+    const auto json = read_text(dir.root / "out" / "batch.json");
+    const auto runs = runs_of(json);
+    REQUIRE(runs.size() == 5);
+    CHECK_THAT(runs[0], Contains("\"name\": \"a\""));  // in/a, in/b, in/broken, in/overflow,
+    CHECK_THAT(runs[4], Contains("\"name\": \"c\""));  // in/sub/c: sorted, deterministic
+    CHECK_THAT(run_entry(runs, "overflow"),
+               Contains("\"status\": \"numerical fault\"") && Contains("\"exit_code\": 4") &&
+                   Contains("non-finite value") && Contains("\"output\": null"));
+    CHECK_THAT(run_entry(runs, "broken"),
+               Contains("\"status\": \"invalid scenario\"") && Contains("\"exit_code\": 2"));
+    CHECK_THAT(run_entry(runs, "b"), Contains("\"status\": \"ok\"") &&
+                                         Contains("\"output\": \"out/b.h5\"") &&
+                                         Contains("\"scenario_file\": \"in/b.toml\""));
+    const auto spikes_b = neurotwin::analysis::h5_file((dir.root / "out/b.h5").string())
+                              .attr_u64("/neurotwin", "spikes");
+    CHECK(spikes_b > 0);
+    CHECK_THAT(run_entry(runs, "b"), Contains("\"spikes\": " + std::to_string(spikes_b) + ","));
+
+    // --resume after deleting b.h5: a and c are kept, b runs again.
+    fs::remove(dir.root / "out" / "b.h5");
+    const auto mtime_a = fs::last_write_time(dir.root / "out" / "a.h5");
+    const auto r2 = run_cli(dir, {"batch", "in", "-o", "out", "--resume"});
+    INFO("resume stdout:\n" << r2.out << "\nstderr:\n" << r2.err);
+    CHECK(r2.code == 1);  // the two bad scenarios fail again
+    CHECK(fs::is_regular_file(dir.root / "out" / "b.h5"));
+    CHECK(fs::last_write_time(dir.root / "out" / "a.h5") == mtime_a);
+    const auto runs2 = runs_of(read_text(dir.root / "out" / "batch.json"));
+    CHECK_THAT(run_entry(runs2, "a"), Contains("\"resumed\": true"));
+    CHECK_THAT(run_entry(runs2, "c"), Contains("\"resumed\": true"));
+    CHECK_THAT(run_entry(runs2, "b"),
+               Contains("\"status\": \"ok\"") && Contains("\"resumed\": false"));
+
+    // A changed scenario text is not "the same run": it runs again.
+    dir.write("in/a.toml", good(450.0));
+    const auto r3 = run_cli(dir, {"batch", "in", "-o", "out", "--resume"});
+    const auto runs3 = runs_of(read_text(dir.root / "out" / "batch.json"));
+    CHECK_THAT(run_entry(runs3, "a"), Contains("\"resumed\": false"));
+    CHECK_THAT(run_entry(runs3, "c"), Contains("\"resumed\": true"));
+}
+
+TEST_CASE("batch: a sweep expands into named runs whose values are stored in the outputs",
+          "[batch][sweep][cli]") {
+    temp_dir dir;
+    dir.write("scan.toml", good(500.0) + R"(
+[sweep]
+"population.exc.params.tau_m" = [10, 20]
+"simulation.seed" = [1, 2]
+)");
+    // A plain run refuses a sweep and says what to do instead.
+    const auto plain = run_cli(dir, {"run", "scan.toml"});
+    CHECK(plain.code == 2);
+    CHECK_THAT(plain.err, Contains("scan.toml:15:1") && Contains("parameter sweep of 4 runs") &&
+                              Contains("neurotwin batch"));
+
+    const auto r = run_cli(dir, {"batch", "scan.toml", "-o", "out"});
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    REQUIRE(r.code == 0);
+    for (const char* name : {"scan__tau_m=10__seed=1", "scan__tau_m=10__seed=2",
+                             "scan__tau_m=20__seed=1", "scan__tau_m=20__seed=2"}) {
+        INFO(name);
+        const auto path = (dir.root / "out" / (std::string(name) + ".h5")).string();
+        REQUIRE(fs::is_regular_file(path));
+        const neurotwin::analysis::h5_file f(path);
+        CHECK(f.attr_string("/neurotwin/sweep", "point") == name);
+        CHECK(f.attr_string("/neurotwin/sweep", "mode") == "product");
+        const bool tau20 = std::string(name).find("tau_m=20") != std::string::npos;
+        CHECK(f.attr_i64("/neurotwin/sweep", "population.exc.params.tau_m") == (tau20 ? 20 : 10));
+        CHECK(f.attr_u64("/neurotwin", "seed") == (name[std::strlen(name) - 1] == '1' ? 1 : 2));
+        CHECK(f.read_vector("/neurotwin/populations/exc/params/tau_m").at(0) ==
+              (tau20 ? 20.0 : 10.0));
+        CHECK(f.attr_string("/neurotwin", "scenario_file") == "scan.toml");
+    }
+    const auto json = read_text(dir.root / "out" / "batch.json");
+    CHECK_THAT(json, Contains("\"sweep\": {\"population.exc.params.tau_m\": 20, "
+                              "\"simulation.seed\": 1}"));
+
+    // One point by name, as batch runs it.
+    const auto one = run_cli(
+        dir, {"run", "scan.toml", "--point", "scan__tau_m=20__seed=2", "-o", "one.h5", "-q"});
+    CHECK(one.code == 0);
+    const auto typo = run_cli(dir, {"run", "scan.toml", "--point", "scan__tau_m=20_seed=2"});
+    CHECK(typo.code == 2);
+    CHECK_THAT(typo.err, Contains("did you mean 'scan__tau_m=20__seed=2'?"));
+}
+
+TEST_CASE("analyze, compare and export-sonata on the command line", "[cli][analysis]") {
+    temp_dir dir;
+    dir.write("a.toml", good(500.0));
+    dir.write("b.toml", good(700.0));
+    REQUIRE(run_cli(dir, {"run", "a.toml", "-q"}).code == 0);
+    REQUIRE(run_cli(dir, {"run", "a.toml", "-q", "-o", "a2.h5", "--threads", "2"}).code == 0);
+    REQUIRE(run_cli(dir, {"run", "b.toml", "-q"}).code == 0);
+
+    const auto json = run_cli(dir, {"analyze", "a.h5", "--json", "--window", "0:40"});
+    CHECK(json.code == 0);
+    CHECK_THAT(json.out, Contains("\"window_stop_ms\": 40") && Contains("\"rate_hz_mean\""));
+    CHECK_FALSE(neurotwin::analysis::h5_file((dir.root / "a.h5").string()).exists("/analysis"));
+    const auto text = run_cli(dir, {"analyze", "a.h5"});
+    CHECK(text.code == 0);
+    CHECK(neurotwin::analysis::h5_file((dir.root / "a.h5").string()).exists("/analysis"));
+    CHECK(run_cli(dir, {"analyze", "missing.h5"}).code == 3);
+    const auto badpop = run_cli(dir, {"analyze", "a.h5", "--population", "exd"});
+    CHECK(badpop.code == 2);
+    CHECK_THAT(badpop.err, Contains("did you mean 'exc'?"));
+    CHECK(run_cli(dir, {"analyze", "a.h5", "--window", "5:1"}).code == 2);
+
+    const auto same = run_cli(dir, {"compare", "a.h5", "a2.h5"});
+    CHECK(same.code == 0);
+    CHECK_THAT(same.out, Contains("identical"));
+    const auto diff = run_cli(dir, {"compare", "a.h5", "b.h5"});
+    CHECK(diff.code == 1);
+    CHECK_THAT(diff.out, Contains("first difference"));
+
+    const auto ex = run_cli(dir, {"export-sonata", "a.h5", "sonata"});
+    CHECK(ex.code == 0);
+    CHECK(fs::is_regular_file(dir.root / "sonata" / "spikes.h5"));
+}
+
+TEST_CASE("plot: the script writes readable PNGs of the right size", "[cli][plot]") {
+    if (std::system("/usr/bin/python3 -c 'import h5py, matplotlib' >/dev/null 2>&1") != 0) {
+        WARN(
+            "skipped: /usr/bin/python3 lacks h5py or matplotlib (apt-get install python3-h5py "
+            "python3-matplotlib)");
+        return;
+    }
+    temp_dir dir;
+    dir.write("tw.toml", R"(
+[simulation]
+duration = 300
+
+[[twin]]
+name = "tw"
+size = 6
+inputs = [ { rate = 20.0, weight = 1.0 } ]
+bias = { linspace = [-20.0, 10.0] }
+rate_filter = 50.0
+)");
+    dir.write("scan.toml", good(500.0) + "\n[sweep]\n\"population.exc.params.tau_m\" = [10, 20]\n");
+    REQUIRE(run_cli(dir, {"run", "tw.toml", "-q"}).code == 0);
+    REQUIRE(run_cli(dir, {"batch", "scan.toml", "-o", "b"}).code == 0);
+    const auto r = run_cli(dir, {"plot", "tw.h5", "b/batch.json", "-o", "png"});
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    REQUIRE(r.code == 0);
+    const std::vector<std::string> expected{
+        "tw_raster_tw.biological.png", "tw_isi_rate_tw.biological.png",
+        "tw_traces_tw.biological.png", "tw_twin_tw_overlay.png",
+        "tw_twin_tw_tuning.png",       "sweep_scan_tau_m.png"};
+    for (const auto& name : expected) {
+        INFO(name);
+        const auto bytes = read_text(dir.root / "png" / name);
+        REQUIRE(bytes.size() > 10000);  // a real figure, not an empty canvas
+        // PNG signature, then the IHDR chunk: width and height, big-endian, at bytes 16..23.
+        REQUIRE(bytes.compare(1, 3, "PNG") == 0);
+        const auto be32 = [&](std::size_t at) {
+            return (std::uint32_t(std::uint8_t(bytes[at])) << 24) |
+                   (std::uint32_t(std::uint8_t(bytes[at + 1])) << 16) |
+                   (std::uint32_t(std::uint8_t(bytes[at + 2])) << 8) |
+                   std::uint32_t(std::uint8_t(bytes[at + 3]));
+        };
+        CHECK(be32(16) == 1200);
+        CHECK(be32(20) == 750);
+    }
+    // A missing script is a clear error.
+    const auto missing = run_cli(dir, {"plot", "tw.h5", "-o", "png", "--script", "nope.py"});
+    CHECK(missing.code != 0);
+}
