@@ -85,6 +85,29 @@ void print_models() {
     }
 }
 
+// `run --stats`: what the network costs and how fast it ran.
+void print_stats(const nt::run_summary& s) {
+    const double sim_s = s.simulated_ms * 1e-3;
+    fmt::print("neurons              {}\n", s.neurons);
+    const auto per = [&](std::size_t bytes) {
+        return s.spike_synapses > 0 ? double(bytes) / double(s.spike_synapses) : 0.0;
+    };
+    fmt::print("synapses             {} ({} between spiking populations: {:.2f} bytes each, "
+               "+{:.2f} for the row index)\n",
+               s.synapses, s.spike_synapses, per(s.spike_synapse_bytes), per(s.spike_index_bytes));
+    fmt::print("threads              {}\n", s.threads);
+    fmt::print("build time           {:.3f} s\n", s.build_seconds);
+    fmt::print("simulate time        {:.3f} s for {:.1f} ms (real-time factor {:.3g}: wall / "
+               "simulated)\n",
+               s.wall_seconds, s.simulated_ms, sim_s > 0 ? s.wall_seconds / sim_s : 0.0);
+    fmt::print("spikes               {} ({:.3g} Hz per neuron)\n", s.spikes,
+               s.neurons > 0 && sim_s > 0 ? double(s.spikes) / double(s.neurons) / sim_s : 0.0);
+    fmt::print("synaptic events      {} delivered ({:.3g} per second of wall time)\n",
+               s.events_delivered,
+               s.wall_seconds > 0 ? double(s.events_delivered) / s.wall_seconds : 0.0);
+    fmt::print("peak memory          {:.1f} MB\n", s.peak_rss_mb);
+}
+
 // Progress bar on stderr: simulated time, ETA, running real-time factor.
 void draw_progress(nt::step_t done, nt::step_t total, double wall, double dt) {
     if (wall < 1.0 || total <= 0) {
@@ -94,7 +117,9 @@ void draw_progress(nt::step_t done, nt::step_t total, double wall, double dt) {
     const int width = 30;
     const int filled = static_cast<int>(frac * width);
     const double eta = frac > 0 ? wall * (1.0 - frac) / frac : 0.0;
-    const double rtf = wall > 0 ? double(done) * dt / (wall * 1000.0) : 0.0;
+    // real-time factor as NEST reports it: wall time per simulated time (below 1 = faster)
+    const double sim_s = double(done) * dt * 1e-3;
+    const double rtf = sim_s > 0 ? wall / sim_s : 0.0;
     fmt::print(stderr, "\r[{}{}] {:.1f}/{:.1f} ms  ETA {:.1f} s  RTF {:.3g}   ",
                std::string(std::size_t(filled), '#'), std::string(std::size_t(width - filled), '.'),
                double(done) * dt, double(total) * dt, eta, rtf);
@@ -261,6 +286,10 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     auto* seed_opt = run->add_option("--seed", seed, "random seed (default: from scenario)");
     run->add_flag("-q,--quiet", quiet, "no progress bar and no closing line");
+    bool stats = false;
+    run->add_flag("--stats", stats,
+                  "print network and performance statistics (synapses, bytes per synapse, build "
+                  "and simulate time, delivered events per second, peak memory) on stdout");
     std::string point;
     run->add_option("--point", point, "run one point of the scenario's [sweep] (by run name)");
 
@@ -460,11 +489,14 @@ int main(int argc, char** argv) {
         }
         if (!quiet) {
             fmt::print(stderr,
-                       "{}simulated {:.1f} ms in {:.3f} s (real-time factor {:.3g}: simulated / "
-                       "wall), {} spikes, {} threads -> {}\n",
+                       "{}simulated {:.1f} ms in {:.3f} s (real-time factor {:.3g}: wall / "
+                       "simulated), {} spikes, {} threads -> {}\n",
                        s.completed ? "" : "interrupted: ", s.simulated_ms, s.wall_seconds,
-                       s.wall_seconds > 0 ? s.simulated_ms / 1000.0 / s.wall_seconds : 0.0,
+                       s.simulated_ms > 0 ? s.wall_seconds / (s.simulated_ms * 1e-3) : 0.0,
                        s.spikes, s.threads, s.output_path);
+        }
+        if (stats) {
+            print_stats(s);
         }
         return s.completed ? nt::exit_ok : nt::exit_interrupted;
     } catch (const nt::input_error& e) {

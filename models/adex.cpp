@@ -195,7 +195,8 @@ preset_info adex_preset(const char* name, const char* meaning, double C, double 
 const model_info adex_info{
     .name = "adex",
     .summary = "adaptive exponential integrate-and-fire (Brette & Gerstner 2005, NEST aeif "
-               "names), RK4 with located spike times; Naud et al. (2008) presets",
+               "names), RK4 with located spike times; Naud et al. (2008) presets" +
+               detail::synapses_note(detail::all_synapse_types()),
     .kind = model_kind::spiking,
     .params = adex_params(),
     .state = adex_state_rows(),

@@ -48,7 +48,8 @@ detail::hh_cell cell_of(const param_lookup& p) {
 const model_info hh_info{
     .name = "hh",
     .summary = "Hodgkin-Huxley (1952) point neuron, NEURON's hh rates, NEST names and absolute "
-               "units, Boost.Odeint dopri5, interpolated spike times",
+               "units, Boost.Odeint dopri5, interpolated spike times" +
+               detail::synapses_note(detail::all_synapse_types()),
     .kind = model_kind::spiking,
     .params = hh_params(),
     .state = detail::hh_state_rows(),

@@ -154,7 +154,8 @@ preset_info izh_preset(const char* name, const char* meaning, double a, double b
 const model_info izhikevich_info{
     .name = "izhikevich",
     .summary = "Izhikevich (2003) simple model, RK4 with located spike times; presets RS, IB, "
-               "CH, FS, LTS, TC, RZ",
+               "CH, FS, LTS, TC, RZ" +
+               detail::synapses_note(detail::all_synapse_types()),
     .kind = model_kind::spiking,
     .params = izh_params(),
     .state = izh_state_rows(),

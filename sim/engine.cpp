@@ -242,6 +242,7 @@ private:
     std::vector<counter_rng> poisson_rng_;
     std::vector<std::vector<event_wheel>> wheels_;   // [thread][group]
     std::vector<std::uint8_t> dense_;                // per group: per-step Poisson counts
+    std::vector<std::uint64_t> events_;              // per thread: synaptic events delivered
     std::vector<std::vector<double>> cdf_;           // dense groups of one rate: its CDF
     std::vector<double> zeros_;
     std::vector<double> spike_times_buf_;
@@ -318,6 +319,7 @@ void engine::setup() {
         r.spike_count.assign(std::size_t(T_), 0);
     }
     spikes_.assign(std::size_t(T_), std::vector<std::vector<std::uint32_t>>(P));
+    events_.assign(std::size_t(T_), 0);
     status_.assign(std::size_t(T_), std::vector<update_status>(P));
 
     // recorders
@@ -621,6 +623,7 @@ void engine::update_phase(step_t t, int tid) {
 }
 
 void engine::deliver_phase(step_t t, int tid) {
+    std::uint64_t& events = events_[std::size_t(tid)];
     for (std::size_t pk = 0; pk < net_.spike_projections.size(); ++pk) {
         const auto& sp = net_.spike_projections[pk];
         auto& r = rt_[sp.target];
@@ -649,6 +652,7 @@ void engine::deliver_phase(step_t t, int tid) {
                 if (filter && (i < rg.lo || i >= rg.hi)) {
                     continue;
                 }
+                ++events;
                 const step_t d = sp.delay_of(k);
                 if (d != d_prev) {
                     step_t slot = now + d;
@@ -857,6 +861,9 @@ run_result engine::run() {
             n += c;
         }
         res.spikes.push_back(n);
+    }
+    for (const auto e : events_) {
+        res.events_delivered += e;
     }
     return res;
 }

@@ -26,6 +26,7 @@ struct run_result {
     bool completed = false;  // false when interrupted
     double wall_seconds = 0.0;
     std::vector<std::uint64_t> spikes;  // per population, all neurons
+    std::uint64_t events_delivered = 0; // spike x synapse deliveries
     std::uint64_t total_spikes() const;
 };
 

@@ -363,6 +363,14 @@ std::size_t network::spike_synapse_bytes() const {
     return n;
 }
 
+std::size_t network::spike_index_bytes() const {
+    std::size_t n = 0;
+    for (const auto& p : spike_projections) {
+        n += p.index_bytes();
+    }
+    return n;
+}
+
 std::uint64_t network::synapse_count() const {
     std::uint64_t n = 0;
     for (const auto& p : spike_projections) {

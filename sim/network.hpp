@@ -61,11 +61,12 @@ struct spike_projection {
     // All synapses of source j: [first, last) over its sub-rows.
     std::uint64_t row_begin(std::size_t j) const { return row_ptr[j * std::size_t(parts)]; }
     std::uint64_t row_end(std::size_t j) const { return row_ptr[(j + 1) * std::size_t(parts)]; }
-    // Memory of the connectivity: synapses, per-synapse delays and row pointers.
+    // Memory of the synapses themselves (8 bytes each, + 2 when delays cannot be packed)
+    // and of the row index (per source neuron and part, independent of the synapse count).
     std::size_t bytes() const {
-        return synapses.size() * sizeof(spike_synapse) + delay_steps.size() * 2 +
-               row_ptr.size() * sizeof(std::uint64_t);
+        return synapses.size() * sizeof(spike_synapse) + delay_steps.size() * 2;
     }
+    std::size_t index_bytes() const { return row_ptr.size() * sizeof(std::uint64_t); }
 };
 
 // One connection while a network is built.
@@ -167,7 +168,8 @@ struct network {
     std::size_t find(const std::string& name) const;  // SIZE_MAX when absent
     std::uint64_t synapse_count() const;
     std::uint64_t spike_synapse_count() const;
-    std::size_t spike_synapse_bytes() const;  // connectivity memory of spiking projections
+    std::size_t spike_synapse_bytes() const;  // synapse memory of spiking projections
+    std::size_t spike_index_bytes() const;    // their row indices
 };
 
 // `threads` parallelises connection generation; the network does not depend on it.

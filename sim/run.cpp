@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <sys/resource.h>
 #include <fmt/format.h>
 
 #include "neurotwin_version.hpp"
@@ -144,6 +145,17 @@ run_summary run_scenario(scenario_desc desc, const run_options& options) {
     s.completed = result.completed;
     s.threads = threads;
     s.synapses = net.synapse_count();
+    s.spike_synapses = net.spike_synapse_count();
+    s.spike_synapse_bytes = net.spike_synapse_bytes();
+    s.spike_index_bytes = net.spike_index_bytes();
+    s.events_delivered = result.events_delivered;
+    for (const auto& pop : net.populations) {
+        s.neurons += pop->size();
+    }
+    struct rusage usage {};
+    if (getrusage(RUSAGE_SELF, &usage) == 0) {
+        s.peak_rss_mb = double(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+    }
     writer.write_attributes("/neurotwin", {h5_attr::real("wall_time_s", result.wall_seconds),
                                            h5_attr::real("build_time_s", build_s),
                                            h5_attr::uinteger("spikes", s.spikes)});

@@ -34,7 +34,13 @@ struct run_summary {
     std::uint64_t spikes = 0;
     bool completed = false;
     int threads = 1;
-    std::uint64_t synapses = 0;
+    std::uint64_t neurons = 0;
+    std::uint64_t synapses = 0;            // all connections
+    std::uint64_t spike_synapses = 0;      // between spiking populations
+    std::size_t spike_synapse_bytes = 0;   // their memory (synapses and packed delays)
+    std::size_t spike_index_bytes = 0;     // their row indices
+    std::uint64_t events_delivered = 0;    // spike x synapse deliveries
+    double peak_rss_mb = 0.0;              // of the process, at the end of the run
 };
 
 run_summary run_scenario(scenario_desc desc, const run_options& options);

@@ -245,7 +245,7 @@ TEST_CASE("connectivity: weight and delay distributions respect their bounds and
     const auto& p = net.spike_projections.at(0);
     CHECK(p.delay_shift > 0);
     CHECK(p.delay_steps.empty());
-    CHECK(double(p.bytes()) / double(p.synapses.size()) < 8.1);
+    CHECK(p.bytes() == 8 * p.synapses.size());
 
     // lognormal parameterised by the mean and sd of the value: 60000 draws, the standard error
     // of the mean is 0.5/sqrt(60000) ~ 0.002, bounds of 5 standard errors (and 3% on the sd)
