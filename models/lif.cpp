@@ -51,9 +51,12 @@ template <bool Uniform>
             return col[i];
         }
     };
+    // NaN or infinity never crosses the threshold and is never reset, so it stays in V_m:
+    // `bad` sums v - v, 0 for finite v and NaN otherwise.
+    double bad = 0.0;
     // SAFETY: every column is a distinct allocation (restrict on locals is not used by GCC's
-    // dependence analysis, hence ivdep).
-#pragma GCC ivdep
+    // dependence analysis; `omp simd` states it and allows the reduction to vectorise).
+#pragma omp simd reduction(+ : bad)
     for (std::size_t i = lo; i < hi; ++i) {
         const double E_L = at(k.E_L, c.E_L, i);
         // V(t+h) = E_L + (V - E_L) e^{-h/tau_m} + P21 I_syn + P20 (I_e + I_stim)
@@ -69,6 +72,7 @@ template <bool Uniform>
         const bool spike = v >= at(k.V_th, c.V_th, i);
         const double v_new = spike ? v_reset : v;
         V[i] = v_new;
+        bad += v_new - v_new;
         const double r_dec = r_old > 1.0 ? r_old - 1.0 : 0.0;
         ref[i] = spike ? r_steps : r_dec;
         // Synapses decay and receive even while the membrane is clamped.
@@ -76,22 +80,16 @@ template <bool Uniform>
         Iin[i] = Iin[i] * at(k.P11in, c.P11in, i) + inh[i];  // [pA]
         mask[i] = spike ? 1.0 : 0.0;
     }
-    // NaN or infinity never crosses the threshold and is never reset, so it stays in V_m.
-    // x - x is 0 for finite x, NaN otherwise (a separate loop: this reduction vectorises).
-    std::size_t bad = 0;
-    for (std::size_t i = lo; i < hi; ++i) {
-        bad += (V[i] - V[i]) != 0.0 ? 1 : 0;
-    }
-    return bad;
+    return bad != 0.0 ? 1 : 0;  // NaN != 0
 }
 
 // Built for AVX2 and for the baseline ISA, chosen at run time (no -march=native needed).
 __attribute__((target_clones("avx2", "default"))) std::size_t lif_step(
     const lif_kernel& k, const lif_scalars* uniform, index_t lo, index_t hi, const double* ex,
     const double* inh, const double* cont, double* mask, std::uint8_t* __restrict spiked) {
-    const std::size_t bad = uniform != nullptr
-                                ? lif_body<true>(k, *uniform, lo, hi, ex, inh, cont, mask)
-                                : lif_body<false>(k, lif_scalars{}, lo, hi, ex, inh, cont, mask);
+    const std::size_t bad =
+        uniform != nullptr ? lif_body<true>(k, *uniform, lo, hi, ex, inh, cont, mask)
+                           : lif_body<false>(k, lif_scalars{}, lo, hi, ex, inh, cont, mask);
     for (std::size_t i = lo; i < hi; ++i) {
         spiked[i] = mask[i] != 0.0 ? 1 : 0;
     }

@@ -5,7 +5,7 @@
 //   record   copy recorded columns (state at time t*dt) into chunk buffers   [reads state]
 //   input    per target neuron: synaptic jumps of ring slot t, Poisson events of step t,
 //            continuous input = gathered rate projections + stimuli         [writes inputs]
-//   --- barrier ---
+//   --- barrier (only when inputs read other threads' outputs: rate projections) ---
 //   update   advance neurons t -> t+1, spike flags, rate estimates, spike lists
 //   --- barrier ---
 //   deliver  spikes of step t into target rings at slot t + delay
@@ -140,6 +140,9 @@ struct pop_rt {
     std::vector<double> hist;
     step_t last_change = 0;           // latest s with output(s) != output(s - 1)
     double rate_decay = 1.0, rate_gain = 0.0;
+    // The rate estimate is kept only when something reads it: a recording of `rate`, or a
+    // projection that reads the population's output (it costs a pass over the neurons).
+    bool needs_rate = false;
     std::vector<std::uint64_t> spike_count;  // per thread
 };
 
@@ -248,6 +251,7 @@ private:
     std::vector<double> spike_times_buf_;
     std::vector<std::uint64_t> spike_ids_buf_;
     bool stop_ = false;
+    bool input_reads_others_ = true;
     step_t steps_done_ = 0;
     std::string fault_;
     std::exception_ptr error_;
@@ -291,6 +295,23 @@ void engine::setup() {
     }
     for (const auto& st : net_.stimuli) {
         rt_[st.target].has_stimuli = true;
+    }
+    input_reads_others_ = !net_.gather_projections.empty();
+    for (const auto& gp : net_.gather_projections) {
+        rt_[gp.source].needs_rate = true;
+    }
+    for (const auto& g : net_.poisson_groups) {
+        input_reads_others_ = input_reads_others_ || g.source != npos;
+    }
+    for (const auto& g : net_.poisson_groups) {
+        if (g.source != npos) {
+            rt_[g.source].needs_rate = true;
+        }
+    }
+    for (const auto& rd : net_.records) {
+        if (rd.variable == "rate") {
+            rt_[rd.population].needs_rate = true;
+        }
     }
     for (std::size_t p = 0; p < P; ++p) {
         auto& r = rt_[p];
@@ -437,10 +458,13 @@ void engine::record_phase(step_t t, int tid) {
         if (r.column == nullptr || t % r.desc->interval != 0) {
             continue;
         }
+        // Each thread copies the columns of the neurons it owns, so recording never reads a
+        // neuron that another thread may be updating.
         const auto& ids = r.desc->neurons;
-        const auto rg = split(ids.size(), T_, tid);
+        const auto own = split(net_.populations[r.desc->population]->size(), T_, tid);
+        const auto first = std::lower_bound(ids.begin(), ids.end(), own.lo) - ids.begin();
         float* row = r.buffer.data() + r.frames * ids.size();
-        for (index_t c = rg.lo; c < rg.hi; ++c) {
+        for (auto c = std::size_t(first); c < ids.size() && ids[c] < own.hi; ++c) {
             row[c] = static_cast<float>(r.column[ids[c]]);
         }
     }
@@ -607,10 +631,12 @@ void engine::update_phase(step_t t, int tid) {
             std::fill(ex + rg.lo, ex + rg.hi, 0.0);  // the reader clears its slot
             std::fill(inh + rg.lo, inh + rg.hi, 0.0);
             const std::uint8_t* sp = pop.spiked().data();
-            double* rate = pop.rate().data();
-            const double decay = r.rate_decay, gain = r.rate_gain;
-            for (index_t i = rg.lo; i < rg.hi; ++i) {
-                rate[i] = rate[i] * decay + double(sp[i]) * gain;  // [Hz]
+            if (r.needs_rate) {
+                double* rate = pop.rate().data();
+                const double decay = r.rate_decay, gain = r.rate_gain;
+                for (index_t i = rg.lo; i < rg.hi; ++i) {
+                    rate[i] = rate[i] * decay + double(sp[i]) * gain;  // [Hz]
+                }
             }
             collect_spikes(sp, rg.lo, rg.hi, spikes);
             r.spike_count[T] += spikes.size();
@@ -796,7 +822,11 @@ void engine::thread_main(int tid) {
         }
         record_phase(t, tid);
         input_phase(t, tid);
-        barrier();
+        // The input phase reads other threads' neurons only through rate projections and
+        // rate-driven Poisson channels (the outputs of the last step, which update overwrites).
+        if (input_reads_others_) {
+            barrier();
+        }
         update_phase(t, tid);
         barrier();
         deliver_phase(t, tid);
