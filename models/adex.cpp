@@ -154,22 +154,14 @@ std::vector<param_info> adex_params() {
         {"h_max", dimension::time, 0.025, range::above(0.0),
          "largest RK4 substep (accuracy; see Numerics)"},
     };
-    for (auto& s : detail::synapse_param_rows(0.2, 2.0, 0.0, -85.0)) {
-        p.push_back(std::move(s));
-    }
-    return p;
+    return detail::with_synapse_params(std::move(p), 0.2, 2.0, 0.0, -85.0);
 }
 
 std::vector<state_info> adex_state_rows() {
-    std::vector<state_info> s{
+    return detail::with_synapse_states({
         {"V_m", dimension::voltage, "membrane potential (default: E_L)", true},
         {"w", dimension::current, "adaptation current (default: 0)", true},
-    };
-    for (auto& r : detail::synapse_state_rows()) {
-        s.push_back(std::move(r));
-    }
-    s.push_back({"rate", dimension::rate, "causal firing-rate estimate", false});
-    return s;
+    });
 }
 
 // Naud et al. (2008), Table 1 (as in Brian 2's example of the paper).

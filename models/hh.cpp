@@ -32,10 +32,7 @@ std::vector<param_info> hh_params() {
     auto p = detail::hh_param_rows(100.0, 12000.0, 3600.0, 30.0, 50.0, -77.0, -54.3, 0.0);
     p.push_back({"celsius", dimension::none, 6.3, range::between(-50.0, 100.0),
                  "temperature (deg C); rates scale with Q10 = 3 from 6.3"});
-    for (auto& s : detail::synapse_param_rows(0.2, 2.0, 0.0, -80.0)) {
-        p.push_back(std::move(s));
-    }
-    return p;
+    return detail::with_synapse_params(std::move(p), 0.2, 2.0, 0.0, -80.0);
 }
 
 detail::hh_cell cell_of(const param_lookup& p) {

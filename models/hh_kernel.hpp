@@ -335,17 +335,12 @@ inline std::vector<param_info> hh_param_rows(double C_m, double g_Na, double g_K
 }
 
 inline std::vector<state_info> hh_state_rows() {
-    std::vector<state_info> s{
+    return with_synapse_states({
         {"V_m", dimension::voltage, "membrane potential (default: resting state)", true},
         {"m", dimension::none, "Na activation (default: steady state at the initial V_m)", true},
         {"h", dimension::none, "Na inactivation (default: steady state)", true},
         {"n", dimension::none, "K activation (default: steady state)", true},
-    };
-    for (auto& r : synapse_state_rows()) {
-        s.push_back(std::move(r));
-    }
-    s.push_back({"rate", dimension::rate, "causal firing-rate estimate", false});
-    return s;
+    });
 }
 
 }  // namespace neurotwin::detail

@@ -29,10 +29,7 @@ std::vector<param_info> traub_params() {
     auto p = detail::hh_param_rows(200.0, 20000.0, 6000.0, 10.0, 50.0, -90.0, -60.0, -20.0);
     p.push_back({"V_T", dimension::voltage, -63.0, range::any(),
                  "voltage offset of the rate functions"});
-    for (auto& s : detail::synapse_param_rows(5.0, 10.0, 0.0, -80.0)) {
-        p.push_back(std::move(s));
-    }
-    return p;
+    return detail::with_synapse_params(std::move(p), 5.0, 10.0, 0.0, -80.0);
 }
 
 }  // namespace

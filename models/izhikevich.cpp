@@ -125,22 +125,14 @@ std::vector<param_info> izh_params() {
         {"h_max", dimension::time, 0.025, range::above(0.0),
          "largest RK4 substep (accuracy; see Numerics)"},
     };
-    for (auto& s : detail::synapse_param_rows(2.0, 2.0, 0.0, -80.0)) {
-        p.push_back(std::move(s));
-    }
-    return p;
+    return detail::with_synapse_params(std::move(p), 2.0, 2.0, 0.0, -80.0);
 }
 
 std::vector<state_info> izh_state_rows() {
-    std::vector<state_info> s{
+    return detail::with_synapse_states({
         {"V_m", dimension::voltage, "membrane potential (default: resting state)", true},
         {"U_m", dimension::current, "recovery variable (default: b V_m)", true},
-    };
-    for (auto& r : detail::synapse_state_rows()) {
-        s.push_back(std::move(r));
-    }
-    s.push_back({"rate", dimension::rate, "causal firing-rate estimate", false});
-    return s;
+    });
 }
 
 // Izhikevich (2003), Fig. 2.

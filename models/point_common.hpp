@@ -116,10 +116,11 @@ struct synapse_columns {
     }
 };
 
-// Parameter and state rows shared by every ODE point model's descriptor.
-inline std::vector<param_info> synapse_param_rows(double tau_ex, double tau_in, double E_ex,
-                                                  double E_in) {
-    return {
+// Parameter and state rows shared by every ODE point model's descriptor: a model lists its
+// own rows and these append the synapse rows (and, for states, the rate estimate).
+inline std::vector<param_info> with_synapse_params(std::vector<param_info> own, double tau_ex,
+                                                   double tau_in, double E_ex, double E_in) {
+    std::vector<param_info> rows{
         {"tau_syn_ex", dimension::time, tau_ex, range::above(0.0),
          "excitatory synaptic time constant (decay; alpha: time to peak)"},
         {"tau_syn_in", dimension::time, tau_in, range::above(0.0),
@@ -129,15 +130,20 @@ inline std::vector<param_info> synapse_param_rows(double tau_ex, double tau_in, 
         {"E_in", dimension::voltage, E_in, range::any(),
          "inhibitory reversal potential (conductance synapses)"},
     };
+    own.insert(own.end(), rows.begin(), rows.end());
+    return own;
 }
 
-inline std::vector<state_info> synapse_state_rows() {
-    return {
+inline std::vector<state_info> with_synapse_states(std::vector<state_info> own) {
+    const std::vector<state_info> rows{
         {"I_syn_ex", dimension::current, "excitatory synaptic current (current synapses)", true},
         {"I_syn_in", dimension::current, "inhibitory synaptic current (current synapses)", true},
         {"g_ex", dimension::conductance, "excitatory conductance (conductance synapses)", true},
         {"g_in", dimension::conductance, "inhibitory conductance (conductance synapses)", true},
+        {"rate", dimension::rate, "causal firing-rate estimate", false},
     };
+    own.insert(own.end(), rows.begin(), rows.end());
+    return own;
 }
 
 // "; synapses: exp_current (default), ..." for a model's summary, so that `neurotwin models`
