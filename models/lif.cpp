@@ -33,7 +33,7 @@ struct lif_scalars {
 // One step of neurons [lo, hi); returns how many V_m are not finite. Branch-free so that it
 // vectorises; the spike flag is a double-width mask (every lane the same width), narrowed
 // by the caller.
-template <bool Uniform>
+template <bool Uniform, bool Delta>
 [[gnu::always_inline]] inline std::size_t lif_body(const lif_kernel& k, const lif_scalars c,
                                                    std::size_t lo, std::size_t hi,
                                                    const double* __restrict ex,
@@ -67,7 +67,8 @@ template <bool Uniform>
         const double v_old = V[i], r_old = ref[i];
         const double v_reset = at(k.V_reset, c.V_reset, i), r_steps = at(k.ref_steps, c.ref_steps, i);
         const bool active = r_old <= 0.0;
-        const double v = active ? v_free : v_old;  // clamped while refractory
+        // delta synapses: jumps move V_m at once (and are lost while refractory, as in NEST)
+        const double v = active ? (Delta ? v_free + ex[i] + inh[i] : v_free) : v_old;
         // (V_reset < V_th, so a clamped neuron never crosses: no need to test `active`)
         const bool spike = v >= at(k.V_th, c.V_th, i);
         const double v_new = spike ? v_reset : v;
@@ -76,8 +77,10 @@ template <bool Uniform>
         const double r_dec = r_old > 1.0 ? r_old - 1.0 : 0.0;
         ref[i] = spike ? r_steps : r_dec;
         // Synapses decay and receive even while the membrane is clamped.
-        Iex[i] = Iex[i] * at(k.P11ex, c.P11ex, i) + ex[i];   // [pA]
-        Iin[i] = Iin[i] * at(k.P11in, c.P11in, i) + inh[i];  // [pA]
+        if constexpr (!Delta) {
+            Iex[i] = Iex[i] * at(k.P11ex, c.P11ex, i) + ex[i];   // [pA]
+            Iin[i] = Iin[i] * at(k.P11in, c.P11in, i) + inh[i];  // [pA]
+        }
         mask[i] = spike ? 1.0 : 0.0;
     }
     return bad != 0.0 ? 1 : 0;  // NaN != 0
@@ -85,11 +88,16 @@ template <bool Uniform>
 
 // Built for AVX2 and for the baseline ISA, chosen at run time (no -march=native needed).
 __attribute__((target_clones("avx2", "default"))) std::size_t lif_step(
-    const lif_kernel& k, const lif_scalars* uniform, index_t lo, index_t hi, const double* ex,
+    const lif_kernel& k, const lif_scalars* uniform, bool delta, index_t lo, index_t hi,
+    const double* ex,
     const double* inh, const double* cont, double* mask, std::uint8_t* __restrict spiked) {
     const std::size_t bad =
-        uniform != nullptr ? lif_body<true>(k, *uniform, lo, hi, ex, inh, cont, mask)
-                           : lif_body<false>(k, lif_scalars{}, lo, hi, ex, inh, cont, mask);
+        delta ? (uniform != nullptr
+                     ? lif_body<true, true>(k, *uniform, lo, hi, ex, inh, cont, mask)
+                     : lif_body<false, true>(k, lif_scalars{}, lo, hi, ex, inh, cont, mask))
+              : (uniform != nullptr
+                     ? lif_body<true, false>(k, *uniform, lo, hi, ex, inh, cont, mask)
+                     : lif_body<false, false>(k, lif_scalars{}, lo, hi, ex, inh, cont, mask));
     for (std::size_t i = lo; i < hi; ++i) {
         spiked[i] = mask[i] != 0.0 ? 1 : 0;
     }
@@ -117,7 +125,8 @@ public:
           I_ex_(init.initial("I_syn_ex", std::vector<double>(init.size, 0.0))),
           I_in_(init.initial("I_syn_in", std::vector<double>(init.size, 0.0))),
           refractory_(init.size, 0.0),
-          spike_mask_(init.size, 0.0) {
+          spike_mask_(init.size, 0.0),
+          delta_(init.synapse == synapse_type::delta) {
         bind("V_m", V_m_);
         bind("I_syn_ex", I_ex_);
         bind("I_syn_in", I_in_);
@@ -161,7 +170,8 @@ public:
                                    E_L_.data(),  P22_.data(),   drive_.data(), P21ex_.data(),
                                    P21in_.data(), P20_.data(),  V_th_.data(),  V_reset_.data(),
                                    ref_steps_.data(), P11ex_.data(), P11in_.data()};
-        const auto bad = detail::lif_step(k, uniform_ ? &scalars_ : nullptr, lo, hi, in.ex, in.in,
+        const auto bad = detail::lif_step(k, uniform_ ? &scalars_ : nullptr, delta_, lo, hi, in.ex,
+                                          in.in,
                                           in.cont, spike_mask_.data(), spiked().data());
         if (bad > 0) {
             for (index_t i = lo; i < hi; ++i) {
@@ -180,6 +190,7 @@ private:
     std::vector<double> spike_mask_;  // 1.0 where the neuron spiked (kernel scratch)
     std::vector<double> P22_, P20_, drive_, P21ex_, P21in_, P11ex_, P11in_;
     bool uniform_ = false;  // all constants shared: the kernel reads scalars_
+    bool delta_ = false;    // synapse = "delta": jumps in mV straight onto V_m
     detail::lif_scalars scalars_{};
     std::vector<double> ref_steps_;
 };
@@ -188,8 +199,8 @@ private:
 
 const model_info lif_info{
     .name = "lif",
-    .summary = "leaky integrate-and-fire, exponential current synapses, exact integration "
-               "(as NEST iaf_psc_exp)",
+    .summary = "leaky integrate-and-fire, exact integration (as NEST iaf_psc_exp, and "
+               "iaf_psc_delta with synapse = delta); synapses: exp_current (default), delta",
     .kind = model_kind::spiking,
     .params =
         {
@@ -231,7 +242,7 @@ const model_info lif_info{
         },
     .stateless = false,
     .precise_spike_times = false,
-    .synapses = {synapse_type::exp_current},
+    .synapses = {synapse_type::exp_current, synapse_type::delta},
     .presets = {},
 };
 

@@ -6,6 +6,10 @@
 //   dI_syn_ex/dt = -I_syn_ex/tau_syn_ex        dI_syn_in/dt = -I_syn_in/tau_syn_in
 //   V_m >= V_th  ->  spike, V_m = V_reset, clamped for t_ref.
 //
+// With `synapse = "delta"` (as NEST's iaf_psc_delta) a spike of weight J (mV) moves V_m by J
+// in the step it arrives, after the membrane update and before the threshold test; spikes that
+// arrive while the neuron is refractory are lost.
+//
 // Integration: exact exponential propagators over one step h (the linear system is solved in
 // closed form; the only error is that a threshold crossing is detected at the end of the step
 // in which it happens, so spike times lie on the grid, late by less than h). Synaptic jumps

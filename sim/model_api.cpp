@@ -81,13 +81,14 @@ std::string_view synapse_name(synapse_type s) {
         case synapse_type::alpha_current: return "alpha_current";
         case synapse_type::exp_cond: return "exp_cond";
         case synapse_type::alpha_cond: return "alpha_cond";
+        case synapse_type::delta: return "delta";
     }
     return "";
 }
 
 bool parse_synapse(std::string_view name, synapse_type& out) {
     for (const auto s : {synapse_type::exp_current, synapse_type::alpha_current,
-                         synapse_type::exp_cond, synapse_type::alpha_cond}) {
+                         synapse_type::exp_cond, synapse_type::alpha_cond, synapse_type::delta}) {
         if (synapse_name(s) == name) {
             out = s;
             return true;
@@ -98,6 +99,12 @@ bool parse_synapse(std::string_view name, synapse_type& out) {
 
 twin_calibration adapt_calibration(twin_calibration base, synapse_type s, const param_lookup& p) {
     if (s == synapse_type::exp_current) {
+        return base;
+    }
+    if (s == synapse_type::delta) {
+        // a jump of J mV carries the charge C_m J: the "area" of a unit jump is C_m
+        base.psc_area_ex = p["C_m"];
+        base.psc_area_in = p["C_m"];
         return base;
     }
     const bool alpha = s == synapse_type::alpha_current || s == synapse_type::alpha_cond;

@@ -85,16 +85,19 @@ class population;
 // negative: the conductance grows by |J|). exp: the jump enters the variable, which decays with
 // tau_syn; alpha: the jump enters its derivative (scaled by e/tau_syn), so that the variable
 // peaks at J after tau_syn.
-enum class synapse_type { exp_current, alpha_current, exp_cond, alpha_cond };
+// delta: each spike moves V_m by its weight (mV) at once (as NEST's iaf_psc_delta).
+enum class synapse_type { exp_current, alpha_current, exp_cond, alpha_cond, delta };
 std::string_view synapse_name(synapse_type s);
 // False when `name` is not a synapse type.
 bool parse_synapse(std::string_view name, synapse_type& out);
 inline bool is_conductance(synapse_type s) {
     return s == synapse_type::exp_cond || s == synapse_type::alpha_cond;
 }
-// Dimension of a synaptic jump (projection weights, Poisson stimulus weights): pA or nS.
+// Dimension of a synaptic jump (projection weights, Poisson stimulus weights): pA, nS or mV.
 inline dimension jump_dimension(synapse_type s) {
-    return is_conductance(s) ? dimension::conductance : dimension::current;
+    return is_conductance(s)            ? dimension::conductance
+           : s == synapse_type::delta ? dimension::voltage
+                                        : dimension::current;
 }
 
 // A named parameter set (scenario key `preset`): fills the parameters the scenario does not

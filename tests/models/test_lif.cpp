@@ -147,3 +147,29 @@ TEST_CASE("lif: zero input leaves the neuron at rest", "[models][lif][physics]")
     const auto V = trace(*pop, 10000, 0.0, 0.0);
     CHECK(V.back() == -70.0);
 }
+
+TEST_CASE("lif: delta synapses move V_m by the weight at once, then it relaxes exactly",
+          "[models][lif][physics]") {
+    // As NEST's iaf_psc_delta: a jump J (mV) arriving in step 0 is added after the membrane
+    // update, so V after step k is E_L + J e^{-k h / tau_m} (exact propagation; 1e-12 mV).
+    auto init = lif_init(1, {{"tau_m", 20.0}});
+    init.synapse = synapse_type::delta;
+    auto pop = lif_info.create(init);
+    pop->prepare(0.1);
+    const auto V = trace(*pop, 500, 2.0, 0.0);
+    for (int k = 0; k < 500; ++k) {
+        CHECK(V[std::size_t(k)] == Approx(-70.0 + 2.0 * std::exp(-k * 0.1 / 20.0)).margin(1e-12));
+    }
+    CHECK(pop->column("I_syn_ex")[0] == 0.0);  // no synaptic current with delta synapses
+    // inputs arriving while refractory are lost
+    auto hot = lif_init(1, {{"t_ref", 2.0}});
+    hot.synapse = synapse_type::delta;
+    auto cell = lif_info.create(hot);
+    cell->prepare(0.1);
+    double ex = 20.0, in = 0.0, cont = 0.0;  // one 20 mV jump: from -70 past -55
+    update_status st;
+    cell->update(0, 0, 1, step_inputs{&ex, &in, &cont}, st);
+    REQUIRE(cell->spiked()[0] == 1);
+    cell->update(1, 0, 1, step_inputs{&ex, &in, &cont}, st);  // refractory: jump lost
+    CHECK(cell->column("V_m")[0] == -70.0);
+}

@@ -312,8 +312,8 @@ TEST_CASE("connectivity: SONATA and CSV edge files round-trip", "[sim][connectiv
     e.target = {7, 299, 1, 0, 2};
     e.weight = {1.5, -2.0, 3.25, 4.0, 5.0};
     e.delay_ms = {0.1, 0.5, 2.0, 1.0, 0.3};
-    e.source_population = "a";
-    e.target_population = "b";
+    e.source_population = std::string("a");
+    e.target_population = std::string("b");
     write_sonata_edges((dir / "e.h5").string(), "a_to_b", e);
     {
         std::ofstream csv(dir / "e.csv");
