@@ -649,7 +649,9 @@ void engine::update_phase(step_t t, int tid) {
 }
 
 void engine::deliver_phase(step_t t, int tid) {
-    std::uint64_t& events = events_[std::size_t(tid)];
+    // counted locally: per-thread counters share a cache line, and incrementing one in
+    // memory per event made the two cores fight over it
+    std::uint64_t events = 0;
     for (std::size_t pk = 0; pk < net_.spike_projections.size(); ++pk) {
         const auto& sp = net_.spike_projections[pk];
         auto& r = rt_[sp.target];
@@ -695,8 +697,22 @@ void engine::deliver_phase(step_t t, int tid) {
             }
         };
         for (int th = 0; th < T_; ++th) {  // sources in ascending id order
-            for (const auto j : spikes_[std::size_t(th)][sp.source]) {
+            const auto& list = spikes_[std::size_t(th)][sp.source];
+            for (std::size_t n_spike = 0; n_spike < list.size(); ++n_spike) {
+                const auto j = list[n_spike];
                 if (sp.parts == T_) {
+                    // Rows of successive spikes are far apart in memory: while this one is
+                    // delivered, fetch the row bounds of the spike after next and the first
+                    // synapses of the next one (its bounds were fetched one spike ago).
+                    if (n_spike + 2 < list.size()) {
+                        __builtin_prefetch(
+                            &sp.row_ptr[std::size_t(list[n_spike + 2]) * P + std::size_t(tid)]);
+                    }
+                    if (n_spike + 1 < list.size()) {
+                        const auto next = std::size_t(list[n_spike + 1]) * P + std::size_t(tid);
+                        __builtin_prefetch(sp.synapses.data() + sp.row_ptr[next]);
+                        __builtin_prefetch(sp.synapses.data() + sp.row_ptr[next] + 8);
+                    }
                     // SAFETY: sub-row (j, tid) holds exactly this thread's targets.
                     deliver_range(sp.row_ptr[j * P + std::size_t(tid)],
                                   sp.row_ptr[j * P + std::size_t(tid) + 1], false);
@@ -708,6 +724,7 @@ void engine::deliver_phase(step_t t, int tid) {
             }
         }
     }
+    events_[std::size_t(tid)] += events;
 }
 
 void engine::single_phase(step_t t) {
