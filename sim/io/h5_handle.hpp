@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Internal to the HDF5 code (sim/io/h5_writer.cpp and analysis/h5_reader.cpp): an owning HDF5
-// identifier and the few helpers both sides need. It includes hdf5.h, so include it only from
-// those two sources, never from a header that other code sees.
+// Internal to the HDF5 code (sim/io/h5_writer.cpp, sim/io/edges.cpp, analysis/h5_reader.cpp,
+// analysis/h5_output.cpp): an owning HDF5 identifier and the few helpers they share. It
+// includes hdf5.h, so include it only from those sources, never from a header that other code
+// sees.
 #pragma once
 
 #include <hdf5.h>
