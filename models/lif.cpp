@@ -51,6 +51,19 @@ template <bool Uniform, bool Delta>
             return col[i];
         }
     };
+    // Column pointers in locals: read through `k` inside the loop they would be reloaded
+    // after every store (the stores might alias the struct), which defeats contiguous loads.
+    const double* __restrict const cE_L = k.E_L;
+    const double* __restrict const cP22 = k.P22;
+    const double* __restrict const cdrive = k.drive;
+    const double* __restrict const cP21ex = k.P21ex;
+    const double* __restrict const cP21in = k.P21in;
+    const double* __restrict const cP20 = k.P20;
+    const double* __restrict const cV_th = k.V_th;
+    const double* __restrict const cV_reset = k.V_reset;
+    const double* __restrict const cref_steps = k.ref_steps;
+    const double* __restrict const cP11ex = k.P11ex;
+    const double* __restrict const cP11in = k.P11in;
     // NaN or infinity never crosses the threshold and is never reset, so it stays in V_m:
     // `bad` sums v - v, 0 for finite v and NaN otherwise.
     double bad = 0.0;
@@ -58,19 +71,19 @@ template <bool Uniform, bool Delta>
     // dependence analysis; `omp simd` states it and allows the reduction to vectorise).
 #pragma omp simd reduction(+ : bad)
     for (std::size_t i = lo; i < hi; ++i) {
-        const double E_L = at(k.E_L, c.E_L, i);
+        const double E_L = at(cE_L, c.E_L, i);
         // V(t+h) = E_L + (V - E_L) e^{-h/tau_m} + P21 I_syn + P20 (I_e + I_stim)
-        const double v_free = E_L + (V[i] - E_L) * at(k.P22, c.P22, i) + at(k.drive, c.drive, i) +
-                              Iex[i] * at(k.P21ex, c.P21ex, i) + Iin[i] * at(k.P21in, c.P21in, i) +
-                              cont[i] * at(k.P20, c.P20, i);  // [mV]
+        const double v_free = E_L + (V[i] - E_L) * at(cP22, c.P22, i) + at(cdrive, c.drive, i) +
+                              Iex[i] * at(cP21ex, c.P21ex, i) + Iin[i] * at(cP21in, c.P21in, i) +
+                              cont[i] * at(cP20, c.P20, i);  // [mV]
         // Loads first: a conditional load is not if-converted, a select of loaded values is.
         const double v_old = V[i], r_old = ref[i];
-        const double v_reset = at(k.V_reset, c.V_reset, i), r_steps = at(k.ref_steps, c.ref_steps, i);
+        const double v_reset = at(cV_reset, c.V_reset, i), r_steps = at(cref_steps, c.ref_steps, i);
         const bool active = r_old <= 0.0;
         // delta synapses: jumps move V_m at once (and are lost while refractory, as in NEST)
         const double v = active ? (Delta ? v_free + ex[i] + inh[i] : v_free) : v_old;
         // (V_reset < V_th, so a clamped neuron never crosses: no need to test `active`)
-        const bool spike = v >= at(k.V_th, c.V_th, i);
+        const bool spike = v >= at(cV_th, c.V_th, i);
         const double v_new = spike ? v_reset : v;
         V[i] = v_new;
         bad += v_new - v_new;
@@ -78,8 +91,8 @@ template <bool Uniform, bool Delta>
         ref[i] = spike ? r_steps : r_dec;
         // Synapses decay and receive even while the membrane is clamped.
         if constexpr (!Delta) {
-            Iex[i] = Iex[i] * at(k.P11ex, c.P11ex, i) + ex[i];   // [pA]
-            Iin[i] = Iin[i] * at(k.P11in, c.P11in, i) + inh[i];  // [pA]
+            Iex[i] = Iex[i] * at(cP11ex, c.P11ex, i) + ex[i];   // [pA]
+            Iin[i] = Iin[i] * at(cP11in, c.P11in, i) + inh[i];  // [pA]
         }
         mask[i] = spike ? 1.0 : 0.0;
     }
