@@ -5,7 +5,7 @@
 //   record   copy recorded columns (state at time t*dt) into chunk buffers   [reads state]
 //   input    per target neuron: synaptic jumps of ring slot t, Poisson events of step t,
 //            continuous input = gathered rate projections + stimuli         [writes inputs]
-//   --- barrier (only when inputs read other threads' outputs: rate projections) ---
+//   --- barrier (only when inputs read outputs that this step's update overwrites) ---
 //   update   advance neurons t -> t+1, spike flags, rate estimates, spike lists
 //   --- barrier ---
 //   deliver  spikes of step t into target rings at slot t + delay
@@ -251,7 +251,8 @@ private:
     std::vector<double> spike_times_buf_;
     std::vector<std::uint64_t> spike_ids_buf_;
     bool stop_ = false;
-    bool input_reads_others_ = true;
+    bool input_reads_others_ = true;          // barrier between input and update this step
+    std::vector<std::size_t> direct_;         // populations whose output() inputs read
     step_t steps_done_ = 0;
     std::string fault_;
     std::exception_ptr error_;
@@ -296,13 +297,29 @@ void engine::setup() {
     for (const auto& st : net_.stimuli) {
         rt_[st.target].has_stimuli = true;
     }
-    input_reads_others_ = !net_.gather_projections.empty();
+    // History rings get one slot more than the longest delay: the slot an update writes,
+    // (t + 1) mod L, is then never one the same step's input phase reads (t - d + 1 for
+    // 1 <= d < L), so delayed reads need no barrier. Sources read without delay (hist_len 1)
+    // are read straight from output(), which their update overwrites: `direct_` lists them.
+    for (std::size_t p = 0; p < rt_.size(); ++p) {
+        if (rt_[p].hist_len > 1) {
+            ++rt_[p].hist_len;
+        }
+    }
     for (const auto& gp : net_.gather_projections) {
         rt_[gp.source].needs_rate = true;
+        if (rt_[gp.source].hist_len == 1) {
+            direct_.push_back(gp.source);
+        }
     }
     for (const auto& g : net_.poisson_groups) {
-        input_reads_others_ = input_reads_others_ || g.source != npos;
+        if (g.source != npos && rt_[g.source].hist_len == 1) {
+            direct_.push_back(g.source);
+        }
     }
+    std::sort(direct_.begin(), direct_.end());
+    direct_.erase(std::unique(direct_.begin(), direct_.end()), direct_.end());
+    input_reads_others_ = !direct_.empty();
     for (const auto& g : net_.poisson_groups) {
         if (g.source != npos) {
             rt_[g.source].needs_rate = true;
@@ -790,6 +807,15 @@ void engine::single_phase(step_t t) {
             r.input_changed = true;
         }
     }
+    // The next input phase needs a barrier before the update only if a population that it
+    // reads directly will be updated (a skipped stateless population keeps its output).
+    input_reads_others_ = false;
+    for (const auto p : direct_) {
+        const auto& pop = *net_.populations[p];
+        const bool updated = pop.kind() == model_kind::spiking || !pop.info().stateless ||
+                             rt_[p].input_changed;
+        input_reads_others_ = input_reads_others_ || updated;
+    }
     for (auto& r : recs_) {
         if (r.column == nullptr || t % r.desc->interval != 0) {
             continue;
@@ -840,7 +866,8 @@ void engine::thread_main(int tid) {
         record_phase(t, tid);
         input_phase(t, tid);
         // The input phase reads other threads' neurons only through rate projections and
-        // rate-driven Poisson channels (the outputs of the last step, which update overwrites).
+        // rate-driven Poisson channels (the outputs of the last step, which update overwrites);
+        // the flag is set by the single phase of the previous step (true before the first).
         if (input_reads_others_) {
             barrier();
         }
