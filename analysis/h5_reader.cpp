@@ -426,36 +426,16 @@ std::vector<std::string> h5_file::report_variables(const std::string& population
 }
 
 report_data h5_file::read_report(const std::string& population, const std::string& variable) const {
+    // the mapping, shape and units, then the data itself
+    report_data r = read_report_mapping(population, variable);
     h5_access a(*this);
     const std::string p = "/report/" + population + "/" + variable;
-    const std::string m = p + "/mapping";
-    report_data r;
-    {
-        h5_id ds = a.open_dataset(p + "/data");
-        a.require_class(ds.get(), p + "/data", H5T_FLOAT, "floats");
-        const auto dims = a.shape(ds.get(), p + "/data", 2);
-        r.frames = static_cast<std::size_t>(dims[0]);
-        r.columns = static_cast<std::size_t>(dims[1]);
-        r.data.resize(r.frames * r.columns);
-        if (!r.data.empty() &&
-            H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, r.data.data()) < 0) {
-            a.fail(p + "/data", "cannot read");
-        }
+    h5_id ds = a.open_dataset(p + "/data");
+    r.data.resize(r.frames * r.columns);
+    if (!r.data.empty() &&
+        H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, r.data.data()) < 0) {
+        a.fail(p + "/data", "cannot read");
     }
-    r.units = attr_string(p + "/data", "units");
-    r.node_ids =
-        a.read_1d<std::uint64_t>(m + "/node_ids", H5T_NATIVE_UINT64, H5T_INTEGER, "integers");
-    r.index_pointers =
-        a.read_1d<std::uint64_t>(m + "/index_pointers", H5T_NATIVE_UINT64, H5T_INTEGER, "integers");
-    r.element_ids =
-        a.read_1d<std::uint32_t>(m + "/element_ids", H5T_NATIVE_UINT32, H5T_INTEGER, "integers");
-    const auto time = a.read_1d<double>(m + "/time", H5T_NATIVE_DOUBLE, H5T_FLOAT, "floats");
-    if (time.size() != 3) {
-        a.fail(m + "/time",
-               "expected 3 values (start, stop, step), found " + std::to_string(time.size()));
-    }
-    std::copy(time.begin(), time.end(), r.time.begin());
-    r.time_units = attr_string(m + "/time", "units");
     return r;
 }
 

@@ -40,10 +40,7 @@ public:
 
     void prepare(double dt) override {
         dt_ = dt;
-        n_sub_.resize(size());
-        for (std::size_t i = 0; i < size(); ++i) {
-            n_sub_[i] = detail::substeps(dt, h_max_[i]);
-        }
+        n_sub_ = detail::substeps(dt, h_max_);
     }
 
     void update(step_t, index_t lo, index_t hi, const step_inputs& in,

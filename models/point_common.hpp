@@ -244,6 +244,15 @@ inline int substeps(double dt, double h_max) {
     return std::max(1, static_cast<int>(std::ceil(dt / h_max - 1e-9)));
 }
 
+// substeps() for every neuron of a population (its h_max column).
+inline std::vector<int> substeps(double dt, const std::vector<double>& h_max) {
+    std::vector<int> n(h_max.size());
+    for (std::size_t i = 0; i < h_max.size(); ++i) {
+        n[i] = substeps(dt, h_max[i]);
+    }
+    return n;
+}
+
 // Cubic Hermite interpolation on [0, h] through (0, y0, d0) and (h, y1, d1): the time in
 // (0, h] where it reaches `threshold` (y0 < threshold <= y1), by bisection.
 inline double hermite_crossing(double h, double y0, double d0, double y1, double d1,
