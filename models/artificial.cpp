@@ -19,6 +19,7 @@ double activate(activation_fn f, double z, double alpha) {
         case activation_fn::tanh: return std::tanh(z);
         case activation_fn::relu: return z > 0.0 ? z : 0.0;
         case activation_fn::leaky_relu: return z > 0.0 ? z : alpha * z;
+        case activation_fn::linear: return z;
     }
     return 0.0;
 }
@@ -110,5 +111,9 @@ const model_info leaky_relu_info = make_info(
     activation_fn::leaky_relu,
     {bias_param(),
      {"alpha", dimension::none, 0.01, range::at_least(0.0), "slope for z <= 0"}});
+
+const model_info linear_info =
+    make_info("linear", "artificial neuron, identity a = z (the weighted sum itself)",
+              activation_fn::linear, {bias_param()});
 
 }  // namespace neurotwin

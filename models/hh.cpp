@@ -5,28 +5,7 @@
 
 namespace neurotwin {
 
-namespace detail {
-
-// NEURON's hh rates; `q` is the temperature factor 3^((celsius - 6.3)/10).
-struct hh_kinetics {
-    static gating_rates rates(double q, double V) {
-        using detail::x_over_1_minus_exp_neg;
-        return {q * 1.0 * x_over_1_minus_exp_neg((V + 40.0) / 10.0),  // 0.1 (V+40)/(1-e^..)
-                q * 4.0 * std::exp(-(V + 65.0) / 18.0),
-                q * 0.07 * std::exp(-(V + 65.0) / 20.0),
-                q / (1.0 + std::exp(-(V + 35.0) / 10.0)),
-                q * 0.1 * x_over_1_minus_exp_neg((V + 55.0) / 10.0),  // 0.01 (V+55)/(1-e^..)
-                q * 0.125 * std::exp(-(V + 65.0) / 80.0)};
-    }
-};
-
-}  // namespace detail
-
 namespace {
-
-double q10_factor(double celsius) {
-    return std::pow(3.0, (celsius - 6.3) / 10.0);
-}
 
 std::vector<param_info> hh_params() {
     auto p = detail::hh_param_rows(100.0, 12000.0, 3600.0, 30.0, 50.0, -77.0, -54.3, 0.0);
@@ -37,7 +16,7 @@ std::vector<param_info> hh_params() {
 
 detail::hh_cell cell_of(const param_lookup& p) {
     return {p["C_m"], p["g_Na"], p["g_K"], p["g_L"], p["E_Na"], p["E_K"], p["E_L"],
-            q10_factor(p["celsius"])};
+            detail::q10_factor(p["celsius"])};
 }
 
 }  // namespace
@@ -55,7 +34,7 @@ const model_info hh_info{
         std::vector<double> q(init.size);
         const auto& celsius = init.param("celsius");
         for (std::size_t i = 0; i < init.size; ++i) {
-            q[i] = q10_factor(celsius[i]);
+            q[i] = detail::q10_factor(celsius[i]);
         }
         return std::make_unique<detail::hh_population<detail::hh_kinetics>>(hh_info, init,
                                                                              std::move(q), true);

@@ -23,15 +23,12 @@
 #include <boost/numeric/odeint.hpp>
 #include <cmath>
 
+#include "models/hh_rates.hpp"
 #include "models/point_common.hpp"
 
 namespace neurotwin::detail {
 
 using hh_state = std::array<double, 8>;  // V_m, m, h, n, synapses [ex, dex, in, din]
-
-struct gating_rates {
-    double am, bm, ah, bh, an, bn;  // [1/ms]
-};
 
 struct hh_cell {
     double C_m, g_Na, g_K, g_L, E_Na, E_K, E_L;

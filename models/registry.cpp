@@ -7,6 +7,7 @@
 #include "models/hh_traub.hpp"
 #include "models/izhikevich.hpp"
 #include "models/lif.hpp"
+#include "models/mc_cell.hpp"
 #include "models/rate_source.hpp"
 #include "sim/model_api.hpp"
 
@@ -14,9 +15,10 @@ namespace neurotwin {
 
 const std::vector<const model_info*>& all_models() {
     static const std::vector<const model_info*> models{
-        &lif_info,  &rate_source_info, &perceptron_info, &sigmoid_info,
-        &tanh_info, &relu_info,        &leaky_relu_info, &izhikevich_info,
-        &adex_info, &hh_info,          &hh_traub_info,
+        &lif_info,        &rate_source_info, &perceptron_info, &sigmoid_info,
+        &tanh_info,       &relu_info,        &leaky_relu_info, &linear_info,
+        &izhikevich_info, &adex_info,        &hh_info,         &hh_traub_info,
+        &mc_cell_info,
     };
     return models;
 }

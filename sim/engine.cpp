@@ -149,6 +149,10 @@ struct pop_rt {
 struct recorder_rt {
     const recorder_desc_rt* desc = nullptr;
     const double* column = nullptr;
+    // Compartment reports: the value of column c (neuron-major, then compartment) is
+    // *source[c]; per thread, the columns of the neurons it owns are [first[t], first[t+1]).
+    std::vector<const double*> source;
+    std::vector<std::size_t> first;
     int handle = -1;
     std::size_t frames_per_chunk = 1;
     std::size_t frames = 0;
@@ -217,6 +221,17 @@ private:
     void single_phase(step_t t);
     void barrier() const;
     double source_value(std::size_t pop, std::uint32_t j, step_t t, step_t delay) const;
+    // Input arrays (rings, gathered inputs, stimuli) hold size * ports values per population
+    // (compartmental cells have several input ports per neuron): the thread's part of them is
+    // its neuron range in ports.
+    std::size_t in_size(std::size_t p) const {
+        return std::size_t(net_.populations[p]->size()) * net_.populations[p]->ports();
+    }
+    range_t in_split(std::size_t p, int tid) const {
+        const auto rg = split(net_.populations[p]->size(), T_, tid);
+        const index_t P = net_.populations[p]->ports();
+        return {rg.lo * P, rg.hi * P};
+    }
     // Draws the next candidate event of channel c after its current one; returns its step
     // (g.stop when there is none before the end).
     step_t advance_channel(std::size_t g, std::uint32_t c);
@@ -264,7 +279,7 @@ void engine::setup() {
     rt_.resize(P);
     std::size_t max_n = 0;
     for (std::size_t p = 0; p < P; ++p) {
-        max_n = std::max<std::size_t>(max_n, net_.populations[p]->size());
+        max_n = std::max<std::size_t>(max_n, in_size(p));
     }
     zeros_.assign(max_n, 0.0);
     coupled_.resize(net_.spike_projections.size());
@@ -272,7 +287,7 @@ void engine::setup() {
         const auto& sp = net_.spike_projections[k];
         if (sp.rate_coupled) {
             auto& c = coupled_[k];
-            const std::size_t n = net_.populations[sp.target]->size();
+            const std::size_t n = in_size(sp.target);
             c.n_slots = std::size_t(sp.max_delay) + 1;
             c.ring.assign(c.n_slots * n, 0.0);
             c.sum.assign(n, 0.0);
@@ -334,18 +349,19 @@ void engine::setup() {
         auto& r = rt_[p];
         auto& pop = *net_.populations[p];
         const std::size_t n = pop.size();
+        const std::size_t n_in = in_size(p);
         if (pop.kind() == model_kind::spiking) {
-            r.ring_ex.assign(r.n_slots * n, 0.0);
-            r.ring_in.assign(r.n_slots * n, 0.0);
+            r.ring_ex.assign(r.n_slots * n_in, 0.0);
+            r.ring_in.assign(r.n_slots * n_in, 0.0);
             const double tau = net_.rate_filter_ms[p];
             r.rate_decay = std::exp(-net_.dt / tau);
             r.rate_gain = 1000.0 / tau;  // [Hz]: each spike adds 1/tau (1/ms)
         }
         if (r.has_gather) {
-            r.gather.assign(n, 0.0);
+            r.gather.assign(n_in, 0.0);
         }
         if (r.has_stimuli) {
-            r.cont.assign(n, 0.0);
+            r.cont.assign(n_in, 0.0);
             r.cont_ptr = r.cont.data();
         } else {
             r.cont_ptr = r.has_gather ? r.gather.data() : zeros_.data();
@@ -384,17 +400,40 @@ void engine::setup() {
         r.column = pop.column(rd.variable);
         const auto* st = pop.info().find_state(rd.variable);
         const std::string units(st != nullptr ? unit_symbol(st->dim) : "");
-        const std::size_t cols = std::max<std::size_t>(1, rd.neurons.size());
+        const std::size_t C = rd.compartments.size();
+        std::vector<std::uint32_t> element_ids;
+        std::vector<std::uint64_t> index_pointers;
+        if (C > 0) {
+            r.first.assign(std::size_t(T_) + 1, 0);
+            for (int th = 0; th < T_; ++th) {
+                const auto own = split(pop.size(), T_, th);
+                r.first[std::size_t(th)] = std::size_t(
+                    std::lower_bound(rd.neurons.begin(), rd.neurons.end(), own.lo) -
+                    rd.neurons.begin()) * C;
+            }
+            r.first[std::size_t(T_)] = rd.neurons.size() * C;
+            for (std::size_t k = 0; k < rd.neurons.size(); ++k) {
+                index_pointers.push_back(k * C);
+                for (const auto c : rd.compartments) {
+                    r.source.push_back(pop.compartment_value(rd.variable, c) + rd.neurons[k]);
+                    element_ids.push_back(c);
+                }
+            }
+            index_pointers.push_back(rd.neurons.size() * C);
+        }
+        const std::size_t width = C > 0 ? rd.neurons.size() * C : rd.neurons.size();
+        const std::size_t cols = std::max<std::size_t>(1, width);
         r.frames_per_chunk = std::max<std::size_t>(1, (1u << 18) / cols);  // ~1 MiB chunks
         // never buffer more frames than the run has
         const auto total_frames =
             static_cast<std::size_t>((net_.n_steps + rd.interval - 1) / rd.interval);
         r.frames_per_chunk = std::max<std::size_t>(1, std::min(r.frames_per_chunk, total_frames));
-        r.buffer.assign(r.frames_per_chunk * rd.neurons.size(), 0.0f);
+        r.buffer.assign(r.frames_per_chunk * width, 0.0f);
         if (sink_ != nullptr) {
             std::vector<std::uint64_t> ids(rd.neurons.begin(), rd.neurons.end());
             r.handle = sink_->add_report(pop.name(), rd.variable, units, ids, 0.0,
-                                         double(rd.interval) * net_.dt);
+                                         double(rd.interval) * net_.dt, element_ids,
+                                         index_pointers);
         }
         recs_.push_back(std::move(r));
     }
@@ -477,6 +516,14 @@ void engine::record_phase(step_t t, int tid) {
         }
         // Each thread copies the columns of the neurons it owns, so recording never reads a
         // neuron that another thread may be updating.
+        if (!r.source.empty()) {
+            const std::size_t width = r.source.size();
+            float* row = r.buffer.data() + r.frames * width;
+            for (auto c = r.first[std::size_t(tid)]; c < r.first[std::size_t(tid) + 1]; ++c) {
+                row[c] = static_cast<float>(*r.source[c]);
+            }
+            continue;
+        }
         const auto& ids = r.desc->neurons;
         const auto own = split(net_.populations[r.desc->population]->size(), T_, tid);
         const auto first = std::lower_bound(ids.begin(), ids.end(), own.lo) - ids.begin();
@@ -493,7 +540,7 @@ void engine::input_phase(step_t t, int tid) {
     // d <= max_delay, differs from last step's only if it changed since t - max_delay + 1.
     for (std::size_t p = 0; p < P; ++p) {
         auto& r = rt_[p];
-        const auto rg = split(net_.populations[p]->size(), T_, tid);
+        const auto rg = in_split(p, tid);
         if (r.has_gather && r.gather_dirty) {
             std::fill(r.gather.begin() + rg.lo, r.gather.begin() + rg.hi, 0.0);
         }
@@ -503,7 +550,7 @@ void engine::input_phase(step_t t, int tid) {
         if (!r.gather_dirty) {
             continue;
         }
-        const auto rg = split(net_.populations[gp.target]->size(), T_, tid);
+        const auto rg = in_split(gp.target, tid);
         for (index_t i = rg.lo; i < rg.hi; ++i) {
             double sum = 0.0;
             for (auto s = gp.row_ptr[i]; s < gp.row_ptr[i + 1]; ++s) {
@@ -520,8 +567,8 @@ void engine::input_phase(step_t t, int tid) {
         }
         auto& c = coupled_[k];
         auto& r = rt_[sp.target];
-        const auto n = net_.populations[sp.target]->size();
-        const auto rg = split(n, T_, tid);
+        const auto n = in_size(sp.target);
+        const auto rg = in_split(sp.target, tid);
         double* arriving = c.ring.data() + std::size_t(t % step_t(c.n_slots)) * n;
         for (index_t i = rg.lo; i < rg.hi; ++i) {
             // y(t) = y(t - 1) e^{-dt/tau} + spikes of step t - d, scaled by 1000/tau
@@ -535,7 +582,7 @@ void engine::input_phase(step_t t, int tid) {
         if (!r.has_stimuli) {
             continue;
         }
-        const auto rg = split(net_.populations[p]->size(), T_, tid);
+        const auto rg = in_split(p, tid);
         for (index_t i = rg.lo; i < rg.hi; ++i) {
             r.cont[i] = r.has_gather ? r.gather[i] : 0.0;
         }
@@ -545,7 +592,7 @@ void engine::input_phase(step_t t, int tid) {
             continue;
         }
         auto& r = rt_[st.target];
-        const auto rg = split(net_.populations[st.target]->size(), T_, tid);
+        const auto rg = in_split(st.target, tid);
         auto k = std::size_t(std::lower_bound(st.neurons.begin(), st.neurons.end(), rg.lo) -
                              st.neurons.begin());
         for (; k < st.neurons.size() && st.neurons[k] < rg.hi; ++k) {
@@ -558,7 +605,7 @@ void engine::input_phase(step_t t, int tid) {
         const auto& grp = net_.poisson_groups[g];
         auto& wheel = wheels_[std::size_t(tid)][g];
         auto& r = rt_[grp.target];
-        const auto n = net_.populations[grp.target]->size();
+        const auto n = in_size(grp.target);
         double* ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * n;
         double* in = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * n;
         if (dense_[g]) {
@@ -567,7 +614,7 @@ void engine::input_phase(step_t t, int tid) {
             if (t < grp.start || t >= grp.stop) {
                 continue;
             }
-            const auto rg = split(n, T_, tid);
+            const auto rg = in_split(grp.target, tid);
             const auto& tg = grp.channel_target;
             const auto& cdf = cdf_[g];
             auto c = std::size_t(std::lower_bound(tg.begin(), tg.end(), rg.lo) - tg.begin());
@@ -634,9 +681,11 @@ void engine::update_phase(step_t t, int tid) {
         in.cont = r.cont_ptr;
         double* ex = nullptr;
         double* inh = nullptr;
+        const auto n_in = in_size(p);
+        const auto in_rg = in_split(p, tid);
         if (pop.kind() == model_kind::spiking) {
-            ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * n;
-            inh = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * n;
+            ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * n_in;
+            inh = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * n_in;
             in.ex = ex;
             in.in = inh;
         } else {
@@ -645,8 +694,8 @@ void engine::update_phase(step_t t, int tid) {
         }
         pop.update(t, rg.lo, rg.hi, in, st);
         if (pop.kind() == model_kind::spiking) {
-            std::fill(ex + rg.lo, ex + rg.hi, 0.0);  // the reader clears its slot
-            std::fill(inh + rg.lo, inh + rg.hi, 0.0);
+            std::fill(ex + in_rg.lo, ex + in_rg.hi, 0.0);  // the reader clears its slot
+            std::fill(inh + in_rg.lo, inh + in_rg.hi, 0.0);
             const std::uint8_t* sp = pop.spiked().data();
             if (r.needs_rate) {
                 double* rate = pop.rate().data();
@@ -672,8 +721,8 @@ void engine::deliver_phase(step_t t, int tid) {
     for (std::size_t pk = 0; pk < net_.spike_projections.size(); ++pk) {
         const auto& sp = net_.spike_projections[pk];
         auto& r = rt_[sp.target];
-        const auto n = net_.populations[sp.target]->size();
-        const auto rg = split(n, T_, tid);
+        const auto n = in_size(sp.target);
+        const auto rg = in_split(sp.target, tid);
         if (rg.lo == rg.hi) {
             continue;
         }
@@ -847,7 +896,7 @@ void engine::thread_main(int tid) {
         if (dense_[g]) {
             continue;
         }
-        const auto rg = split(net_.populations[grp.target]->size(), T_, tid);
+        const auto rg = in_split(grp.target, tid);
         for (std::uint32_t c = 0; c < grp.channel_target.size(); ++c) {
             if (grp.channel_target[c] >= rg.lo && grp.channel_target[c] < rg.hi) {
                 next_time_[g][c] = double(grp.start) * net_.dt;

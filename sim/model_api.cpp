@@ -177,10 +177,14 @@ population::population(const model_info& info, std::string name, index_t size)
 }
 
 void population::bind(std::string_view var, std::vector<double>& column) {
+    bind(var, column.data());
+}
+
+void population::bind(std::string_view var, double* column) {
     if (info_->find_state(var) == nullptr) {
         throw internal_error(fmt::format("model '{}' binds unknown state '{}'", info_->name, var));
     }
-    columns_.emplace_back(std::string(var), column.data());
+    columns_.emplace_back(std::string(var), column);
 }
 
 const double* population::column(std::string_view var) const {

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/morphology.hpp"
 #include "sim/units.hpp"
 
 namespace neurotwin {
@@ -59,16 +60,20 @@ enum class model_kind {
 };
 std::string_view kind_name(model_kind k);
 
-// One neuron's parameter values by name, for cross-parameter rules.
+// One neuron's parameter values by name, for cross-parameter rules (and, for compartmental
+// models, the cell's morphology).
 class param_lookup {
 public:
-    param_lookup(const std::vector<param_info>& params, const std::vector<double>& values)
-        : params_(&params), values_(&values) {}
+    param_lookup(const std::vector<param_info>& params, const std::vector<double>& values,
+                 const morphology_desc* morphology = nullptr)
+        : params_(&params), values_(&values), morphology_(morphology) {}
     double operator[](std::string_view name) const;
+    const morphology_desc* morphology() const { return morphology_; }
 
 private:
     const std::vector<param_info>* params_;
     const std::vector<double>* values_;
+    const morphology_desc* morphology_;
 };
 
 // A violated cross-parameter rule: which parameter, what was expected.
@@ -117,6 +122,10 @@ struct population_init {
     std::map<std::string, std::vector<double>, std::less<>> params;
     std::map<std::string, std::vector<double>, std::less<>> init;
     synapse_type synapse = synapse_type::exp_current;  // one of model_info::synapses
+    // Compartmental models: the cell's shape, and the input sites (port k of every neuron is
+    // sites[k]; synaptic and current inputs arrive per port, see population::ports()).
+    const morphology_desc* morphology = nullptr;
+    std::vector<location> sites;
 
     const std::vector<double>& param(std::string_view key) const;
     // The initial column of `var`: the scenario's values, or `fallback` for every neuron.
@@ -171,6 +180,9 @@ struct model_info {
     std::vector<synapse_type> synapses;
     // Named parameter sets (scenario key `preset`).
     std::vector<preset_info> presets;
+    // Compartmental models: needs a morphology (scenario key `morphology`); inputs may name a
+    // `location` on the cell.
+    bool compartmental = false;
 
     const param_info* find_param(std::string_view key) const;
     const state_info* find_state(std::string_view key) const;
@@ -180,7 +192,9 @@ struct model_info {
     std::vector<std::string> state_names() const;
 };
 
-// Input of a range of neurons for one step, indexed by neuron (absolute index).
+// Input of a range of neurons for one step, indexed by neuron (absolute index) - or, for
+// populations with several input ports per neuron (compartmental models), by port
+// i * ports() + k.
 //  - spiking:    ex/in are the synaptic jumps arriving this step (pA for current synapses,
 //                ex >= 0, in <= 0); cont is a continuous current (pA) held over the step.
 //  - artificial: cont is the net input sum_j w_j x_j (bias not included).
@@ -246,10 +260,27 @@ public:
     // Rate estimate of spiking models, maintained by the engine: r <- r*decay + spike*gain.
     std::vector<double>& rate() { return rate_; }
 
+    // Input ports per neuron (1 for point neurons): the engine's input arrays hold
+    // size() * ports() values, port k of neuron i at i * ports() + k.
+    index_t ports() const { return ports_; }
+
+    // Compartmental models. compartments(): number per neuron (0 for point neurons);
+    // compartment_at(): the compartment of a location (-1 when the cell has no such place);
+    // compartment_value(var, c): base pointer of variable `var` (only V_m) in compartment c,
+    // neuron i at [i] (nullptr when unknown).
+    virtual std::uint32_t compartments() const { return 0; }
+    virtual std::int64_t compartment_at(const location& /*where*/) const { return -1; }
+    virtual const double* compartment_value(std::string_view /*var*/,
+                                            std::uint32_t /*compartment*/) const {
+        return nullptr;
+    }
+
 protected:
     // Registers a column under a state name of the descriptor (must exist there).
     void bind(std::string_view var, std::vector<double>& column);
+    void bind(std::string_view var, double* column);
     void set_output(const double* out) { output_ = out; }
+    void set_ports(index_t k) { ports_ = k; }
 
 private:
     const model_info* info_;
@@ -259,6 +290,7 @@ private:
     std::vector<double> spike_offsets_;
     std::vector<double> rate_;
     const double* output_ = nullptr;
+    index_t ports_ = 1;
     std::vector<std::pair<std::string, double*>> columns_;
 };
 

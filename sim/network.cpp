@@ -411,7 +411,7 @@ spike_projection make_spike_projection(const projection_desc& pd, std::size_t sr
                                        const std::vector<edge>& edges,
                                        const std::vector<double>& weights,
                                        const std::vector<step_t>& delays, int parts,
-                                       int threads) {
+                                       int threads, index_t ports) {
     spike_projection p;
     p.source = src;
     p.target = tgt;
@@ -424,7 +424,8 @@ spike_projection make_spike_projection(const projection_desc& pd, std::size_t sr
     if (!uniform_delay) {
         // pack (delay - 1) above the target index when both fit in 32 bits (8 bytes per
         // synapse), else keep 16-bit delays beside the synapses (10 bytes)
-        const unsigned target_bits = std::max(1u, bit_width(nt - 1));
+        const unsigned target_bits =
+            std::max(1u, bit_width(std::uint64_t(nt) * ports - 1));
         const unsigned delay_bits = bit_width(std::uint64_t(p.max_delay - 1));
         if (target_bits + delay_bits <= 32) {
             p.delay_shift = target_bits;
@@ -447,7 +448,8 @@ spike_projection make_spike_projection(const projection_desc& pd, std::size_t sr
     }
     std::vector<index_t> bound(P + 1);
     for (std::size_t q = 0; q <= P; ++q) {
-        bound[q] = static_cast<index_t>(std::size_t(nt) * q / P);
+        // the engine's split() of the neurons, in ports
+        bound[q] = static_cast<index_t>(std::size_t(nt) * q / P * ports);
     }
     // sub-row sizes, then offsets
     p.row_ptr.assign(std::size_t(ns) * P + 1, 0);
@@ -535,15 +537,55 @@ struct builder {
     void plan_twins();
     void make_populations();
     void add_stimuli();
+    // `edge_ports`: input port of each edge's target (compartmental targets; nullptr = the
+    // port of pd.site for every edge).
     void add_projection(const projection_desc& pd, std::size_t src, std::size_t tgt,
                         const std::vector<edge>& edges, const std::vector<double>& weights,
-                        const std::vector<step_t>& delays);
+                        const std::vector<step_t>& delays,
+                        const std::vector<index_t>* edge_ports = nullptr);
+    // Compartmental models: the morphology of a plan, and its input sites (port k of each
+    // neuron = sites[k]; port 0 is the soma, then every other location named by a stimulus,
+    // projection or twin input, in scenario order).
+    void plan_cell(pop_plan& plan, const std::string& morphology, const source_pos& where,
+                   const std::vector<std::optional<location>>& used);
+    // Port of `site` on population `pop` (0 for point neurons and for no site).
+    index_t port_of(std::size_t pop, const std::optional<location>& site) const;
     void add_projections();
     void add_twin_wiring();
     void add_records();
     // Upper bound of the output of a rate source's neuron j (Poisson thinning).
     double source_bound(std::size_t pop, std::uint32_t j) const;
 };
+
+void builder::plan_cell(pop_plan& plan, const std::string& morphology, const source_pos& where,
+                        const std::vector<std::optional<location>>& used) {
+    const auto* m = desc.find_morphology(morphology);
+    if (m == nullptr || m->sections.empty()) {
+        throw input_error(where, fmt::format("population '{}': morphology '{}' is not usable",
+                                             plan.name, morphology));
+    }
+    plan.init.morphology = m;
+    plan.init.sites = {location{m->sections.front().name, 0.5, {}}};
+    for (const auto& u : used) {
+        if (u && std::find(plan.init.sites.begin(), plan.init.sites.end(), *u) ==
+                     plan.init.sites.end()) {
+            plan.init.sites.push_back(*u);
+        }
+    }
+}
+
+index_t builder::port_of(std::size_t pop, const std::optional<location>& site) const {
+    if (!site) {
+        return 0;
+    }
+    const auto& sites = plans[pop].init.sites;
+    const auto it = std::find(sites.begin(), sites.end(), *site);
+    if (it == sites.end()) {
+        throw internal_error(fmt::format("no input port for {}({}) on '{}'", site->section,
+                                         site->x, plans[pop].name));
+    }
+    return static_cast<index_t>(it - sites.begin());
+}
 
 void builder::plan_populations() {
     for (const auto& pd : desc.populations) {
@@ -560,6 +602,20 @@ void builder::plan_populations() {
                       fmt::format("population '{}'", pd.name), diags);
         if (!plan.info->synapses.empty()) {
             plan.init.synapse = pd.synapse.value_or(plan.info->synapses.front());
+        }
+        if (plan.info->compartmental) {
+            std::vector<std::optional<location>> used;
+            for (const auto& sd : desc.stimuli) {
+                if (sd.target == pd.name) {
+                    used.push_back(sd.site);
+                }
+            }
+            for (const auto& prj : desc.projections) {
+                if (prj.target == pd.name) {
+                    used.push_back(prj.site);
+                }
+            }
+            plan_cell(plan, pd.morphology, pd.where, used);
         }
         plans.push_back(std::move(plan));
     }
@@ -639,15 +695,37 @@ void builder::plan_twins() {
         bio_params.erase(bio->rest_param);
         expand_params(bio_plan, bio_params, {}, seed, fmt::format("twin '{}'", td.name), diags);
         bio_plan.init.synapse = td.synapse.value_or(bio->synapses.front());
+        if (bio->compartmental) {
+            std::vector<std::optional<location>> used;
+            for (const auto& in : td.inputs) {
+                used.push_back(in.site);
+            }
+            for (const auto& sd : desc.stimuli) {
+                if (sd.target == bio_plan.name) {
+                    used.push_back(sd.site);
+                }
+            }
+            for (const auto& prj : desc.projections) {
+                if (prj.target == bio_plan.name) {
+                    used.push_back(prj.site);
+                }
+            }
+            plan_cell(bio_plan, td.morphology, td.where, used);
+        }
         auto& rest = bio_plan.init.params[bio->rest_param];
         std::vector<double> values(bio->params.size());
         tw.bias_scale.resize(n);
         tw.E_ref.resize(n);
+        std::vector<double> last_values;
+        twin_calibration cal;
         for (index_t i = 0; i < n; ++i) {
             for (std::size_t k = 0; k < values.size(); ++k) {
                 values[k] = bio_plan.init.params[bio->params[k].name][i];
             }
-            const auto cal = bio->calibrate(param_lookup(bio->params, values));
+            if (values != last_values) {  // pairs with the same parameters share it
+                cal = bio->calibrate(param_lookup(bio->params, values, bio_plan.init.morphology));
+                last_values = values;
+            }
             tw.bias_scale[i] = td.bias_scale.value_or(cal.R_mV_per_pA * tw.current_scale);
             tw.E_ref[i] = td.E_ref.value_or(cal.V_onset);
             rest[i] = tw.E_ref[i] + tw.bias_scale[i] * tw.bias[i];  // [mV]
@@ -702,8 +780,11 @@ void builder::add_stimuli() {
                 neurons.push_back(static_cast<std::uint32_t>(i * tw->n_inputs + *sd.channel));
             }
         } else {
+            // compartmental targets: the input port of the stimulus' site on every neuron
+            const index_t P = pop.ports();
+            const index_t port = port_of(tgt, sd.site);
             for (index_t i = 0; i < pop.size(); ++i) {
-                neurons.push_back(i);
+                neurons.push_back(i * P + port);
             }
         }
         const auto n = neurons.size();
@@ -785,15 +866,26 @@ double builder::source_bound(std::size_t pop, std::uint32_t j) const {
 }
 
 void builder::add_projection(const projection_desc& pd, std::size_t src, std::size_t tgt,
-                             const std::vector<edge>& edges, const std::vector<double>& weights,
-                             const std::vector<step_t>& delays) {
+                             const std::vector<edge>& given_edges,
+                             const std::vector<double>& weights, const std::vector<step_t>& delays,
+                             const std::vector<index_t>* edge_ports) {
     const auto& sp = *net.populations[src];
     const auto& tp = *net.populations[tgt];
+    // Compartmental targets receive at input ports: target field = neuron * ports + port.
+    const index_t P = tp.ports();
+    std::vector<edge> ported;
+    if (P > 1) {
+        const index_t port = port_of(tgt, pd.site);
+        ported = given_edges;
+        for (std::size_t e = 0; e < ported.size(); ++e) {
+            ported[e].target = ported[e].target * P + (edge_ports ? (*edge_ports)[e] : port);
+        }
+    }
+    const auto& edges = P > 1 ? ported : given_edges;
     const step_t max_d = delays.empty() ? 1 : *std::max_element(delays.begin(), delays.end());
     if (sp.kind() == model_kind::spiking && tp.kind() == model_kind::spiking) {
-        net.spike_projections.push_back(
-            make_spike_projection(pd, src, tgt, sp.size(), tp.size(), edges, weights, delays,
-                                  threads, threads));
+        net.spike_projections.push_back(make_spike_projection(
+            pd, src, tgt, sp.size(), tp.size(), edges, weights, delays, threads, threads, P));
         return;
     }
     if (sp.kind() == model_kind::spiking) {
@@ -807,7 +899,7 @@ void builder::add_projection(const projection_desc& pd, std::size_t src, std::si
             scaled[e] = weights[e] * 1000.0 / tau;
         }
         auto p = make_spike_projection(pd, src, tgt, sp.size(), tp.size(), edges, scaled, delays,
-                                       threads, threads);
+                                       threads, threads, P);
         p.rate_coupled = true;
         p.rate_decay = std::exp(-net.dt / tau);
         net.spike_projections.push_back(std::move(p));
@@ -839,11 +931,11 @@ void builder::add_projection(const projection_desc& pd, std::size_t src, std::si
     p.source = src;
     p.target = tgt;
     p.max_delay = max_d;
-    p.row_ptr.assign(tp.size() + 1, 0);
+    p.row_ptr.assign(std::size_t(tp.size()) * P + 1, 0);
     for (const auto& e : edges) {
         ++p.row_ptr[e.target + 1];
     }
-    for (std::size_t i = 0; i < tp.size(); ++i) {
+    for (std::size_t i = 0; i < std::size_t(tp.size()) * P; ++i) {
         p.row_ptr[i + 1] += p.row_ptr[i];
     }
     p.synapses.resize(edges.size());
@@ -984,14 +1076,21 @@ void builder::add_twin_wiring() {
         const auto& bio_params = net.params[tw.biological];
         const auto& td = desc.twins[std::size_t(&tw - net.twins.data())];
         const auto synapse = td.synapse.value_or(bio.synapses.front());
+        const auto* morph = desc.find_morphology(td.morphology);
+        std::vector<double> last_values;
+        twin_calibration cal;
         for (std::uint32_t i = 0; i < tw.size; ++i) {
             for (std::size_t k = 0; k < values.size(); ++k) {
                 values[k] = bio_params.at(bio.params[k].name)[i];
             }
-            const param_lookup lookup(bio.params, values);
+            const param_lookup lookup(bio.params, values, morph);
             // Areas of the twin's synapse type; conductance synapses carry g (E - V), taken
-            // at the onset voltage (see model_api.hpp).
-            const auto cal = adapt_calibration(bio.calibrate(lookup), synapse, lookup);
+            // at the onset voltage (see model_api.hpp). Pairs with the same parameters share
+            // it (a compartmental cell's calibration solves its resting state).
+            if (values != last_values) {
+                cal = adapt_calibration(bio.calibrate(lookup), synapse, lookup);
+                last_values = values;
+            }
             if (tw.encoding != "current" && (cal.psc_area_ex <= 0.0 || cal.psc_area_in <= 0.0)) {
                 throw input_error(
                     td.where,
@@ -1015,16 +1114,23 @@ void builder::add_twin_wiring() {
         }
         pd.encoding = tw.encoding == "current" ? projection_encoding::rate
                                                : projection_encoding::poisson;
-        add_projection(pd, tw.inputs, tw.biological, edges, w_bio, delays);
+        std::vector<index_t> ports(edges.size(), 0);
+        for (std::uint32_t i = 0; i < tw.size; ++i) {
+            for (std::uint32_t k = 0; k < K; ++k) {
+                ports[i * K + k] = port_of(tw.biological, td.inputs[k].site);
+            }
+        }
+        add_projection(pd, tw.inputs, tw.biological, edges, w_bio, delays, &ports);
     }
 }
 
 void builder::add_records() {
     auto add = [&](std::size_t pop, const std::string& var, const neuron_selection& sel,
-                   step_t interval) {
+                   step_t interval, std::vector<std::uint32_t> compartments = {}) {
         recorder_desc_rt r;
         r.population = pop;
         r.variable = var;
+        r.compartments = std::move(compartments);
         r.interval = std::max<step_t>(1, interval);
         const auto n = net.populations[pop]->size();
         switch (sel.k) {
@@ -1086,7 +1192,25 @@ void builder::add_records() {
                                                 rd.population, v));
                 continue;
             }
-            add(pop, v, rd.neurons, interval);
+            std::vector<std::uint32_t> comps;
+            const auto& P = *net.populations[pop];
+            if (rd.all_compartments) {
+                for (std::uint32_t c = 0; c < P.compartments(); ++c) {
+                    comps.push_back(c);
+                }
+            }
+            for (const auto& loc : rd.compartments) {
+                const auto c = P.compartment_at(loc);
+                if (c < 0) {
+                    diags.add(loc.where, fmt::format("record: '{}' has no compartment at {}({})",
+                                                     rd.population, loc.section, loc.x));
+                    continue;
+                }
+                comps.push_back(static_cast<std::uint32_t>(c));
+            }
+            std::sort(comps.begin(), comps.end());
+            comps.erase(std::unique(comps.begin(), comps.end()), comps.end());
+            add(pop, v, rd.neurons, interval, std::move(comps));
         }
     }
 }

@@ -79,7 +79,8 @@ spike_projection make_spike_projection(const projection_desc& pd, std::size_t sr
                                        std::size_t tgt, index_t ns, index_t nt,
                                        const std::vector<edge>& edges,
                                        const std::vector<double>& weights,
-                                       const std::vector<step_t>& delays, int parts, int threads);
+                                       const std::vector<step_t>& delays, int parts, int threads,
+                                       index_t ports = 1);
 
 struct gather_synapse {
     std::uint32_t source;
@@ -135,6 +136,9 @@ struct recorder_desc_rt {
     std::size_t population = 0;
     std::string variable;   // empty: spikes
     std::vector<std::uint32_t> neurons;  // ascending
+    // Compartmental populations: V_m of these compartments (ascending) of every neuron;
+    // empty = one value per neuron.
+    std::vector<std::uint32_t> compartments;
     step_t interval = 1;
 };
 

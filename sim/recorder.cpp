@@ -21,8 +21,12 @@ void memory_sink::append_spikes(int handle, const double* times_ms, const std::u
 
 int memory_sink::add_report(const std::string& population, const std::string& variable,
                             const std::string& units, const std::vector<std::uint64_t>& node_ids,
-                            double t_start_ms, double step_ms) {
+                            double t_start_ms, double step_ms,
+                            const std::vector<std::uint32_t>& element_ids,
+                            const std::vector<std::uint64_t>& index_pointers) {
     report_data r;
+    r.element_ids = element_ids;
+    r.index_pointers = index_pointers;
     r.population = population;
     r.variable = variable;
     r.units = units;
@@ -35,7 +39,7 @@ int memory_sink::add_report(const std::string& population, const std::string& va
 
 void memory_sink::append_frames(int handle, const float* data, std::size_t frames) {
     auto& r = reports.at(std::size_t(handle));
-    r.data.insert(r.data.end(), data, data + frames * r.node_ids.size());
+    r.data.insert(r.data.end(), data, data + frames * r.columns());
     r.frames += frames;
 }
 

@@ -16,10 +16,16 @@ public:
     virtual int add_spike_population(const std::string& population) = 0;
     virtual void append_spikes(int handle, const double* times_ms, const std::uint64_t* ids,
                                std::size_t n) = 0;
+    // element_ids / index_pointers: SONATA's compartment mapping (node k's values are columns
+    // [index_pointers[k], index_pointers[k+1]), element_ids their compartments); both empty
+    // for one value per node (element 0).
     virtual int add_report(const std::string& population, const std::string& variable,
                            const std::string& units, const std::vector<std::uint64_t>& node_ids,
-                           double t_start_ms, double step_ms) = 0;
-    // `frames` rows of node_ids.size() float32 values each (row-major).
+                           double t_start_ms, double step_ms,
+                           const std::vector<std::uint32_t>& element_ids,
+                           const std::vector<std::uint64_t>& index_pointers) = 0;
+    // `frames` rows of columns() float32 values each (row-major): one per node, or one per
+    // element.
     virtual void append_frames(int handle, const float* data, std::size_t frames) = 0;
 };
 
@@ -33,11 +39,16 @@ public:
     struct report_data {
         std::string population, variable, units;
         std::vector<std::uint64_t> node_ids;
+        std::vector<std::uint32_t> element_ids;      // empty: one value per node
+        std::vector<std::uint64_t> index_pointers;
         double t_start = 0.0, step = 0.0;
         std::size_t frames = 0;
-        std::vector<float> data;  // frames x node_ids.size()
+        std::vector<float> data;  // frames x columns()
+        std::size_t columns() const {
+            return element_ids.empty() ? node_ids.size() : element_ids.size();
+        }
         float at(std::size_t frame, std::size_t column) const {
-            return data[frame * node_ids.size() + column];
+            return data[frame * columns() + column];
         }
     };
 
@@ -46,7 +57,8 @@ public:
                        std::size_t n) override;
     int add_report(const std::string& population, const std::string& variable,
                    const std::string& units, const std::vector<std::uint64_t>& node_ids,
-                   double t_start_ms, double step_ms) override;
+                   double t_start_ms, double step_ms, const std::vector<std::uint32_t>& element_ids,
+                   const std::vector<std::uint64_t>& index_pointers) override;
     void append_frames(int handle, const float* data, std::size_t frames) override;
 
     const spike_data& spikes(const std::string& population) const;

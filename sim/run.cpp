@@ -30,7 +30,13 @@ public:
     }
     int add_report(const std::string& population, const std::string& variable,
                    const std::string& units, const std::vector<std::uint64_t>& node_ids,
-                   double t_start_ms, double step_ms) override {
+                   double t_start_ms, double step_ms,
+                   const std::vector<std::uint32_t>& element_ids,
+                   const std::vector<std::uint64_t>& index_pointers) override {
+        if (!element_ids.empty()) {
+            return w_.add_report(population, variable, units, node_ids, index_pointers,
+                                 element_ids, t_start_ms, step_ms);
+        }
         std::vector<std::uint64_t> ptr(node_ids.size() + 1);
         for (std::size_t i = 0; i < ptr.size(); ++i) {
             ptr[i] = i;

@@ -58,6 +58,7 @@ struct population_desc {
     // Synapse type (key `synapse`); the model's first (default) type when not given.
     std::optional<synapse_type> synapse;
     std::string preset;  // key `preset`: already merged into params (explicit values win)
+    std::string morphology;  // compartmental models: name of a [[morphology]]
     source_pos where;
 };
 
@@ -78,6 +79,7 @@ struct stimulus_desc {
     // On a twin's inputs population: restrict to one input channel k (every pair's k-th
     // input); nullopt = all channels.
     std::optional<index_t> channel;
+    std::optional<location> site;  // compartmental target: where the current enters
     source_pos where;
 };
 
@@ -110,6 +112,7 @@ struct projection_desc {
     bool has_weight = true;               // false: from_file takes the file's weights
     bool has_delay = false;               // false: default dt, or the file's delays
     projection_encoding encoding = projection_encoding::rate;
+    std::optional<location> site;  // compartmental target: where the synapses sit
     source_pos where;
 };
 
@@ -118,6 +121,7 @@ enum class twin_encoding { current, poisson };
 struct twin_input {
     value_spec rate;    // Hz, may be per pair
     double weight = 0;  // unitless; > 0 excitatory, < 0 inhibitory
+    std::optional<location> site;  // compartmental biological side: where the input enters
     source_pos where;
 };
 
@@ -133,6 +137,7 @@ struct twin_desc {
     std::map<std::string, value_spec> params;             // biological model's parameters
     std::optional<synapse_type> synapse;  // biological side's synapse type (key `synapse`)
     std::string preset;                   // biological side's preset, merged into params
+    std::string morphology;               // compartmental biological side's [[morphology]]
     double rate_filter_ms = 100.0;
     std::optional<double> current_scale;  // pA per input unit (default: see network.cpp)
     std::optional<double> bias_scale;     // mV per unit of bias (default: R * current_scale)
@@ -155,6 +160,10 @@ struct record_desc {
     std::vector<std::string> variables;
     neuron_selection neurons;
     double interval_ms = 0.0;  // 0 = dt (the loader fills dt)
+    // Compartmental populations: V_m of these compartments instead of the soma's (key
+    // `compartments`: "all" or a list of locations).
+    bool all_compartments = false;
+    std::vector<location> compartments;
     source_pos where;
 };
 
@@ -162,11 +171,21 @@ struct scenario_desc {
     std::string file;   // path as given
     std::string text;   // verbatim scenario text (stored in the output)
     simulation_desc simulation;
+    std::vector<morphology_desc> morphologies;
     std::vector<population_desc> populations;
     std::vector<stimulus_desc> stimuli;
     std::vector<projection_desc> projections;
     std::vector<twin_desc> twins;
     std::vector<record_desc> records;
+
+    const morphology_desc* find_morphology(const std::string& name) const {
+        for (const auto& m : morphologies) {
+            if (m.name == name) {
+                return &m;
+            }
+        }
+        return nullptr;
+    }
 };
 
 // Parses and validates; throws input_error with every problem found (file order).

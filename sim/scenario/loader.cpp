@@ -10,6 +10,7 @@
 // Messages read "<context>: expected <what>, found <what was written>", where the context
 // names the item and key ("population 'exc', parameter 'tau_m'", "[simulation] dt").
 #include "sim/scenario/desc.hpp"
+#include "sim/scenario/swc.hpp"
 
 #include "sim/errors.hpp"
 #include "sim/model_api.hpp"
@@ -23,6 +24,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -215,6 +217,7 @@ struct pop_ref {
     bool twin_inputs = false;
     std::optional<index_t> pairs;
     std::optional<std::size_t> channels;
+    int morphology = -1;  // compartmental models: index into scenario_desc::morphologies
 };
 
 // A full-message check of one deterministic value: nullopt when fine. `found` is the value as
@@ -301,6 +304,18 @@ private:
                            std::string* name_out);
     void register_name(const std::string& name, pop_ref ref, const source_pos& at,
                        const std::string& ctx);
+
+    // Morphologies and locations on them.
+    void morphology(const toml::table& t, std::size_t index);
+    void section_props_of(const toml::table& t, section_props& p, const std::string& ctx);
+    // Key `morphology` of a population or twin whose model is `m`: the morphology's index
+    // (-1 when absent or wrong; reported unless `m` is unknown).
+    int morphology_ref(const toml::table& t, const model_info* m, const std::string& ctx,
+                       std::string& name_out);
+    // Key `location` of an input into population `target` (nullopt when absent or wrong).
+    std::optional<location> location_of(const toml::table& t, const pop_ref* target,
+                                        const std::string& target_name, const std::string& ctx);
+    std::optional<location> location_in(const toml::node& n, int morph, const std::string& ctx);
 
     // Sections.
     void simulation(const toml::table& root);
@@ -878,6 +893,304 @@ std::vector<const toml::table*> loader::tables(const toml::table& root, std::str
 }
 
 // ---------------------------------------------------------------------------------------
+// [[morphology]]
+
+const std::vector<std::string>& section_prop_keys() {
+    static const std::vector<std::string> keys{"Ra", "ra",     "cm",    "g_pas", "e_pas", "hh",
+                                               "gnabar", "gkbar", "gl", "el",    "ena",   "ek"};
+    return keys;
+}
+
+// Membrane properties of a section, region or the defaults: keys of section_prop_keys().
+void loader::section_props_of(const toml::table& t, section_props& p, const std::string& ctx) {
+    const auto num = [&](const char* key, dimension dim, const range& valid, double& out) {
+        if (const auto* n = t.get(key)) {
+            if (const auto v = ranged(*n, dim, valid, fmt::format("{}, {}", ctx, key))) {
+                out = *v;
+            }
+        }
+    };
+    if (t.get("Ra") != nullptr && t.get("ra") != nullptr) {
+        error(pos(*t.get("ra")), fmt::format("{}: 'Ra' and 'ra' are the same property; give one",
+                                             ctx));
+    }
+    num("Ra", dimension::resistivity, range::above(0.0), p.Ra);
+    num("ra", dimension::resistivity, range::above(0.0), p.Ra);
+    num("cm", dimension::specific_capacitance, range::above(0.0), p.cm);
+    num("g_pas", dimension::specific_conductance, range::at_least(0.0), p.g_pas);
+    num("e_pas", dimension::voltage, range::any(), p.e_pas);
+    if (const auto* n = t.get("hh")) {
+        if (const auto v = bool_of(*n, ctx + ", hh")) {
+            p.hh = *v;
+        }
+    }
+    num("gnabar", dimension::specific_conductance, range::at_least(0.0), p.gnabar);
+    num("gkbar", dimension::specific_conductance, range::at_least(0.0), p.gkbar);
+    num("gl", dimension::specific_conductance, range::at_least(0.0), p.gl);
+    num("el", dimension::voltage, range::any(), p.el);
+    num("ena", dimension::voltage, range::any(), p.ena);
+    num("ek", dimension::voltage, range::any(), p.ek);
+}
+
+void loader::morphology(const toml::table& t, std::size_t index) {
+    morphology_desc md;
+    md.where = pos(t);
+    std::string ctx = fmt::format("morphology #{}", index + 1);
+    if (const auto* n = required(t, "name", ctx)) {
+        if (const auto name = string_of(*n, ctx + ", name")) {
+            if (desc_.find_morphology(*name) != nullptr) {
+                error(pos(*n), fmt::format("{}: the name '{}' is already used", ctx, *name));
+            }
+            md.name = *name;
+            ctx = fmt::format("morphology '{}'", md.name);
+        }
+    }
+    check_keys(t,
+               {"name", "swc", "segment_length", "section", "defaults", "soma", "axon", "dend",
+                "apic"},
+               ctx);
+    section_props defaults;
+    if (const auto* n = t.get("defaults")) {
+        if (const auto* dt = table_of(*n, ctx + ", defaults")) {
+            check_keys(*dt, section_prop_keys(), ctx + ", defaults");
+            section_props_of(*dt, defaults, ctx + ", defaults");
+        }
+    }
+    const auto* swc = t.get("swc");
+    const auto* sections = t.get("section");
+    if ((swc == nullptr) == (sections == nullptr)) {
+        error(md.where, fmt::format("{}: expected either 'swc' (a file) or [[morphology.section]] "
+                                    "tables, found {}",
+                                    ctx, swc ? "both" : "neither"));
+        desc_.morphologies.push_back(std::move(md));
+        return;
+    }
+    if (swc != nullptr) {
+        swc_options opt;
+        if (const auto* n = t.get("segment_length")) {
+            if (const auto v = ranged(*n, dimension::length, range::above(0.0),
+                                      ctx + ", segment_length")) {
+                opt.segment_length = *v;
+            }
+        }
+        for (const char* region : {"soma", "axon", "dend", "apic"}) {
+            auto& props = std::string_view(region) == "soma"   ? opt.soma
+                          : std::string_view(region) == "axon" ? opt.axon
+                          : std::string_view(region) == "dend" ? opt.dend
+                                                               : opt.apic;
+            props = defaults;
+            if (const auto* n = t.get(region)) {
+                if (const auto* rt = table_of(*n, fmt::format("{}, {}", ctx, region))) {
+                    check_keys(*rt, section_prop_keys(), fmt::format("{}, {}", ctx, region));
+                    section_props_of(*rt, props, fmt::format("{}, {}", ctx, region));
+                }
+            }
+        }
+        if (const auto file = string_of(*swc, ctx + ", swc")) {
+            md.swc_file = *file;
+            const auto path = (std::filesystem::path(file_).parent_path() / *file).string();
+            try {
+                auto read = read_swc(path, md.name, opt);
+                md.sections = std::move(read.sections);
+            } catch (const input_error& e) {
+                for (const auto& d : e.diagnostics()) {
+                    error(d.where, fmt::format("{} (SWC file of {})", d.message, ctx));
+                }
+            } catch (const io_error& e) {
+                error(pos(*swc), fmt::format("{}, swc: {}", ctx, e.what()));
+            }
+        }
+        desc_.morphologies.push_back(std::move(md));
+        return;
+    }
+    for (const char* key : {"segment_length", "soma", "axon", "dend", "apic"}) {
+        if (const auto* n = t.get(key)) {
+            error(pos(*n), fmt::format("{}, {}: applies to SWC morphologies only; inline sections "
+                                       "take their properties from [morphology.defaults] and "
+                                       "their own keys",
+                                       ctx, key));
+        }
+    }
+    const auto* arr = sections->as_array();
+    if (arr == nullptr || arr->empty()) {
+        type_error(*sections, ctx + ", section",
+                   "a non-empty array of tables ([[morphology.section]])");
+        desc_.morphologies.push_back(std::move(md));
+        return;
+    }
+    std::vector<std::string> allowed{"name", "parent", "parent_x", "length", "diam", "nseg"};
+    allowed.insert(allowed.end(), section_prop_keys().begin(), section_prop_keys().end());
+    for (std::size_t k = 0; k < arr->size(); ++k) {
+        const auto* st = table_of((*arr)[k], fmt::format("{}, section #{}", ctx, k + 1));
+        if (st == nullptr) {
+            continue;
+        }
+        section_desc sd;
+        sd.where = pos(*st);
+        sd.props = defaults;
+        std::string sctx = fmt::format("{}, section #{}", ctx, k + 1);
+        if (const auto* n = required(*st, "name", sctx)) {
+            if (const auto name = string_of(*n, sctx + ", name")) {
+                if (name->empty() || md.find(*name) >= 0) {
+                    error(pos(*n), fmt::format("{}, name: expected a new section name, found "
+                                               "\"{}\"",
+                                               sctx, *name));
+                }
+                sd.name = *name;
+                sctx = fmt::format("{}, section '{}'", ctx, sd.name);
+            }
+        }
+        check_keys(*st, allowed, sctx);
+        if (const auto* n = st->get("parent")) {
+            if (const auto parent = string_of(*n, sctx + ", parent")) {
+                std::vector<std::string> known;
+                for (const auto& s : md.sections) {
+                    known.push_back(s.name);
+                }
+                if (md.find(*parent) < 0) {
+                    error(pos(*n), fmt::format("{}, parent: expected a section defined above, "
+                                               "found '{}'{}",
+                                               sctx, *parent, hint(*parent, known)));
+                }
+                sd.parent = *parent;
+            }
+        } else if (k > 0) {
+            error(pos(*st), fmt::format("{}: expected a 'parent' (only the first section, the "
+                                        "root, has none)",
+                                        sctx));
+            sd.parent = md.sections.empty() ? "" : md.sections.front().name;
+        }
+        if (k == 0 && !sd.parent.empty()) {
+            error(pos(*st->get("parent")),
+                  fmt::format("{}: the first section is the root and has no parent", sctx));
+        }
+        if (const auto* n = st->get("parent_x")) {
+            if (const auto v = ranged(*n, dimension::none, range::between(0.0, 1.0),
+                                      sctx + ", parent_x")) {
+                sd.parent_x = *v;
+            }
+        }
+        if (const auto* n = required(*st, "length", sctx)) {
+            if (const auto v = ranged(*n, dimension::length, range::above(0.0), sctx + ", length")) {
+                sd.length = *v;
+            }
+        }
+        if (const auto* n = required(*st, "diam", sctx)) {
+            if (const auto v = ranged(*n, dimension::length, range::above(0.0), sctx + ", diam")) {
+                sd.diam = *v;
+            }
+        }
+        if (const auto* n = st->get("nseg")) {
+            if (const auto v = integer_of(*n, sctx + ", nseg", 1, 1000000)) {
+                sd.nseg = static_cast<int>(*v);
+            }
+        }
+        section_props_of(*st, sd.props, sctx);
+        md.sections.push_back(std::move(sd));
+    }
+    desc_.morphologies.push_back(std::move(md));
+}
+
+int loader::morphology_ref(const toml::table& t, const model_info* m, const std::string& ctx,
+                           std::string& name_out) {
+    const auto* n = t.get("morphology");
+    if (m == nullptr) {
+        return -1;
+    }
+    if (!m->compartmental) {
+        if (n != nullptr) {
+            error(pos(*n), fmt::format("{}, morphology: applies to compartmental models "
+                                       "(mc_cell) only, found model '{}'",
+                                       ctx, m->name));
+        }
+        return -1;
+    }
+    if (n == nullptr) {
+        error(pos(t), fmt::format("{}: model '{}' needs a 'morphology' (the name of a "
+                                  "[[morphology]])",
+                                  ctx, m->name));
+        return -1;
+    }
+    const auto name = string_of(*n, ctx + ", morphology");
+    if (!name) {
+        return -1;
+    }
+    name_out = *name;
+    std::vector<std::string> names;
+    for (std::size_t k = 0; k < desc_.morphologies.size(); ++k) {
+        if (desc_.morphologies[k].name == *name) {
+            return static_cast<int>(k);
+        }
+        names.push_back(desc_.morphologies[k].name);
+    }
+    error(pos(*n), fmt::format("{}, morphology: unknown morphology '{}'{}", ctx, *name,
+                               names.empty() ? "; define it in a [[morphology]] table"
+                                             : hint(*name, names)));
+    return -1;
+}
+
+std::optional<location> loader::location_in(const toml::node& n, int morph,
+                                            const std::string& ctx) {
+    const auto* lt = table_of(n, ctx);
+    if (lt == nullptr) {
+        return std::nullopt;
+    }
+    check_keys(*lt, {"section", "x"}, ctx);
+    location loc;
+    loc.where = pos(n);
+    bool ok = true;
+    if (const auto* s = required(*lt, "section", ctx)) {
+        if (const auto name = string_of(*s, ctx + ".section")) {
+            loc.section = *name;
+            if (morph >= 0) {
+                const auto& md = desc_.morphologies[std::size_t(morph)];
+                if (md.find(*name) < 0 && !md.sections.empty()) {
+                    std::vector<std::string> names;
+                    for (const auto& sec : md.sections) {
+                        names.push_back(sec.name);
+                    }
+                    error(pos(*s), fmt::format("{}.section: unknown section '{}' of morphology "
+                                               "'{}'{}",
+                                               ctx, *name, md.name, hint(*name, names)));
+                    ok = false;
+                }
+            }
+        } else {
+            ok = false;
+        }
+    } else {
+        ok = false;
+    }
+    if (const auto* x = lt->get("x")) {
+        if (const auto v = ranged(*x, dimension::none, range::between(0.0, 1.0), ctx + ".x")) {
+            loc.x = *v;
+        } else {
+            ok = false;
+        }
+    }
+    return ok ? std::optional(loc) : std::nullopt;
+}
+
+std::optional<location> loader::location_of(const toml::table& t, const pop_ref* target,
+                                            const std::string& target_name,
+                                            const std::string& ctx) {
+    const auto* n = t.get("location");
+    if (n == nullptr) {
+        return std::nullopt;
+    }
+    if (target == nullptr || target->model == nullptr) {
+        return std::nullopt;  // reported with the target
+    }
+    if (!target->model->compartmental) {
+        error(pos(*n), fmt::format("{}, location: applies to compartmental targets only; '{}' "
+                                   "is a point neuron ({})",
+                                   ctx, target_name, target->model->name));
+        return std::nullopt;
+    }
+    return location_in(*n, target->morphology, ctx + ", location");
+}
+
+// ---------------------------------------------------------------------------------------
 // [[population]]
 
 const std::vector<std::string>& model_names() {
@@ -918,7 +1231,9 @@ void loader::population(const toml::table& t, std::size_t index) {
             }
         }
     }
-    check_keys(t, {"name", "model", "size", "rate_filter", "params", "init", "synapse", "preset"},
+    check_keys(t,
+               {"name", "model", "size", "rate_filter", "params", "init", "synapse", "preset",
+                "morphology"},
                ctx);
 
     const model_info* model = nullptr;
@@ -982,9 +1297,10 @@ void loader::population(const toml::table& t, std::size_t index) {
             }
         }
     }
+    const int morph = morphology_ref(t, model, ctx, pd.morphology);
     if (name_ok) {
-        register_name(pd.name, pop_ref{model, size, pd.where, false, {}, {}}, pos(*t.get("name")),
-                      ctx);
+        register_name(pd.name, pop_ref{model, size, pd.where, false, {}, {}, morph},
+                      pos(*t.get("name")), ctx);
         if (model && !model->synapses.empty()) {
             synapse_of_[pd.name] = pd.synapse.value_or(model->synapses.front());
         }
@@ -1056,7 +1372,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
     check_keys(t,
                {"name", "size", "activation", "biological", "encoding", "inputs", "bias", "alpha",
                 "rate_filter", "params", "current_scale", "bias_scale", "E_ref",
-                "record_interval", "record", "synapse", "preset"},
+                "record_interval", "record", "synapse", "preset", "morphology"},
                ctx);
 
     std::optional<index_t> size;
@@ -1095,6 +1411,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
             bio = find_model(*b);
         }
     }
+    const int morph = morphology_ref(t, bio, ctx, td.morphology);
     if (const auto* n = t.get("encoding")) {
         if (const auto e = choice_of(*n, ctx + ", encoding", {"current", "poisson"})) {
             td.encoding = *e == "current" ? twin_encoding::current : twin_encoding::poisson;
@@ -1120,10 +1437,20 @@ void loader::twin(const toml::table& t, std::size_t index) {
                     inputs_ok = false;
                     continue;
                 }
-                check_keys(*it, {"rate", "weight"}, ictx);
+                check_keys(*it, {"rate", "weight", "location"}, ictx);
                 twin_input in;
                 in.where = pos(el);
                 bool ok = true;
+                if (const auto* ln = it->get("location")) {
+                    if (bio != nullptr && !bio->compartmental) {
+                        error(pos(*ln), fmt::format("{}, location: applies to compartmental "
+                                                    "biological sides only, found '{}'",
+                                                    ictx, bio->name));
+                    } else if (bio != nullptr) {
+                        in.site = location_in(*ln, morph, ictx + ", location");
+                        ok = ok && in.site.has_value();
+                    }
+                }
                 if (const auto* r = required(*it, "rate", ictx)) {
                     spec_rules rules;
                     rules.dim = dimension::rate;
@@ -1257,7 +1584,8 @@ void loader::twin(const toml::table& t, std::size_t index) {
                           pop_ref{find_model("rate_source"), n_inputs, at, true, size, channels},
                           at, ctx);
             register_name(td.name + ".artificial", pop_ref{act, size, at, false, {}, {}}, at, ctx);
-            register_name(td.name + ".biological", pop_ref{bio, size, at, false, {}, {}}, at, ctx);
+            register_name(td.name + ".biological", pop_ref{bio, size, at, false, {}, {}, morph},
+                          at, ctx);
             if (bio && !bio->synapses.empty()) {
                 synapse_of_[td.name + ".biological"] =
                     td.synapse.value_or(bio->synapses.front());
@@ -1327,7 +1655,8 @@ void loader::stimulus(const toml::table& t, std::size_t index) {
             }
         }
     }
-    std::vector<std::string> allowed{"name", "type", "target", "start", "stop", "channel"};
+    std::vector<std::string> allowed{"name",  "type",    "target",  "start",
+                                     "stop",  "channel", "location"};
     for (const auto& k : stimulus_kinds()) {
         if (kind == nullptr || kind == &k) {
             for (const auto& key : k.keys) {
@@ -1371,6 +1700,7 @@ void loader::stimulus(const toml::table& t, std::size_t index) {
             target = nullptr;
         }
     }
+    sd.site = location_of(t, target, sd.target, ctx);
     std::optional<double> start = 0.0;
     if (const auto* n = t.get("start")) {
         start = ranged(*n, dimension::time, range::at_least(0.0), ctx + ", start");
@@ -1531,8 +1861,9 @@ void loader::projection(const toml::table& t) {
     }
     check_keys(t,
                {"source", "target", "rule", "p", "k", "n", "file", "edge_population", "weight",
-                "delay", "autapses", "multapses", "encoding"},
+                "delay", "autapses", "multapses", "encoding", "location"},
                ctx);
+    pd.site = location_of(t, tgt, pd.target, ctx);
     if (tgt && tgt->model && tgt->model->kind == model_kind::source) {
         error(pos(*tgt_node), fmt::format("{}: rate sources take no inputs; use a stimulus", ctx));
         tgt = nullptr;
@@ -1748,7 +2079,8 @@ void loader::record(const toml::table& t, std::size_t index) {
             ctx = fmt::format("record of '{}'", rd.population);
         }
     }
-    check_keys(t, {"population", "spikes", "variables", "neurons", "interval"}, ctx);
+    check_keys(t, {"population", "spikes", "variables", "neurons", "interval", "compartments"},
+               ctx);
     const model_info* model = pop ? pop->model : nullptr;
     if (const auto* n = t.get("spikes")) {
         if (const auto v = bool_of(*n, ctx + ", spikes")) {
@@ -1846,6 +2178,39 @@ void loader::record(const toml::table& t, std::size_t index) {
             rd.interval_ms = *v;
         }
     }
+    if (const auto* n = t.get("compartments")) {
+        const auto cctx = ctx + ", compartments";
+        if (model && !model->compartmental) {
+            error(pos(*n), fmt::format("{}: applies to compartmental populations only; '{}' is "
+                                       "a point neuron ({})",
+                                       cctx, rd.population, model->name));
+        } else if (model) {
+            for (const auto& v : rd.variables) {
+                if (v != "V_m") {
+                    error(pos(*n), fmt::format("{}: only V_m is recorded per compartment; record "
+                                               "'{}' in a record of its own",
+                                               cctx, v));
+                }
+            }
+            if (const auto* s = n->as_string()) {
+                if (s->get() == "all") {
+                    rd.all_compartments = true;
+                } else {
+                    error(pos(*n), fmt::format("{}: expected \"all\" or a list of {{ section, x }} "
+                                               "locations, found \"{}\"",
+                                               cctx, s->get()));
+                }
+            } else if (const auto* arr = n->as_array(); arr && !arr->empty()) {
+                for (const auto& el : *arr) {
+                    if (auto loc = location_in(el, pop->morphology, cctx)) {
+                        rd.compartments.push_back(std::move(*loc));
+                    }
+                }
+            } else {
+                type_error(*n, cctx, "\"all\" or a non-empty list of { section, x } locations");
+            }
+        }
+    }
     desc_.records.push_back(std::move(rd));
 }
 
@@ -1860,13 +2225,17 @@ scenario_desc loader::run(const std::string& text) {
     } catch (const toml::parse_error& e) {
         throw input_error(pos(e.source()), fmt::format("TOML syntax error: {}", e.description()));
     }
-    const std::vector<std::string> sections{"simulation", "population", "twin",
+    const std::vector<std::string> sections{"simulation", "morphology", "population", "twin",
                                             "stimulus",   "projection", "record"};
     check_keys(root, sections, "top level");
 
     // [simulation] first: defaults and checks of delays and intervals depend on dt. Then
     // every population name (populations and twins), then what refers to them.
     simulation(root);
+    const auto morphologies = tables(root, "morphology");
+    for (std::size_t i = 0; i < morphologies.size(); ++i) {
+        morphology(*morphologies[i], i);
+    }
     const auto populations = tables(root, "population");
     for (std::size_t i = 0; i < populations.size(); ++i) {
         population(*populations[i], i);
