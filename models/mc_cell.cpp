@@ -101,6 +101,137 @@ cell_rest rest_of(const cable_tree& t, double q, double dE, double I_e) {
     return {V[t.soma], rhs[t.soma]};
 }
 
+// Cells are stored in blocks of 8 ("lanes"): block b holds cells 8b .. 8b+7, and within a
+// block the values of node k of the 8 cells lie side by side, [block][node][lane] (the
+// interleaving CoreNEURON uses for SIMD). One step of a block then sweeps a contiguous
+// region that stays in the core's cache through the three passes (assembly, elimination,
+// substitution), the lane loop vectorises, and threads, whose cell ranges start on multiples
+// of 8 (sim/network.hpp, split_point), never touch each other's memory - not even through
+// the hardware prefetchers, which defeated a [node][cell] layout on two cores.
+constexpr std::size_t lanes = 16;
+
+// Blocks of `width` doubles per block (width = nodes * 8 ...), 64-byte aligned.
+class block_buffer {
+public:
+    void assign(std::size_t blocks, std::size_t width, double v) {
+        W_ = width;
+        raw_.assign(blocks * width + lanes, v);
+        const auto a = reinterpret_cast<std::uintptr_t>(raw_.data()) % 64;
+        base_ = raw_.data() + (a == 0 ? 0 : (64 - a) / sizeof(double));
+    }
+    double* block(std::size_t b) { return base_ + b * W_; }
+    const double* block(std::size_t b) const { return base_ + b * W_; }
+
+private:
+    std::vector<double> raw_;
+    double* base_ = nullptr;
+    std::size_t W_ = 0;
+};
+
+// Pointers of one block's step: the tree, per-lane constants, and the block's rows.
+struct block_args {
+    const cable_tree* t;
+    const double* g_static;  // [node]
+    const double* itdt;      // [lane] 1 / (theta dt)
+    const double* dE;        // [lane]
+    const double* ith;       // [lane] 1 / theta
+    double* V;
+    double* d;
+    double* r;
+    double* inv;
+};
+
+// 1. Matrix of the step: capacitive and leak terms of every node,
+//    C/(theta dt) V* + sum_j g_kj (V*_k - V*_j) + g_pas V*_k = C/(theta dt) V + g_pas E.
+template <bool Full>
+[[gnu::always_inline]] inline void assemble_body(const block_args& A, std::size_t j0_,
+                                                 std::size_t j1_) {
+    const std::size_t j0 = Full ? 0 : j0_;
+    const std::size_t j1 = Full ? lanes : j1_;
+    const auto& t = *A.t;
+    for (std::uint32_t k = 0; k < t.n_nodes; ++k) {
+        const double c = t.cap[k], g = A.g_static[k], gp = t.g_pas[k], ep = t.e_pas[k];
+        double* const dk = A.d + std::size_t(k) * lanes;
+        double* const rk = A.r + std::size_t(k) * lanes;
+        const double* const Vk = A.V + std::size_t(k) * lanes;
+        #pragma omp simd
+        for (std::size_t j = j0; j < j1; ++j) {
+            const double a = c * A.itdt[j];              // [nS]
+            dk[j] = a + g;                               // [nS]
+            rk[j] = a * Vk[j] + gp * (ep + A.dE[j]);     // [pA]
+        }
+    }
+}
+
+// 2. Hines elimination towards the root; 3. substitution from it: r becomes
+//    V* = V(t + theta dt), and V(t + dt) = V(t) + (V* - V(t)) / theta.
+template <bool Full>
+[[gnu::always_inline]] inline void solve_body(const block_args& A, std::size_t j0_,
+                                              std::size_t j1_) {
+    const std::size_t j0 = Full ? 0 : j0_;
+    const std::size_t j1 = Full ? lanes : j1_;
+    const auto& t = *A.t;
+    const std::uint32_t n = t.n_nodes;
+    for (std::uint32_t k = n - 1; k >= 1; --k) {
+        const double ga = t.g_axial[k];
+        const std::size_t p = t.parent[k];
+        const double* const dk = A.d + std::size_t(k) * lanes;
+        const double* const rk = A.r + std::size_t(k) * lanes;
+        double* const ik = A.inv + std::size_t(k) * lanes;
+        double* const dp = A.d + p * lanes;
+        double* const rp = A.r + p * lanes;
+        #pragma omp simd
+        for (std::size_t j = j0; j < j1; ++j) {
+            const double q = 1.0 / dk[j];  // kept: the substitution multiplies by it
+            ik[j] = q;
+            const double f = ga * q;
+            dp[j] -= f * ga;
+            rp[j] += f * rk[j];
+        }
+    }
+    #pragma omp simd
+    for (std::size_t j = j0; j < j1; ++j) {
+        A.r[j] /= A.d[j];
+        A.V[j] += (A.r[j] - A.V[j]) * A.ith[j];
+    }
+    for (std::uint32_t k = 1; k < n; ++k) {
+        const double ga = t.g_axial[k];
+        const std::size_t p = t.parent[k];
+        const double* const ik = A.inv + std::size_t(k) * lanes;
+        double* const rk = A.r + std::size_t(k) * lanes;
+        const double* const rp = A.r + p * lanes;
+        double* const Vk = A.V + std::size_t(k) * lanes;
+        #pragma omp simd
+        for (std::size_t j = j0; j < j1; ++j) {
+            const double vs = (rk[j] + ga * rp[j]) * ik[j];  // [mV]
+            rk[j] = vs;
+            Vk[j] += (vs - Vk[j]) * A.ith[j];                // [mV]
+        }
+    }
+}
+
+// Built for AVX2 and for the baseline ISA, chosen at run time (no FMA in either: the same
+// numbers on every machine).
+__attribute__((target_clones("avx2", "default"))) void assemble_block(const block_args& A,
+                                                                      std::size_t j0,
+                                                                      std::size_t j1) {
+    if (j0 == 0 && j1 == lanes) {
+        assemble_body<true>(A, j0, j1);
+    } else {
+        assemble_body<false>(A, j0, j1);
+    }
+}
+
+__attribute__((target_clones("avx2", "default"))) void solve_block(const block_args& A,
+                                                                   std::size_t j0,
+                                                                   std::size_t j1) {
+    if (j0 == 0 && j1 == lanes) {
+        solve_body<true>(A, j0, j1);
+    } else {
+        solve_body<false>(A, j0, j1);
+    }
+}
+
 class mc_population final : public population {
 public:
     mc_population(const model_info& info, const population_init& init)
@@ -108,6 +239,7 @@ public:
           tree_(detail::discretize(*init.morphology)),
           morph_(*init.morphology),
           N_(init.size),
+          B_((init.size + lanes - 1) / lanes),
           g_static_(static_diagonal(tree_)),
           V_spike_(init.param("V_spike")),
           theta_(init.param("theta")),
@@ -130,30 +262,32 @@ public:
         P_ = site_node_.size();
         set_ports(static_cast<index_t>(P_));
         const std::size_t n = tree_.n_nodes;
-        const auto V0 = init.initial("V_m", std::vector<double>(N_, -65.0));
-        V_.resize(n * N_);
-        for (std::size_t k = 0; k < n; ++k) {
-            std::copy(V0.begin(), V0.end(), V_.begin() + std::ptrdiff_t(k * N_));
-        }
-        d_.assign(n * N_, 0.0);
-        rhs_.assign(n * N_, 0.0);
-        V_old_.assign(N_, 0.0);
         const std::size_t H = tree_.hh_node.size();
-        m_.resize(H * N_);
-        h_.resize(H * N_);
-        n_.resize(H * N_);
-        for (std::size_t h = 0; h < H; ++h) {
-            for (std::size_t i = 0; i < N_; ++i) {
-                const auto g = steady_gates(q_[i], V0[i]);
-                m_[h * N_ + i] = g.m;
-                h_[h * N_ + i] = g.h;
-                n_[h * N_ + i] = g.n;
+        const auto V0 = init.initial("V_m", std::vector<double>(N_, -65.0));
+        V_.assign(B_, n * lanes, -65.0);
+        d_.assign(B_, n * lanes, 0.0);
+        inv_d_.assign(B_, n * lanes, 0.0);
+        rhs_.assign(B_, n * lanes, 0.0);
+        m_.assign(B_, H * lanes, 0.0);
+        h_.assign(B_, H * lanes, 0.0);
+        n_.assign(B_, H * lanes, 0.0);
+        for (auto* s : {&ex_, &dex_, &in_, &din_}) {
+            s->assign(B_, P_ * lanes, 0.0);
+        }
+        soma_V_ = V0;
+        for (std::size_t i = 0; i < N_; ++i) {
+            const std::size_t b = i / lanes, j = i % lanes;
+            for (std::size_t k = 0; k < n; ++k) {
+                V_.block(b)[k * lanes + j] = V0[i];
+            }
+            const auto g = steady_gates(q_[i], V0[i]);
+            for (std::size_t h = 0; h < H; ++h) {
+                m_.block(b)[h * lanes + j] = g.m;
+                h_.block(b)[h * lanes + j] = g.h;
+                n_.block(b)[h * lanes + j] = g.n;
             }
         }
-        for (auto* s : {&ex_, &dex_, &in_, &din_}) {
-            s->assign(P_ * N_, 0.0);
-        }
-        bind("V_m", V_.data() + std::size_t(tree_.soma) * N_);
+        bind("V_m", soma_V_);
     }
 
     void prepare(double dt) override {
@@ -165,7 +299,7 @@ public:
         mid_ex_.resize(N_);
         mid_in_.resize(N_);
         for (std::size_t i = 0; i < N_; ++i) {
-            inv_tdt_[i] = 1.0 / (theta_[i] * dt);   // [1/ms]
+            inv_tdt_[i] = 1.0 / (theta_[i] * dt);  // [1/ms]
             inv_theta_[i] = 1.0 / theta_[i];
             decay_ex_[i] = std::exp(-dt / syn_.tau_ex[i]);
             decay_in_[i] = std::exp(-dt / syn_.tau_in[i]);
@@ -176,172 +310,11 @@ public:
 
     void update(step_t, index_t lo, index_t hi, const step_inputs& in,
                 update_status& status) override {
-        const std::size_t N = N_;
-        const std::uint32_t n = tree_.n_nodes;
-        double* const V = V_.data();
-        double* const d = d_.data();
-        double* const r = rhs_.data();
-        const double* const itdt = inv_tdt_.data();
-        const double* const dE = dE_L_.data();
-        std::copy(V + std::size_t(tree_.soma) * N + lo, V + std::size_t(tree_.soma) * N + hi,
-                  V_old_.begin() + lo);
-
-        // 1. Matrix of the step: capacitive and leak terms of every node.
-        //    C/(theta dt) V* + sum_j g_kj (V*_k - V*_j) + g_pas V*_k = C/(theta dt) V + g_pas E
-        for (std::uint32_t k = 0; k < n; ++k) {
-            const double c = tree_.cap[k], g = g_static_[k], gp = tree_.g_pas[k];
-            const double ep = tree_.e_pas[k];
-            double* const dk = d + std::size_t(k) * N;
-            double* const rk = r + std::size_t(k) * N;
-            const double* const Vk = V + std::size_t(k) * N;
-            #pragma omp simd
-            for (index_t i = lo; i < hi; ++i) {
-                const double a = c * itdt[i];                // [nS]
-                dk[i] = a + g;                               // [nS]
-                rk[i] = a * Vk[i] + gp * (ep + dE[i]);       // [pA]
-            }
-        }
-        // hh channels with the gates of this half step (conductances held over the step)
-        for (std::size_t h = 0; h < tree_.hh_node.size(); ++h) {
-            const auto k = std::size_t(tree_.hh_node[h]);
-            const double gna = tree_.hh_gna[h], gk = tree_.hh_gk[h], gl = tree_.hh_gl[h];
-            const double ena = tree_.hh_ena[h], ek = tree_.hh_ek[h], el = tree_.hh_el[h];
-            const double* const m = m_.data() + h * N;
-            const double* const hg = h_.data() + h * N;
-            const double* const ng = n_.data() + h * N;
-            double* const dk = d + k * N;
-            double* const rk = r + k * N;
-            for (index_t i = lo; i < hi; ++i) {
-                const double g_na = gna * m[i] * m[i] * m[i] * hg[i];               // [nS]
-                const double n2 = ng[i] * ng[i];
-                const double g_k = gk * n2 * n2;                                   // [nS]
-                dk[i] += g_na + g_k + gl;
-                rk[i] += g_na * ena + g_k * ek + gl * (el + dE[i]);                // [pA]
-            }
-        }
-        {
-            double* const rs = r + std::size_t(tree_.soma) * N;
-            for (index_t i = lo; i < hi; ++i) {
-                rs[i] += I_e_[i];  // [pA]
-            }
-        }
-        // Inputs per port: synaptic jumps at the start of the step, the synapse's value at
-        // t + theta dt for the step, then its exact decay to t + dt; continuous current.
-        const bool cond = is_conductance(syn_.type);
-        const bool alpha = detail::is_alpha(syn_.type);
-        for (std::size_t s = 0; s < P_; ++s) {
-            const auto k = std::size_t(site_node_[s]);
-            double* const dk = d + k * N;
-            double* const rk = r + k * N;
-            double* const xe = ex_.data() + s * N;
-            double* const ye = dex_.data() + s * N;
-            double* const xi = in_.data() + s * N;
-            double* const yi = din_.data() + s * N;
-            for (index_t i = lo; i < hi; ++i) {
-                const std::size_t port = std::size_t(i) * P_ + s;
-                const double J_ex = in.ex[port];
-                const double J_in = cond ? -in.in[port] : in.in[port];  // conductances >= 0
-                const double th = theta_[i] * dt_;
-                double ge = 0.0, gi = 0.0;
-                if (alpha) {
-                    ye[i] += J_ex * std::numbers::e / syn_.tau_ex[i];
-                    yi[i] += J_in * std::numbers::e / syn_.tau_in[i];
-                    ge = (xe[i] + th * ye[i]) * mid_ex_[i];
-                    gi = (xi[i] + th * yi[i]) * mid_in_[i];
-                    xe[i] = (xe[i] + dt_ * ye[i]) * decay_ex_[i];
-                    xi[i] = (xi[i] + dt_ * yi[i]) * decay_in_[i];
-                    ye[i] *= decay_ex_[i];
-                    yi[i] *= decay_in_[i];
-                } else {
-                    xe[i] += J_ex;
-                    xi[i] += J_in;
-                    ge = xe[i] * mid_ex_[i];
-                    gi = xi[i] * mid_in_[i];
-                    xe[i] *= decay_ex_[i];
-                    xi[i] *= decay_in_[i];
-                }
-                if (cond) {
-                    dk[i] += ge + gi;                                       // [nS]
-                    rk[i] += ge * syn_.E_ex[i] + gi * syn_.E_in[i];         // [pA]
-                } else {
-                    rk[i] += ge + gi;                                       // [pA]
-                }
-                rk[i] += in.cont[port];                                     // [pA]
-            }
-        }
-
-        // 2. Hines elimination towards the root, then substitution: r becomes V*.
-        for (std::uint32_t k = n - 1; k >= 1; --k) {
-            const double ga = tree_.g_axial[k];
-            const std::size_t p = tree_.parent[k];
-            double* const dk = d + std::size_t(k) * N;
-            double* const rk = r + std::size_t(k) * N;
-            double* const dp = d + p * N;
-            double* const rp = r + p * N;
-            #pragma omp simd
-            for (index_t i = lo; i < hi; ++i) {
-                const double f = ga / dk[i];
-                dp[i] -= f * ga;
-                rp[i] += f * rk[i];
-            }
-        }
-        #pragma omp simd
-        for (index_t i = lo; i < hi; ++i) {
-            r[i] /= d[i];
-        }
-        for (std::uint32_t k = 1; k < n; ++k) {
-            const double ga = tree_.g_axial[k];
-            const std::size_t p = tree_.parent[k];
-            const double* const dk = d + std::size_t(k) * N;
-            double* const rk = r + std::size_t(k) * N;
-            const double* const rp = r + p * N;
-            #pragma omp simd
-            for (index_t i = lo; i < hi; ++i) {
-                rk[i] = (rk[i] + ga * rp[i]) / dk[i];  // [mV]
-            }
-        }
-        // 3. V(t + dt) = V(t) + (V* - V(t)) / theta
-        const double* const ith = inv_theta_.data();
-        for (std::uint32_t k = 0; k < n; ++k) {
-            double* const Vk = V + std::size_t(k) * N;
-            const double* const rk = r + std::size_t(k) * N;
-            #pragma omp simd
-            for (index_t i = lo; i < hi; ++i) {
-                Vk[i] += (rk[i] - Vk[i]) * ith[i];  // [mV]
-            }
-        }
-        // 4. Gates with the new voltage: x <- x_inf + (x - x_inf) e^{-dt (alpha + beta)}
-        for (std::size_t h = 0; h < tree_.hh_node.size(); ++h) {
-            const double* const Vk = V + std::size_t(tree_.hh_node[h]) * N;
-            double* const m = m_.data() + h * N;
-            double* const hg = h_.data() + h * N;
-            double* const ng = n_.data() + h * N;
-            for (index_t i = lo; i < hi; ++i) {
-                const auto a = detail::hh_kinetics::rates(q_[i], Vk[i]);
-                const auto relax = [&](double& x, double al, double be) {
-                    const double s = al + be;
-                    const double inf = al / s;
-                    x = inf + (x - inf) * std::exp(-dt_ * s);
-                };
-                relax(m[i], a.am, a.bm);
-                relax(hg[i], a.ah, a.bh);
-                relax(ng[i], a.an, a.bn);
-            }
-        }
-        // 5. Spikes: upward crossings of V_spike at the soma, time interpolated linearly.
-        const double* const Vs = V + std::size_t(tree_.soma) * N;
-        auto sp = spiked();
-        auto off = spike_offsets();
-        for (index_t i = lo; i < hi; ++i) {
-            const double v0 = V_old_[i], v1 = Vs[i];
-            const bool up = v0 < V_spike_[i] && v1 >= V_spike_[i];
-            sp[i] = up ? 1 : 0;
-            if (up) {
-                off[i] = std::clamp(dt_ * (V_spike_[i] - v0) / (v1 - v0), 1e-12, dt_);
-            }
-            if (!std::isfinite(v1)) {
-                status.note_fault(i, "V_m", v1);
-            }
+        for (std::size_t b = lo / lanes; b * lanes < hi; ++b) {
+            const std::size_t c0 = b * lanes;
+            const std::size_t j0 = std::max<std::size_t>(lo, c0) - c0;
+            const std::size_t j1 = std::min<std::size_t>(hi, c0 + lanes) - c0;
+            step_block(b, j0, j1, in, status);
         }
     }
 
@@ -357,25 +330,151 @@ public:
         return tree_.compartment_at(s, where.x);
     }
 
-    const double* compartment_value(std::string_view var, std::uint32_t c) const override {
-        if (var != "V_m" || c >= tree_.compartment_node.size()) {
+    const double* compartment_value(std::string_view var, std::uint32_t c,
+                                    index_t i) const override {
+        if (var != "V_m" || c >= tree_.compartment_node.size() || i >= N_) {
             return nullptr;
         }
-        return V_.data() + std::size_t(tree_.compartment_node[c]) * N_;
+        return V_.block(i / lanes) + std::size_t(tree_.compartment_node[c]) * lanes + i % lanes;
     }
 
 private:
+    // Advances lanes [j0, j1) of block b by one step.
+    void step_block(std::size_t b, std::size_t j0, std::size_t j1, const step_inputs& in,
+                    update_status& status) {
+        const std::size_t c0 = b * lanes;
+        double* const V = V_.block(b);
+        double* const d = d_.block(b);
+        double* const r = rhs_.block(b);
+        double* const inv = inv_d_.block(b);  // 1 / eliminated diagonal
+        const double* const itdt = inv_tdt_.data() + c0;
+        const double* const dE = dE_L_.data() + c0;
+
+        const block_args args{&tree_, g_static_.data(), itdt, dE, inv_theta_.data() + c0, V, d, r,
+                              inv};
+        assemble_block(args, j0, j1);
+        // hh channels with the gates of this half step (conductances held over the step)
+        for (std::size_t h = 0; h < tree_.hh_node.size(); ++h) {
+            const auto k = std::size_t(tree_.hh_node[h]);
+            const double gna = tree_.hh_gna[h], gk = tree_.hh_gk[h], gl = tree_.hh_gl[h];
+            const double ena = tree_.hh_ena[h], ek = tree_.hh_ek[h], el = tree_.hh_el[h];
+            const double* const m = m_.block(b) + h * lanes;
+            const double* const hg = h_.block(b) + h * lanes;
+            const double* const ng = n_.block(b) + h * lanes;
+            double* const dk = d + k * lanes;
+            double* const rk = r + k * lanes;
+            #pragma omp simd
+            for (std::size_t j = j0; j < j1; ++j) {
+                const double g_na = gna * m[j] * m[j] * m[j] * hg[j];              // [nS]
+                const double n2 = ng[j] * ng[j];
+                const double g_k = gk * n2 * n2;                                  // [nS]
+                dk[j] += g_na + g_k + gl;
+                rk[j] += g_na * ena + g_k * ek + gl * (el + dE[j]);               // [pA]
+            }
+        }
+        {
+            double* const rs = r + std::size_t(tree_.soma) * lanes;
+            for (std::size_t j = j0; j < j1; ++j) {
+                rs[j] += I_e_[c0 + j];  // [pA]
+            }
+        }
+        // Inputs per port: synaptic jumps at the start of the step, the synapse's value at
+        // t + theta dt for the step, then its exact decay to t + dt; continuous current.
+        const bool cond = is_conductance(syn_.type);
+        const bool alpha = detail::is_alpha(syn_.type);
+        for (std::size_t s = 0; s < P_; ++s) {
+            const auto k = std::size_t(site_node_[s]);
+            double* const dk = d + k * lanes;
+            double* const rk = r + k * lanes;
+            double* const xe = ex_.block(b) + s * lanes;
+            double* const ye = dex_.block(b) + s * lanes;
+            double* const xi = in_.block(b) + s * lanes;
+            double* const yi = din_.block(b) + s * lanes;
+            for (std::size_t j = j0; j < j1; ++j) {
+                const std::size_t i = c0 + j;
+                const std::size_t port = i * P_ + s;
+                const double J_ex = in.ex[port];
+                const double J_in = cond ? -in.in[port] : in.in[port];  // conductances >= 0
+                const double th = theta_[i] * dt_;
+                double ge = 0.0, gi = 0.0;
+                if (alpha) {
+                    ye[j] += J_ex * std::numbers::e / syn_.tau_ex[i];
+                    yi[j] += J_in * std::numbers::e / syn_.tau_in[i];
+                    ge = (xe[j] + th * ye[j]) * mid_ex_[i];
+                    gi = (xi[j] + th * yi[j]) * mid_in_[i];
+                    xe[j] = (xe[j] + dt_ * ye[j]) * decay_ex_[i];
+                    xi[j] = (xi[j] + dt_ * yi[j]) * decay_in_[i];
+                    ye[j] *= decay_ex_[i];
+                    yi[j] *= decay_in_[i];
+                } else {
+                    xe[j] += J_ex;
+                    xi[j] += J_in;
+                    ge = xe[j] * mid_ex_[i];
+                    gi = xi[j] * mid_in_[i];
+                    xe[j] *= decay_ex_[i];
+                    xi[j] *= decay_in_[i];
+                }
+                if (cond) {
+                    dk[j] += ge + gi;                                        // [nS]
+                    rk[j] += ge * syn_.E_ex[i] + gi * syn_.E_in[i];          // [pA]
+                } else {
+                    rk[j] += ge + gi;                                        // [pA]
+                }
+                rk[j] += in.cont[port];                                      // [pA]
+            }
+        }
+
+        solve_block(args, j0, j1);
+        // 4. Gates with the new voltage: x <- x_inf + (x - x_inf) e^{-dt (alpha + beta)}
+        for (std::size_t h = 0; h < tree_.hh_node.size(); ++h) {
+            const double* const Vk = V + std::size_t(tree_.hh_node[h]) * lanes;
+            double* const m = m_.block(b) + h * lanes;
+            double* const hg = h_.block(b) + h * lanes;
+            double* const ng = n_.block(b) + h * lanes;
+            for (std::size_t j = j0; j < j1; ++j) {
+                const auto a = detail::hh_kinetics::rates(q_[c0 + j], Vk[j]);
+                const auto relax = [&](double& x, double al, double be) {
+                    const double sum = al + be;
+                    const double inf = al / sum;
+                    x = inf + (x - inf) * std::exp(-dt_ * sum);
+                };
+                relax(m[j], a.am, a.bm);
+                relax(hg[j], a.ah, a.bh);
+                relax(ng[j], a.an, a.bn);
+            }
+        }
+        // 5. Spikes: upward crossings of V_spike at the soma, time interpolated linearly.
+        const double* const Vs = V + std::size_t(tree_.soma) * lanes;
+        auto sp = spiked();
+        auto off = spike_offsets();
+        for (std::size_t j = j0; j < j1; ++j) {
+            const std::size_t i = c0 + j;
+            const double v0 = soma_V_[i], v1 = Vs[j];
+            soma_V_[i] = v1;
+            const bool up = v0 < V_spike_[i] && v1 >= V_spike_[i];
+            sp[i] = up ? 1 : 0;
+            if (up) {
+                off[i] = std::clamp(dt_ * (V_spike_[i] - v0) / (v1 - v0), 1e-12, dt_);
+            }
+            if (!std::isfinite(v1)) {
+                status.note_fault(index_t(i), "V_m", v1);
+            }
+        }
+    }
+
     cable_tree tree_;
     morphology_desc morph_;
     std::size_t N_;
+    std::size_t B_;  // blocks of 8 cells
     std::size_t P_ = 1;
     std::vector<double> g_static_;
     std::vector<std::uint32_t> site_node_;
     std::vector<double> V_spike_, theta_, dE_L_, I_e_, q_;
     detail::synapse_columns syn_;
-    std::vector<double> V_, d_, rhs_, V_old_;
-    std::vector<double> m_, h_, n_;
-    std::vector<double> ex_, dex_, in_, din_;
+    block_buffer V_, d_, rhs_, inv_d_;  // [block][node][lane]
+    block_buffer m_, h_, n_;         // [block][hh node][lane]
+    block_buffer ex_, dex_, in_, din_;  // [block][port][lane]
+    std::vector<double> soma_V_;     // V_m of the soma per cell (the recordable column)
     double dt_ = 0.1;
     std::vector<double> inv_tdt_, inv_theta_, decay_ex_, decay_in_, mid_ex_, mid_in_;
 };

@@ -21,9 +21,11 @@
 // dt = 0.025 ms: within 0.01 ms of NEURON with CVODE for a ball-and-stick cell
 // (tests/models/test_mc_cell.cpp).
 //
-// Layout: every node's values of all cells of the population lie side by side
-// ([node][cell]); the elimination then runs over cells in its inner loop, which the compiler
-// vectorises (the tree is the same for all cells, as CoreNEURON's interleaving exploits).
+// Layout: cells in blocks of 16 lanes, [block][node][lane] (CoreNEURON's interleaving): all
+// cells of a population share the tree, so the elimination and substitution run over the 16
+// lanes in their inner loop (vectorised, AVX2 where available), one block's rows stay in
+// the core's cache through the step, and threads (whose cell ranges start on multiples of 8)
+// never write a cache line together. Cost: bench/ball_and_stick_100.toml.
 // A spike is the upward crossing of V_spike at the soma (root section at x = 0.5), its time
 // interpolated linearly within the step.
 #pragma once

@@ -118,8 +118,8 @@ void sort_by_time(std::vector<double>& times, std::vector<std::uint64_t>& ids) {
 }
 
 range_t split(std::size_t n, int threads, int tid) {
-    return {static_cast<index_t>(n * std::size_t(tid) / std::size_t(threads)),
-            static_cast<index_t>(n * std::size_t(tid + 1) / std::size_t(threads))};
+    return {static_cast<index_t>(split_point(n, threads, tid)),
+            static_cast<index_t>(split_point(n, threads, tid + 1))};
 }
 
 // Runtime state of one population beyond the model's own columns.
@@ -415,7 +415,7 @@ void engine::setup() {
             for (std::size_t k = 0; k < rd.neurons.size(); ++k) {
                 index_pointers.push_back(k * C);
                 for (const auto c : rd.compartments) {
-                    r.source.push_back(pop.compartment_value(rd.variable, c) + rd.neurons[k]);
+                    r.source.push_back(pop.compartment_value(rd.variable, c, rd.neurons[k]));
                     element_ids.push_back(c);
                 }
             }

@@ -266,12 +266,13 @@ public:
 
     // Compartmental models. compartments(): number per neuron (0 for point neurons);
     // compartment_at(): the compartment of a location (-1 when the cell has no such place);
-    // compartment_value(var, c): base pointer of variable `var` (only V_m) in compartment c,
-    // neuron i at [i] (nullptr when unknown).
+    // compartment_value(var, c, i): where variable `var` (only V_m) of compartment c of
+    // neuron i lives (nullptr when unknown); valid for the population's lifetime.
     virtual std::uint32_t compartments() const { return 0; }
     virtual std::int64_t compartment_at(const location& /*where*/) const { return -1; }
     virtual const double* compartment_value(std::string_view /*var*/,
-                                            std::uint32_t /*compartment*/) const {
+                                            std::uint32_t /*compartment*/,
+                                            index_t /*neuron*/) const {
         return nullptr;
     }
 

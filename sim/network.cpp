@@ -449,7 +449,7 @@ spike_projection make_spike_projection(const projection_desc& pd, std::size_t sr
     std::vector<index_t> bound(P + 1);
     for (std::size_t q = 0; q <= P; ++q) {
         // the engine's split() of the neurons, in ports
-        bound[q] = static_cast<index_t>(std::size_t(nt) * q / P * ports);
+        bound[q] = static_cast<index_t>(split_point(nt, int(P), int(q)) * ports);
     }
     // sub-row sizes, then offsets
     p.row_ptr.assign(std::size_t(ns) * P + 1, 0);

@@ -14,6 +14,7 @@
 //    connection is an independent Poisson train of rate x_j(t) with jump w_ij.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,6 +24,18 @@
 #include "sim/scenario/desc.hpp"
 
 namespace neurotwin {
+
+// Start of part q (0 <= q <= parts) when n neurons are split into `parts` ranges, one per
+// thread: n*q/parts rounded to a multiple of 8, so that the parts of per-neuron arrays of
+// doubles do not share 64-byte cache lines (two cores writing one line slow each other down
+// severely: compartmental cells write several such arrays per compartment and step). Which
+// thread owns a neuron never changes a result.
+inline std::size_t split_point(std::size_t n, int parts, int q) {
+    if (q >= parts) {
+        return n;
+    }
+    return std::min(n, (n * std::size_t(q) / std::size_t(parts) + 4) & ~std::size_t(7));
+}
 
 // A static synapse in 8 bytes: 32-bit target field and 32-bit weight. When delays differ
 // within a projection and fit beside the target index (target bits + delay bits <= 32), the

@@ -117,7 +117,7 @@ TEST_CASE("mc_cell: a passive cable's steady state matches the analytic finite c
     for (const double x : {0.0, 0.25, 0.5, 0.75, 1.0}) {
         const auto c = cell.pop->compartment_at({"cable", x, {}});
         REQUIRE(c >= 0);
-        const double V = cell.pop->compartment_value("V_m", std::uint32_t(c))[0];
+        const double V = *cell.pop->compartment_value("V_m", std::uint32_t(c), 0);
         // The issue's criterion: within 0.5% of the analytic value at the nominal point
         // (the compartment centre is at most half a compartment, 0.5 um, away).
         CHECK(V == Approx(analytic(x * 1000.0)).epsilon(0.005));
@@ -156,7 +156,7 @@ TEST_CASE("mc_cell: resting state and subthreshold response match NEURON",
     const auto last = cell.pop->compartment_at({"dend", 1.0, {}});
     // the last compartment's centre lies half a compartment (2.5 um) before dend(1), whose
     // zero-area node carries the injected current: I * R_half = 50 pA * 0.79 MOhm = 0.039 mV
-    const double V_last = cell.pop->compartment_value("V_m", std::uint32_t(last))[0];
+    const double V_last = *cell.pop->compartment_value("V_m", std::uint32_t(last), 0);
     CHECK(V_last == Approx(-59.679492 - 0.0394).margin(3e-3));
 }
 
