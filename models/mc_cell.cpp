@@ -111,6 +111,11 @@ cell_rest rest_of(const cable_tree& t, double q, double dE, double I_e) {
 constexpr std::size_t lanes = 16;
 
 // Blocks of `width` doubles per block (width = nodes * 8 ...), 64-byte aligned.
+std::vector<double> padded(std::vector<double> v, std::size_t n) {
+    v.resize(n, 0.0);
+    return v;
+}
+
 class block_buffer {
 public:
     void assign(std::size_t blocks, std::size_t width, double v) {
@@ -138,7 +143,6 @@ struct block_args {
     double* V;
     double* d;
     double* r;
-    double* inv;
 };
 
 // 1. Matrix of the step: capacitive and leak terms of every node,
@@ -175,15 +179,16 @@ template <bool Full>
     for (std::uint32_t k = n - 1; k >= 1; --k) {
         const double ga = t.g_axial[k];
         const std::size_t p = t.parent[k];
-        const double* const dk = A.d + std::size_t(k) * lanes;
+        double* const dk = A.d + std::size_t(k) * lanes;
         const double* const rk = A.r + std::size_t(k) * lanes;
-        double* const ik = A.inv + std::size_t(k) * lanes;
         double* const dp = A.d + p * lanes;
         double* const rp = A.r + p * lanes;
         #pragma omp simd
         for (std::size_t j = j0; j < j1; ++j) {
-            const double q = 1.0 / dk[j];  // kept: the substitution multiplies by it
-            ik[j] = q;
+            // the eliminated diagonal is needed only as 1/d from here on: keep that in its
+            // place (three rows per node keep a 16-cell block of 1,000 nodes in L2)
+            const double q = 1.0 / dk[j];
+            dk[j] = q;
             const double f = ga * q;
             dp[j] -= f * ga;
             rp[j] += f * rk[j];
@@ -197,7 +202,7 @@ template <bool Full>
     for (std::uint32_t k = 1; k < n; ++k) {
         const double ga = t.g_axial[k];
         const std::size_t p = t.parent[k];
-        const double* const ik = A.inv + std::size_t(k) * lanes;
+        const double* const ik = A.d + std::size_t(k) * lanes;  // 1 / eliminated diagonal
         double* const rk = A.r + std::size_t(k) * lanes;
         const double* const rp = A.r + p * lanes;
         double* const Vk = A.V + std::size_t(k) * lanes;
@@ -243,7 +248,7 @@ public:
           g_static_(static_diagonal(tree_)),
           V_spike_(init.param("V_spike")),
           theta_(init.param("theta")),
-          dE_L_(init.param("dE_L")),
+          dE_L_(padded(init.param("dE_L"), (init.size + lanes - 1) / lanes * lanes)),
           I_e_(init.param("I_e")),
           syn_(init) {
         q_.resize(N_);
@@ -266,7 +271,6 @@ public:
         const auto V0 = init.initial("V_m", std::vector<double>(N_, -65.0));
         V_.assign(B_, n * lanes, -65.0);
         d_.assign(B_, n * lanes, 0.0);
-        inv_d_.assign(B_, n * lanes, 0.0);
         rhs_.assign(B_, n * lanes, 0.0);
         m_.assign(B_, H * lanes, 0.0);
         h_.assign(B_, H * lanes, 0.0);
@@ -292,8 +296,9 @@ public:
 
     void prepare(double dt) override {
         dt_ = dt;
-        inv_tdt_.resize(N_);
-        inv_theta_.resize(N_);
+        // padded to whole blocks (the sweeps run over every lane of the last block)
+        inv_tdt_.assign(B_ * lanes, 1.0 / dt);
+        inv_theta_.assign(B_ * lanes, 1.0);
         decay_ex_.resize(N_);
         decay_in_.resize(N_);
         mid_ex_.resize(N_);
@@ -346,13 +351,14 @@ private:
         double* const V = V_.block(b);
         double* const d = d_.block(b);
         double* const r = rhs_.block(b);
-        double* const inv = inv_d_.block(b);  // 1 / eliminated diagonal
         const double* const itdt = inv_tdt_.data() + c0;
         const double* const dE = dE_L_.data() + c0;
 
-        const block_args args{&tree_, g_static_.data(), itdt, dE, inv_theta_.data() + c0, V, d, r,
-                              inv};
-        assemble_block(args, j0, j1);
+        const block_args args{&tree_, g_static_.data(), itdt, dE, inv_theta_.data() + c0, V, d, r};
+        // The lanes past the last cell belong to no one: sweeping them too keeps the last
+        // block on the full-width path (their values are never read).
+        const std::size_t j1_sweep = c0 + j1 == N_ ? lanes : j1;
+        assemble_block(args, j0, j1_sweep);
         // hh channels with the gates of this half step (conductances held over the step)
         for (std::size_t h = 0; h < tree_.hh_node.size(); ++h) {
             const auto k = std::size_t(tree_.hh_node[h]);
@@ -424,7 +430,7 @@ private:
             }
         }
 
-        solve_block(args, j0, j1);
+        solve_block(args, j0, j1_sweep);
         // 4. Gates with the new voltage: x <- x_inf + (x - x_inf) e^{-dt (alpha + beta)}
         for (std::size_t h = 0; h < tree_.hh_node.size(); ++h) {
             const double* const Vk = V + std::size_t(tree_.hh_node[h]) * lanes;
@@ -471,7 +477,7 @@ private:
     std::vector<std::uint32_t> site_node_;
     std::vector<double> V_spike_, theta_, dE_L_, I_e_, q_;
     detail::synapse_columns syn_;
-    block_buffer V_, d_, rhs_, inv_d_;  // [block][node][lane]
+    block_buffer V_, d_, rhs_;  // [block][node][lane]
     block_buffer m_, h_, n_;         // [block][hh node][lane]
     block_buffer ex_, dex_, in_, din_;  // [block][port][lane]
     std::vector<double> soma_V_;     // V_m of the soma per cell (the recordable column)
