@@ -209,6 +209,12 @@ def plot_traces(f, scen, out_dir, written):
         if r is None:
             continue
         t, data, nodes, units = r
+        mapping = f[f"report/{pop}/V_m/mapping"]
+        ptr = mapping["index_pointers"][()]
+        if data.shape[1] > nodes.size:
+            plot_compartments(t, data, nodes, ptr, mapping["element_ids"][()], units, scen, pop,
+                              out_dir, written)
+            continue
         cols = np.unique(np.linspace(0, data.shape[1] - 1, min(MAX_TRACES, data.shape[1]))
                          .astype(int))
         # One row per neuron; spiking traces longer than TRACE_MS are unreadable at this
@@ -225,6 +231,28 @@ def plot_traces(f, scen, out_dir, written):
         axes[0, 0].set_title(f"{scen} - population '{pop}': membrane potential{part}")
         fig.tight_layout()
         save(fig, out_dir, f"{scen}_traces_{pop}", written)
+
+
+def plot_compartments(t, data, nodes, ptr, elements, units, scen, pop, out_dir, written):
+    """A compartment report: one row per neuron (up to MAX_TRACES), a line per compartment
+    (up to MAX_TRACES of them, spread over the recorded ones)."""
+    rows = np.unique(np.linspace(0, nodes.size - 1, min(MAX_TRACES, nodes.size)).astype(int))
+    shown = t < t[0] + TRACE_MS
+    fig, axes = plt.subplots(len(rows), 1, figsize=FIGSIZE, sharex=True, squeeze=False)
+    for k, i in enumerate(rows):
+        ax = axes[k, 0]
+        first, last = int(ptr[i]), int(ptr[i + 1])
+        cols = np.unique(np.linspace(first, last - 1, min(MAX_TRACES, last - first)).astype(int))
+        for m, c in enumerate(cols):
+            ax.plot(t[shown], data[shown, c], lw=1, color=f"C{m}",
+                    label=f"compartment {elements[c]}")
+        ax.set_ylabel(f"neuron {nodes[i]}\nV_m ({units or 'mV'})")
+        ax.legend(loc="upper right", fontsize="small")
+    axes[-1, 0].set_xlabel("time (ms)")
+    part = f", first {TRACE_MS:.0f} ms" if not shown.all() else ""
+    axes[0, 0].set_title(f"{scen} - population '{pop}': membrane potential per compartment{part}")
+    fig.tight_layout()
+    save(fig, out_dir, f"{scen}_traces_{pop}", written)
 
 
 def plot_twins(f, scen, out_dir, written):
@@ -245,6 +273,14 @@ def plot_twins(f, scen, out_dir, written):
         t, A, _, a_units = a
         _, Z, _, _ = z
         tr, R, _, r_units = r
+        # A biological side that never fires (a passive dendritic-integration twin) is
+        # compared through its soma potential instead of its rate.
+        v = report(f, bio, "V_m")
+        subthreshold = not np.any(R > 0) and v is not None and v[1].shape[1] == A.shape[1]
+        if subthreshold:
+            tr, R, _, r_units = v
+        bio_label = "soma V_m" if subthreshold else "biological rate r"
+        bio_short = "V_m(t)" if subthreshold else "r(t)"
         pairs = A.shape[1]
         a_label = f"activation a ({a_units})" if a_units else "activation a (unitless)"
 
@@ -259,13 +295,13 @@ def plot_twins(f, scen, out_dir, written):
         for k, p in enumerate(pick):
             lines += ax.plot(t, A[:, p], color=f"C{k}", lw=1.5, label=f"pair {p}: a(t)")
             lines += ax2.plot(tr, R[:, p], color=f"C{k}", lw=1.2, ls="--",
-                              label=f"pair {p}: r(t)")
+                              label=f"pair {p}: {bio_short}")
         ax.set_xlabel("time (ms)")
         ax.set_ylabel(f"{a_label}, solid")
-        ax2.set_ylabel(f"biological rate r ({r_units or 'Hz'}), dashed")
+        ax2.set_ylabel(f"{bio_label} ({r_units or 'Hz'}), dashed")
         ax2.grid(False)
         ax.set_title(f"{scen} - twin '{name}' ({act_name} vs {text(g.attrs['biological'])}): "
-                     "a(t) and r(t)")
+                     f"a(t) and {bio_short}")
         ax.legend(lines, [ln.get_label() for ln in lines], loc="upper center",
                   bbox_to_anchor=(0.5, -0.1), ncol=2 * len(pick), frameon=False)
         fig.tight_layout()
@@ -275,7 +311,9 @@ def plot_twins(f, scen, out_dir, written):
         zm = Z.mean(axis=0)
         am = A.mean(axis=0)
         sp = f.get(f"spikes/{bio}")
-        if sp is not None and T > 0:
+        if subthreshold:
+            rate = R.mean(axis=0)
+        elif sp is not None and T > 0:
             rate = np.bincount(sp["node_ids"][()].astype(np.int64), minlength=pairs)[:pairs] \
                 / (T / 1000.0)
         else:
@@ -291,7 +329,7 @@ def plot_twins(f, scen, out_dir, written):
         a2.plot(zm[order], rate[order], "s-", color="C3", ms=4,
                 label=f"biological ({text(g.attrs['biological'])})")
         a2.set_xlabel("pre-activation z = w.x + b (unitless)")
-        a2.set_ylabel("firing rate (Hz)")
+        a2.set_ylabel(f"mean soma V_m ({r_units or 'mV'})" if subthreshold else "firing rate (Hz)")
         a2.set_title(f"{scen} - '{name}': biological tuning")
         a2.axvline(0.0, color="gray", ls=":", label="z = 0")
         a2.legend()
