@@ -276,10 +276,16 @@ def plot_twins(f, scen, out_dir, written):
         # A biological side that never fires (a passive dendritic-integration twin) is
         # compared through its soma potential instead of its rate.
         v = report(f, bio, "V_m")
-        subthreshold = not np.any(R > 0) and v is not None and v[1].shape[1] == A.shape[1]
+        subthreshold = not np.any(R > 0) and v is not None
+        bio_label = "soma V_m" if subthreshold else "biological rate r"
         if subthreshold:
             tr, R, _, r_units = v
-        bio_label = "soma V_m" if subthreshold else "biological rate r"
+            if R.shape[1] > A.shape[1]:
+                # a compartment report: each pair's first recorded compartment
+                m = f[f"report/{bio}/V_m/mapping"]
+                first = m["index_pointers"][()][:-1].astype(np.int64)
+                R = R[:, first]
+                bio_label = f"V_m of compartment {int(m['element_ids'][()][first[0]])}"
         bio_short = "V_m(t)" if subthreshold else "r(t)"
         pairs = A.shape[1]
         a_label = f"activation a ({a_units})" if a_units else "activation a (unitless)"

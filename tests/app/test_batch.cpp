@@ -372,3 +372,55 @@ rate_filter = 50.0
     const auto missing = run_cli(dir, {"plot", "tw.h5", "-o", "png", "--script", "nope.py"});
     CHECK(missing.code != 0);
 }
+
+TEST_CASE("plot: compartment reports and subthreshold twins are drawn", "[cli][plot][mc_cell]") {
+    if (std::system("/usr/bin/python3 -c 'import h5py, matplotlib' >/dev/null 2>&1") != 0) {
+        WARN("skipped: /usr/bin/python3 lacks h5py or matplotlib");
+        return;
+    }
+    temp_dir dir;
+    // a passive two-section cell as the biological side of a linear twin: no spikes, so the
+    // overlay shows the soma V_m; its compartment report has several columns per neuron
+    dir.write("dt.toml", R"(
+[simulation]
+duration = 100
+dt = 0.025
+[[morphology]]
+name = "p"
+[morphology.defaults]
+g_pas = 1e-4
+e_pas = -70
+[[morphology.section]]
+name = "soma"
+length = 20
+diam = 20
+[[morphology.section]]
+name = "dend"
+parent = "soma"
+length = 300
+diam = 1
+nseg = 11
+[[twin]]
+name = "d"
+size = 3
+activation = "linear"
+biological = "mc_cell"
+morphology = "p"
+current_scale = "2 pA"
+inputs = [ { rate = { linspace = [0.0, 10.0] }, weight = 1.0, location = { section = "dend", x = 1.0 } } ]
+[[record]]
+population = "d.biological"
+variables = ["V_m"]
+compartments = "all"
+interval = 1.0
+)");
+    REQUIRE(run_cli(dir, {"run", "dt.toml", "-q"}).code == 0);
+    const auto r = run_cli(dir, {"plot", "dt.h5", "-o", "png"});
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    REQUIRE(r.code == 0);
+    for (const char* name : {"dt_traces_d.biological.png", "dt_twin_d_overlay.png",
+                             "dt_twin_d_tuning.png"}) {
+        INFO(name);
+        CHECK(read_text(dir.root / "png" / name).size() > 10000);
+    }
+}
