@@ -22,12 +22,14 @@
 #include "sim/engine.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <exception>
 #include <fmt/format.h>
 #include <omp.h>
+#include <thread>
 
 #include "sim/errors.hpp"
 #include "sim/random.hpp"
@@ -160,6 +162,40 @@ struct recorder_rt {
     std::vector<std::uint8_t> selected;  // spikes: selected neurons (empty = all)
 };
 
+// The team barrier of the time loop: sense-reversing, on one counter and one flag in cache
+// lines of their own. A step has two or three of them, so their latency bounds how far small
+// networks scale: on the 2-core test machine an OpenMP barrier took 1.46 us, this one 0.4-0.5
+// us (bench/scaling_ceiling.cpp measures the machine; a cache line takes ~0.2 us from core to
+// core). Waiting threads spin (with the pause hint) and yield after a while, so that more
+// threads than cores still make progress. The arriving thread's acq_rel increment and the
+// release/acquire flag make every write before the barrier visible after it.
+class spin_barrier {
+public:
+    explicit spin_barrier(int threads) : n_(threads) {}
+
+    void wait(int& local_sense) {
+        local_sense ^= 1;
+        if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
+            count_.store(0, std::memory_order_relaxed);
+            sense_.store(local_sense, std::memory_order_release);
+            return;
+        }
+        for (std::uint32_t spins = 0; sense_.load(std::memory_order_acquire) != local_sense;
+             ++spins) {
+            if (spins < 20000) {
+                __builtin_ia32_pause();
+            } else {
+                std::this_thread::yield();
+            }
+        }
+    }
+
+private:
+    alignas(64) std::atomic<int> count_{0};
+    alignas(64) std::atomic<int> sense_{0};
+    int n_;
+};
+
 // Pending events of Poisson channels: a calendar queue (Brown 1988) with one bucket per step
 // over a horizon of H steps and an overflow list for later events, moved into buckets every
 // H steps. Push and pop cost O(1) per event, so Poisson input costs per spike, not per
@@ -207,7 +243,7 @@ private:
 class engine {
 public:
     engine(network& net, output_sink* sink, const run_control& ctl)
-        : net_(net), sink_(sink), ctl_(ctl), T_(std::max(1, ctl.threads)) {}
+        : net_(net), sink_(sink), ctl_(ctl), T_(std::max(1, ctl.threads)), barrier_(T_) {}
 
     run_result run();
 
@@ -219,7 +255,8 @@ private:
     void update_phase(step_t t, int tid);
     void deliver_phase(step_t t, int tid);
     void single_phase(step_t t);
-    void barrier() const;
+    // Waits for the team; `sense` is the calling thread's own (see spin_barrier).
+    void barrier(int& sense);
     double source_value(std::size_t pop, std::uint32_t j, step_t t, step_t delay) const;
     // Input arrays (rings, gathered inputs, stimuli) hold size * ports values per population
     // (compartmental cells have several input ports per neuron): the thread's part of them is
@@ -266,6 +303,7 @@ private:
     std::vector<double> spike_times_buf_;
     std::vector<std::uint64_t> spike_ids_buf_;
     bool stop_ = false;
+    spin_barrier barrier_;
     bool input_reads_others_ = true;          // barrier between input and update this step
     std::vector<std::size_t> direct_;         // populations whose output() inputs read
     step_t steps_done_ = 0;
@@ -907,7 +945,8 @@ void engine::thread_main(int tid) {
             }
         }
     }
-    barrier();
+    int sense = 0;
+    barrier(sense);
     for (step_t t = 0; t < net_.n_steps; ++t) {
         if (stop_) {
             break;
@@ -918,10 +957,10 @@ void engine::thread_main(int tid) {
         // rate-driven Poisson channels (the outputs of the last step, which update overwrites);
         // the flag is set by the single phase of the previous step (true before the first).
         if (input_reads_others_) {
-            barrier();
+            barrier(sense);
         }
         update_phase(t, tid);
-        barrier();
+        barrier(sense);
         deliver_phase(t, tid);
         // SAFETY: the single phase reads spike lists and writes bookkeeping that delivery
         // does not touch, so thread 0 may start it while the others still deliver.
@@ -933,14 +972,14 @@ void engine::thread_main(int tid) {
                 stop_ = true;
             }
         }
-        barrier();
+        barrier(sense);
     }
 }
 
-// A team barrier; nothing to wait for with one thread (no OpenMP call at all then).
-void engine::barrier() const {
+// A team barrier; nothing to wait for with one thread.
+void engine::barrier(int& sense) {
     if (T_ > 1) {
-        #pragma omp barrier
+        barrier_.wait(sense);
     }
 }
 
@@ -953,9 +992,18 @@ run_result engine::run() {
     if (T_ == 1) {
         thread_main(0);
     } else {
+        // Every thread owns fixed ranges, so the team must have exactly T_ threads.
+        omp_set_dynamic(0);
         #pragma omp parallel num_threads(T_)
         {
-            thread_main(omp_get_thread_num());
+            if (omp_get_num_threads() == T_) {
+                thread_main(omp_get_thread_num());
+            } else {
+                #pragma omp single
+                error_ = std::make_exception_ptr(internal_error(fmt::format(
+                    "the OpenMP runtime gave {} threads instead of {} (OMP_THREAD_LIMIT?)",
+                    omp_get_num_threads(), T_)));
+            }
         }
     }
     if (error_) {
