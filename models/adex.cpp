@@ -244,6 +244,8 @@ const model_info adex_info{
             adex_preset("irregular", "irregular spiking (160 pA)", 100, 12, -60, -11, 130, 30,
                         -48),
         },
+    .compartmental = false,
+    .integrators = {},
 };
 
 }  // namespace neurotwin

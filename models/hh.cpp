@@ -25,7 +25,7 @@ const model_info hh_info{
     .name = "hh",
     .summary = "Hodgkin-Huxley (1952) point neuron, NEURON's hh rates, NEST names and absolute "
                "units, Boost.Odeint dopri5, interpolated spike times" +
-               detail::synapses_note(detail::all_synapse_types()),
+               detail::integrators_note() + detail::synapses_note(detail::all_synapse_types()),
     .kind = model_kind::spiking,
     .params = hh_params(),
     .state = detail::hh_state_rows(),
@@ -58,6 +58,8 @@ const model_info hh_info{
     .precise_spike_times = true,
     .synapses = detail::all_synapse_types(),
     .presets = {},
+    .compartmental = false,
+    .integrators = detail::hh_integrators(),
 };
 
 }  // namespace neurotwin

@@ -169,6 +169,7 @@ public:
           V_spike_(init.param("V_spike")),
           t_ref_(init.param("t_ref")),
           tol_(init.param("tol")),
+          exp_euler_(init.integrator == "exp_euler"),
           kin_(std::move(kinetics_param)),
           syn_(init),
           ref_left_(init.size, 0.0),
@@ -212,8 +213,12 @@ public:
         }
     }
 
-    void update(step_t, index_t lo, index_t hi, const step_inputs& in,
+    void update(step_t step, index_t lo, index_t hi, const step_inputs& in,
                 update_status& status) override {
+        if (exp_euler_) {
+            update_exp_euler(step, lo, hi, in, status);
+            return;
+        }
         namespace odeint = boost::numeric::odeint;
         auto* flag = spiked().data();
         auto* offset = spike_offsets().data();
@@ -295,7 +300,77 @@ public:
     }
 
 private:
+    // Exponential Euler (integrator = "exp_euler"), as Brian2's exponential_euler: every
+    // variable x obeys dx/dt = A + B x with A, B taken from the state at the step's start, and
+    // moves to -A/B + (x + A/B) e^{B dt} (exact for each variable with the others frozen):
+    //   V:    B = -(g_L + g_Na m^3 h + g_K n^4 [+ g_ex + g_in]) / C_m,
+    //         A = (g_L E_L + g_Na m^3 h E_Na + g_K n^4 E_K [+ g_ex E_ex + g_in E_in]
+    //              [+ I_syn] + I) / C_m
+    //   gates: x_inf + (x - x_inf) e^{-(alpha + beta) dt}, rates at the old V
+    //   synapses: their exact decay. First order in dt; a spike is the upward crossing of
+    //   V_spike between the step's ends, its time interpolated linearly.
+    void update_exp_euler(step_t, index_t lo, index_t hi, const step_inputs& in,
+                          update_status& status) {
+        auto* flag = spiked().data();
+        auto* offset = spike_offsets().data();
+        for (index_t i = lo; i < hi; ++i) {
+            flag[i] = 0;
+            const hh_cell c = cell(i);
+            const double I = I_e_[i] + in.cont[i];  // [pA]
+            const auto sp = syn_.params(i);
+            const double V = V_m_[i], m = m_[i], h = hg_[i], n = n_[i];
+            const double g_na = c.g_Na * m * m * m * h, n2 = n * n, g_k = c.g_K * n2 * n2;
+            double g = c.g_L + g_na + g_k;                              // [nS]
+            double a = c.g_L * c.E_L + g_na * c.E_Na + g_k * c.E_K + I;  // [pA]
+            if (is_conductance(sp.type)) {
+                g += syn_.ex[i] + syn_.in[i];
+                a += syn_.ex[i] * sp.E_ex + syn_.in[i] * sp.E_in;
+            } else {
+                a += syn_.ex[i] + syn_.in[i];
+            }
+            const double V_inf = a / g;                                         // [mV]
+            const double V1 = V_inf + (V - V_inf) * std::exp(-g / c.C_m * dt_);  // [mV]
+            const auto r = Kinetics::rates(c.kin, V);
+            const auto relax = [&](double x, double al, double be) {
+                const double s = al + be;
+                return al / s + (x - al / s) * std::exp(-s * dt_);
+            };
+            m_[i] = relax(m, r.am, r.bm);
+            hg_[i] = relax(h, r.ah, r.bh);
+            n_[i] = relax(n, r.an, r.bn);
+            double s4[4];
+            syn_.load(i, s4);
+            const double ee = std::exp(-dt_ / sp.tau_ex), ei = std::exp(-dt_ / sp.tau_in);
+            if (is_alpha(sp.type)) {
+                s4[0] = (s4[0] + dt_ * s4[1]) * ee;  // exact: x' = y - x/tau, y' = -y/tau
+                s4[1] *= ee;
+                s4[2] = (s4[2] + dt_ * s4[3]) * ei;
+                s4[3] *= ei;
+            } else {
+                s4[0] *= ee;
+                s4[2] *= ei;
+            }
+            synapse_jump(s4, sp, in.ex[i], in.in[i]);  // arriving jumps at the step's end
+            syn_.store(i, s4);
+            const double ref = ref_left_[i];
+            if (V < V_spike_[i] && V1 >= V_spike_[i]) {
+                const double s = dt_ * (V_spike_[i] - V) / (V1 - V);
+                if (s >= ref) {
+                    flag[i] = 1;
+                    offset[i] = std::min(std::max(s, 1e-12), dt_);
+                }
+            }
+            ref_left_[i] = flag[i] ? std::max(0.0, offset[i] + t_ref_[i] - dt_)
+                                   : std::max(0.0, ref - dt_);
+            V_m_[i] = V1;
+            if (!std::isfinite(V1)) {
+                status.note_fault(i, "V_m", V1);
+            }
+        }
+    }
+
     std::vector<double> C_m_, g_Na_, g_K_, g_L_, E_Na_, E_K_, E_L_, I_e_, V_spike_, t_ref_, tol_;
+    bool exp_euler_ = false;
     std::vector<double> kin_;
     synapse_columns syn_;
     std::vector<double> V_m_, m_, hg_, n_;
@@ -306,6 +381,17 @@ private:
     std::vector<std::uint8_t> dxdt_valid_;  // no jump since dxdt_ was computed
     double dt_ = 0.1;
 };
+
+// Integrators of hh and hh_traub (scenario key `integrator`).
+inline std::vector<std::pair<std::string, std::string>> hh_integrators() {
+    return {{"dopri5", "Boost.Odeint dopri5, adaptive steps within tolerance tol (accurate)"},
+            {"exp_euler", "exponential Euler with the step dt, as Brian2's exponential_euler "
+                          "(fast, first order)"}};
+}
+
+inline std::string integrators_note() {
+    return "; integrators: dopri5 (default), exp_euler";
+}
 
 // Parameter rows shared by hh and hh_traub, NEST names and absolute units.
 inline std::vector<param_info> hh_param_rows(double C_m, double g_Na, double g_K, double g_L,

@@ -38,7 +38,7 @@ const model_info hh_traub_info{
     .name = "hh_traub",
     .summary = "Traub-Miles Hodgkin-Huxley point neuron of the COBAHH benchmark (as NEST "
                "hh_cond_exp_traub), Boost.Odeint dopri5, interpolated spike times" +
-               detail::synapses_note({synapse_type::exp_cond, synapse_type::alpha_cond,
+               detail::integrators_note() + detail::synapses_note({synapse_type::exp_cond, synapse_type::alpha_cond,
                                       synapse_type::exp_current, synapse_type::alpha_current}),
     .kind = model_kind::spiking,
     .params = traub_params(),
@@ -67,6 +67,8 @@ const model_info hh_traub_info{
     .synapses = {synapse_type::exp_cond, synapse_type::alpha_cond, synapse_type::exp_current,
                  synapse_type::alpha_current},
     .presets = {},
+    .compartmental = false,
+    .integrators = detail::hh_integrators(),
 };
 
 }  // namespace neurotwin

@@ -169,6 +169,8 @@ const model_info izhikevich_info{
             izh_preset("TC", "thalamo-cortical", 0.02, 0.25, -65.0, 0.05),
             izh_preset("RZ", "resonator", 0.1, 0.26, -65.0, 2.0),
         },
+    .compartmental = false,
+    .integrators = {},
 };
 
 }  // namespace neurotwin

@@ -257,6 +257,8 @@ const model_info lif_info{
     .precise_spike_times = false,
     .synapses = {synapse_type::exp_current, synapse_type::delta},
     .presets = {},
+    .compartmental = false,
+    .integrators = {},
 };
 
 }  // namespace neurotwin

@@ -541,6 +541,7 @@ const model_info mc_cell_info{
     .synapses = detail::all_synapse_types(),
     .presets = {},
     .compartmental = true,
+    .integrators = {},
 };
 
 }  // namespace neurotwin

@@ -54,6 +54,8 @@ const model_info rate_source_info{
     .precise_spike_times = false,
     .synapses = {},
     .presets = {},
+    .compartmental = false,
+    .integrators = {},
 };
 
 }  // namespace neurotwin

@@ -126,6 +126,8 @@ struct population_init {
     // sites[k]; synaptic and current inputs arrive per port, see population::ports()).
     const morphology_desc* morphology = nullptr;
     std::vector<location> sites;
+    // One of model_info::integrators (empty when the model has no choice).
+    std::string integrator;
 
     const std::vector<double>& param(std::string_view key) const;
     // The initial column of `var`: the scenario's values, or `fallback` for every neuron.
@@ -183,6 +185,9 @@ struct model_info {
     // Compartmental models: needs a morphology (scenario key `morphology`); inputs may name a
     // `location` on the cell.
     bool compartmental = false;
+    // Integration methods the model offers (scenario key `integrator`; first = default), with
+    // a line each for `neurotwin models`; empty when there is no choice.
+    std::vector<std::pair<std::string, std::string>> integrators;
 
     const param_info* find_param(std::string_view key) const;
     const state_info* find_state(std::string_view key) const;

@@ -603,6 +603,10 @@ void builder::plan_populations() {
         if (!plan.info->synapses.empty()) {
             plan.init.synapse = pd.synapse.value_or(plan.info->synapses.front());
         }
+        if (!plan.info->integrators.empty()) {
+            plan.init.integrator =
+                pd.integrator.empty() ? plan.info->integrators.front().first : pd.integrator;
+        }
         if (plan.info->compartmental) {
             std::vector<std::optional<location>> used;
             for (const auto& sd : desc.stimuli) {
@@ -695,6 +699,10 @@ void builder::plan_twins() {
         bio_params.erase(bio->rest_param);
         expand_params(bio_plan, bio_params, {}, seed, fmt::format("twin '{}'", td.name), diags);
         bio_plan.init.synapse = td.synapse.value_or(bio->synapses.front());
+        if (!bio->integrators.empty()) {
+            bio_plan.init.integrator =
+                td.integrator.empty() ? bio->integrators.front().first : td.integrator;
+        }
         if (bio->compartmental) {
             std::vector<std::optional<location>> used;
             for (const auto& in : td.inputs) {

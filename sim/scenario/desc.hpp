@@ -59,6 +59,7 @@ struct population_desc {
     std::optional<synapse_type> synapse;
     std::string preset;  // key `preset`: already merged into params (explicit values win)
     std::string morphology;  // compartmental models: name of a [[morphology]]
+    std::string integrator;  // key `integrator`; empty = the model's default
     source_pos where;
 };
 
@@ -138,6 +139,7 @@ struct twin_desc {
     std::optional<synapse_type> synapse;  // biological side's synapse type (key `synapse`)
     std::string preset;                   // biological side's preset, merged into params
     std::string morphology;               // compartmental biological side's [[morphology]]
+    std::string integrator;               // biological side's integrator (empty = default)
     double rate_filter_ms = 100.0;
     std::optional<double> current_scale;  // pA per input unit (default: see network.cpp)
     std::optional<double> bias_scale;     // mV per unit of bias (default: R * current_scale)

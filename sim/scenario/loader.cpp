@@ -329,6 +329,9 @@ private:
                             std::optional<synapse_type>& synapse, std::string& preset,
                             std::map<std::string, value_spec>& params,
                             const std::string& forbidden);
+    // Key `integrator` of a population or twin whose model is `m`.
+    void integrator_of(const toml::table& t, const model_info& m, const std::string& ctx,
+                       std::string& out);
     // Dimension of the jumps into population `name` (pA unless it has conductance synapses).
     dimension jump_dim(const std::string& name) const {
         const auto it = synapse_of_.find(name);
@@ -1233,7 +1236,7 @@ void loader::population(const toml::table& t, std::size_t index) {
     }
     check_keys(t,
                {"name", "model", "size", "rate_filter", "params", "init", "synapse", "preset",
-                "morphology"},
+                "morphology", "integrator"},
                ctx);
 
     const model_info* model = nullptr;
@@ -1264,6 +1267,7 @@ void loader::population(const toml::table& t, std::size_t index) {
     }
     if (model) {
         synapse_and_preset(t, *model, ctx, pd.synapse, pd.preset, pd.params, "");
+        integrator_of(t, *model, ctx, pd.integrator);
         if (params_ok) {
             cross_check(*model, pd.params, size, pd.where, ctx);
         }
@@ -1347,6 +1351,26 @@ void loader::synapse_and_preset(const toml::table& t, const model_info& m,
     }
 }
 
+void loader::integrator_of(const toml::table& t, const model_info& m, const std::string& ctx,
+                           std::string& out) {
+    const auto* n = t.get("integrator");
+    if (n == nullptr) {
+        return;
+    }
+    if (m.integrators.empty()) {
+        error(pos(*n), fmt::format("{}, integrator: model '{}' has no choice of integrator", ctx,
+                                   m.name));
+        return;
+    }
+    std::vector<std::string> names;
+    for (const auto& [name, meaning] : m.integrators) {
+        names.push_back(name);
+    }
+    if (const auto v = choice_of(*n, ctx + ", integrator", names)) {
+        out = *v;
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // [[twin]]
 
@@ -1372,7 +1396,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
     check_keys(t,
                {"name", "size", "activation", "biological", "encoding", "inputs", "bias", "alpha",
                 "rate_filter", "params", "current_scale", "bias_scale", "E_ref",
-                "record_interval", "record", "synapse", "preset", "morphology"},
+                "record_interval", "record", "synapse", "preset", "morphology", "integrator"},
                ctx);
 
     std::optional<index_t> size;
@@ -1412,6 +1436,9 @@ void loader::twin(const toml::table& t, std::size_t index) {
         }
     }
     const int morph = morphology_ref(t, bio, ctx, td.morphology);
+    if (bio != nullptr) {
+        integrator_of(t, *bio, ctx, td.integrator);
+    }
     if (const auto* n = t.get("encoding")) {
         if (const auto e = choice_of(*n, ctx + ", encoding", {"current", "poisson"})) {
             td.encoding = *e == "current" ? twin_encoding::current : twin_encoding::poisson;
