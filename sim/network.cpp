@@ -544,10 +544,10 @@ struct builder {
                         const std::vector<step_t>& delays,
                         const std::vector<index_t>* edge_ports = nullptr);
     // Compartmental models: the morphology of a plan, and its input sites (port k of each
-    // neuron = sites[k]; port 0 is the soma, then every other location named by a stimulus,
-    // projection or twin input, in scenario order).
+    // neuron = sites[k]; port 0 is the soma, then every other location named by `used`
+    // (twin inputs), a stimulus or a projection, in scenario order).
     void plan_cell(pop_plan& plan, const std::string& morphology, const source_pos& where,
-                   const std::vector<std::optional<location>>& used);
+                   std::vector<std::optional<location>> used);
     // Port of `site` on population `pop` (0 for point neurons and for no site).
     index_t port_of(std::size_t pop, const std::optional<location>& site) const;
     void add_projections();
@@ -558,7 +558,17 @@ struct builder {
 };
 
 void builder::plan_cell(pop_plan& plan, const std::string& morphology, const source_pos& where,
-                        const std::vector<std::optional<location>>& used) {
+                        std::vector<std::optional<location>> used) {
+    for (const auto& sd : desc.stimuli) {
+        if (sd.target == plan.name) {
+            used.push_back(sd.site);
+        }
+    }
+    for (const auto& prj : desc.projections) {
+        if (prj.target == plan.name) {
+            used.push_back(prj.site);
+        }
+    }
     const auto* m = desc.find_morphology(morphology);
     if (m == nullptr || m->sections.empty()) {
         throw input_error(where, fmt::format("population '{}': morphology '{}' is not usable",
@@ -587,6 +597,14 @@ index_t builder::port_of(std::size_t pop, const std::optional<location>& site) c
     return static_cast<index_t>(it - sites.begin());
 }
 
+// The integrator given, or the model's default ("" when it has no choice).
+std::string integrator_of(const model_info& m, const std::string& given) {
+    if (m.integrators.empty()) {
+        return "";
+    }
+    return given.empty() ? m.integrators.front().first : given;
+}
+
 void builder::plan_populations() {
     for (const auto& pd : desc.populations) {
         pop_plan plan;
@@ -603,23 +621,9 @@ void builder::plan_populations() {
         if (!plan.info->synapses.empty()) {
             plan.init.synapse = pd.synapse.value_or(plan.info->synapses.front());
         }
-        if (!plan.info->integrators.empty()) {
-            plan.init.integrator =
-                pd.integrator.empty() ? plan.info->integrators.front().first : pd.integrator;
-        }
+        plan.init.integrator = integrator_of(*plan.info, pd.integrator);
         if (plan.info->compartmental) {
-            std::vector<std::optional<location>> used;
-            for (const auto& sd : desc.stimuli) {
-                if (sd.target == pd.name) {
-                    used.push_back(sd.site);
-                }
-            }
-            for (const auto& prj : desc.projections) {
-                if (prj.target == pd.name) {
-                    used.push_back(prj.site);
-                }
-            }
-            plan_cell(plan, pd.morphology, pd.where, used);
+            plan_cell(plan, pd.morphology, pd.where, {});
         }
         plans.push_back(std::move(plan));
     }
@@ -699,26 +703,13 @@ void builder::plan_twins() {
         bio_params.erase(bio->rest_param);
         expand_params(bio_plan, bio_params, {}, seed, fmt::format("twin '{}'", td.name), diags);
         bio_plan.init.synapse = td.synapse.value_or(bio->synapses.front());
-        if (!bio->integrators.empty()) {
-            bio_plan.init.integrator =
-                td.integrator.empty() ? bio->integrators.front().first : td.integrator;
-        }
+        bio_plan.init.integrator = integrator_of(*bio, td.integrator);
         if (bio->compartmental) {
-            std::vector<std::optional<location>> used;
+            std::vector<std::optional<location>> input_sites;
             for (const auto& in : td.inputs) {
-                used.push_back(in.site);
+                input_sites.push_back(in.site);
             }
-            for (const auto& sd : desc.stimuli) {
-                if (sd.target == bio_plan.name) {
-                    used.push_back(sd.site);
-                }
-            }
-            for (const auto& prj : desc.projections) {
-                if (prj.target == bio_plan.name) {
-                    used.push_back(prj.site);
-                }
-            }
-            plan_cell(bio_plan, td.morphology, td.where, used);
+            plan_cell(bio_plan, td.morphology, td.where, input_sites);
         }
         auto& rest = bio_plan.init.params[bio->rest_param];
         std::vector<double> values(bio->params.size());

@@ -35,6 +35,13 @@ g_pas = "1e-4 S/cm2"
 e_pas = -65
 )";
 
+// A population of `size` ball-and-stick cells, plus extra keys of its table.
+std::string cells(const std::string& name, int size, const std::string& extra = "") {
+    return fmt::format("[[population]]\nname = \"{}\"\nmodel = \"mc_cell\"\nsize = {}\n"
+                       "morphology = \"bs\"\n{}",
+                       name, size, extra);
+}
+
 std::string scenario(const std::string& body, double duration = 50.0) {
     return fmt::format("[simulation]\nduration = {}\ndt = 0.025\nseed = 5\n{}\n{}", duration,
                        ball_and_stick_morphology, body);
@@ -47,12 +54,7 @@ TEST_CASE("mc_cell scenario: a current step at the dendrite tip gives NEURON's s
     // Same cell and stimulus as the model-level test, through loader, builder, engine and
     // the precise spike stamps (step start + interpolated offset). NEURON + CVODE reference;
     // NEURON's own Crank-Nicolson at dt = 0.025 ms differs from it by up to 0.0062 ms.
-    const auto out = test::run_text(scenario(R"(
-[[population]]
-name = "cell"
-model = "mc_cell"
-size = 1
-morphology = "bs"
+    const auto out = test::run_text(scenario(cells("cell", 1) + R"(
 [[stimulus]]
 type = "dc"
 target = "cell"
@@ -74,12 +76,7 @@ spikes = true
 
 TEST_CASE("mc_cell scenario: compartment reports carry SONATA element ids",
           "[models][mc_cell][scenario][io]") {
-    const auto out = test::run_text(scenario(R"(
-[[population]]
-name = "cell"
-model = "mc_cell"
-size = 2
-morphology = "bs"
+    const auto out = test::run_text(scenario(cells("cell", 2) + R"(
 [[stimulus]]
 type = "dc"
 target = "cell"
@@ -277,12 +274,7 @@ TEST_CASE("mc_cell scenario: errors name the place and what was expected",
         }
         return std::string("no error");
     };
-    CHECK_THAT(fails(R"(
-[[population]]
-name = "c"
-model = "mc_cell"
-size = 1
-morphology = "bs"
+    CHECK_THAT(fails(cells("c", 1) + R"(
 [[stimulus]]
 type = "dc"
 target = "c"
@@ -310,12 +302,7 @@ location = { section = "dend", x = 0.5 }
 amplitude = 10
 )"),
                Contains("compartmental targets only") && Contains("point neuron (lif)"));
-    CHECK_THAT(fails(R"(
-[[population]]
-name = "c"
-model = "mc_cell"
-size = 1
-morphology = "bs"
+    CHECK_THAT(fails(cells("c", 1) + R"(
 [[stimulus]]
 type = "dc"
 target = "c"
@@ -323,12 +310,7 @@ location = { section = "dend", x = 1.5 }
 amplitude = 10
 )"),
                Contains("location.x") && Contains("found 1.5"));
-    CHECK_THAT(fails(R"(
-[[population]]
-name = "c"
-model = "mc_cell"
-size = 1
-morphology = "bs"
+    CHECK_THAT(fails(cells("c", 1) + R"(
 [[record]]
 population = "c"
 variables = ["V_m", "rate"]
@@ -359,13 +341,7 @@ TEST_CASE("mc_cell scenario: a long noisy run stays finite with every synapse ty
     for (const char* syn : {"exp_current", "alpha_current", "exp_cond", "alpha_cond"}) {
         const bool cond = std::string(syn).find("cond") != std::string::npos;
         CAPTURE(syn);
-        const auto out = test::run_text(scenario(fmt::format(R"(
-[[population]]
-name = "c"
-model = "mc_cell"
-size = 2
-morphology = "bs"
-synapse = "{}"
+        const auto body = fmt::format(R"(
 [[stimulus]]
 type = "poisson"
 target = "c"
@@ -381,9 +357,9 @@ weight = {}
 population = "c"
 spikes = true
 )",
-                                                             syn, cond ? 2.0 : 100.0,
-                                                             cond ? -2.0 : -100.0),
-                                                 2000.0));
+                                      cond ? 2.0 : 100.0, cond ? -2.0 : -100.0);
+        const auto out = test::run_text(
+            scenario(cells("c", 2, fmt::format("synapse = \"{}\"\n", syn)) + body, 2000.0));
         CHECK(out.result.completed);
         // the input fires the cells (alpha synapses carry e times the charge of exp ones and
         // may drive the soma into depolarisation block after a few spikes: allowed)
