@@ -8,7 +8,11 @@ external drive as one Poisson train of rate C_E nu_ext per neuron (PoissonInput)
 Compiles once (not counted), runs REPEATS times, prints one JSON line with median build and
 simulate seconds, spikes and mean excitatory rate.
 
-usage: brian2_brunel.py {ai|sr} THREADS DURATION_MS WORKDIR [REPEATS]
+Brian2 applies `on_pre` (and PoissonInput) to v also while a neuron is refractory (refractory
+only stops the integration); NEST and neurotwin drop those jumps (iaf_psc_delta). With
+--drop-refractory the jumps are multiplied by int(not_refractory) to model NEST's rule.
+
+usage: brian2_brunel.py {ai|sr} THREADS DURATION_MS WORKDIR [REPEATS] [--drop-refractory]
 """
 import json
 import statistics
@@ -19,8 +23,10 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz, ms, mV
 
-regime, threads, duration_ms, workdir = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-repeats = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+drop_refractory = "--drop-refractory" in sys.argv
+args = [a for a in sys.argv[1:] if a != "--drop-refractory"]
+regime, threads, duration_ms, workdir = args[0], int(args[1]), float(args[2]), args[3]
+repeats = int(args[4]) if len(args) > 4 else 1
 g, eta = (6.0, 4.0) if regime == "ai" else (3.0, 2.0)
 b2.set_device("cpp_standalone", build_on_run=False)
 b2.prefs.devices.cpp_standalone.openmp_threads = threads
@@ -34,15 +40,17 @@ nu_thr = theta / (J * C_E * tau)
 P = b2.NeuronGroup(N_E + N_I, "dv/dt = -v/tau : volt (unless refractory)", threshold="v > theta",
                    reset="v = V_r", refractory=t_ref, method="exact")
 P.v = "rand() * theta"
-exc = b2.Synapses(P, P, on_pre="v += J", delay=D)
-inh = b2.Synapses(P, P, on_pre="v += -g * J", delay=D)
+gate = " * int(not_refractory_post)" if drop_refractory else ""
+exc = b2.Synapses(P, P, on_pre="v += J" + gate, delay=D)
+inh = b2.Synapses(P, P, on_pre="v += -g * J" + gate, delay=D)
 # fixed in-degree: every target draws C_E excitatory and C_I inhibitory sources (with
 # replacement, as neurotwin's multapses = true default)
 rng = np.random.default_rng(1)
 n = N_E + N_I
 exc.connect(i=rng.integers(0, N_E, size=n * C_E), j=np.repeat(np.arange(n), C_E))
 inh.connect(i=rng.integers(N_E, n, size=n * C_I), j=np.repeat(np.arange(n), C_I))
-ext = b2.PoissonInput(P, "v", N=C_E, rate=eta * nu_thr, weight=J)
+ext = b2.PoissonInput(P, "v", N=C_E, rate=eta * nu_thr,
+                      weight="J * int(not_refractory)" if drop_refractory else J)
 s_mon = b2.SpikeMonitor(P[:N_E])
 b2.run(duration_ms * ms)
 b2.device.build(directory=workdir, compile=True, run=False)
@@ -56,5 +64,6 @@ for _ in range(repeats):
     runs.append(run_s)
 spikes = int(s_mon.num_spikes)
 print(json.dumps({"simulator": "brian2", "regime": regime, "threads": threads,
+                  "drop_refractory": drop_refractory,
                   "build_s": statistics.median(builds), "simulate_s": statistics.median(runs),
                   "spikes_exc": spikes, "rate_exc_hz": spikes / N_E / (duration_ms / 1000.0)}))

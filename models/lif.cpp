@@ -33,11 +33,13 @@ struct lif_scalars {
 // One step of neurons [lo, hi); returns how many V_m are not finite. Branch-free so that it
 // vectorises; the spike flag is a double-width mask (every lane the same width), narrowed
 // by the caller.
-template <bool Uniform, bool Delta>
+// HasCont: read the continuous input (else it is zero); Clear: zero ex/inh after reading
+// them (the engine's ring slot; see step_inputs::consume).
+template <bool Uniform, bool Delta, bool HasCont, bool Clear>
 [[gnu::always_inline]] inline std::size_t lif_body(const lif_kernel& k, const lif_scalars c,
                                                    std::size_t lo, std::size_t hi,
-                                                   const double* __restrict ex,
-                                                   const double* __restrict inh,
+                                                   double* __restrict ex,
+                                                   double* __restrict inh,
                                                    const double* __restrict cont,
                                                    double* __restrict mask) {
     double* __restrict V = k.V;
@@ -73,9 +75,10 @@ template <bool Uniform, bool Delta>
     for (std::size_t i = lo; i < hi; ++i) {
         const double E_L = at(cE_L, c.E_L, i);
         // V(t+h) = E_L + (V - E_L) e^{-h/tau_m} + P21 I_syn + P20 (I_e + I_stim)
+        const double I_cont = HasCont ? cont[i] : 0.0;  // [pA]
         const double v_free = E_L + (V[i] - E_L) * at(cP22, c.P22, i) + at(cdrive, c.drive, i) +
                               Iex[i] * at(cP21ex, c.P21ex, i) + Iin[i] * at(cP21in, c.P21in, i) +
-                              cont[i] * at(cP20, c.P20, i);  // [mV]
+                              I_cont * at(cP20, c.P20, i);  // [mV]
         // Loads first: a conditional load is not if-converted, a select of loaded values is.
         const double v_old = V[i], r_old = ref[i];
         const double v_reset = at(cV_reset, c.V_reset, i), r_steps = at(cref_steps, c.ref_steps, i);
@@ -95,22 +98,42 @@ template <bool Uniform, bool Delta>
             Iin[i] = Iin[i] * at(cP11in, c.P11in, i) + inh[i];  // [pA]
         }
         mask[i] = spike ? 1.0 : 0.0;
+        if constexpr (Clear) {
+            ex[i] = 0.0;
+            inh[i] = 0.0;
+        }
     }
     return bad != 0.0 ? 1 : 0;  // NaN != 0
 }
 
 // Built for AVX2 and for the baseline ISA, chosen at run time (no -march=native needed).
+// Dispatch of the run-time choices onto lif_body's template flags.
+// (inlined into each target clone of lif_step, so that its AVX2 clone runs AVX2 code)
+template <bool Delta, bool HasCont, bool Clear>
+[[gnu::always_inline]] inline std::size_t lif_choose(const lif_kernel& k, const lif_scalars* uniform, index_t lo, index_t hi,
+                       double* ex, double* inh, const double* cont, double* mask) {
+    return uniform != nullptr
+               ? lif_body<true, Delta, HasCont, Clear>(k, *uniform, lo, hi, ex, inh, cont, mask)
+               : lif_body<false, Delta, HasCont, Clear>(k, lif_scalars{}, lo, hi, ex, inh, cont,
+                                                        mask);
+}
+
 __attribute__((target_clones("avx2", "default"))) std::size_t lif_step(
-    const lif_kernel& k, const lif_scalars* uniform, bool delta, index_t lo, index_t hi,
-    const double* ex,
-    const double* inh, const double* cont, double* mask, std::uint8_t* __restrict spiked) {
-    const std::size_t bad =
-        delta ? (uniform != nullptr
-                     ? lif_body<true, true>(k, *uniform, lo, hi, ex, inh, cont, mask)
-                     : lif_body<false, true>(k, lif_scalars{}, lo, hi, ex, inh, cont, mask))
-              : (uniform != nullptr
-                     ? lif_body<true, false>(k, *uniform, lo, hi, ex, inh, cont, mask)
-                     : lif_body<false, false>(k, lif_scalars{}, lo, hi, ex, inh, cont, mask));
+    const lif_kernel& k, const lif_scalars* uniform, bool delta, bool has_cont, bool clear,
+    index_t lo, index_t hi, double* ex, double* inh, const double* cont, double* mask,
+    std::uint8_t* __restrict spiked) {
+    std::size_t bad = 0;
+    const int choice = (delta ? 4 : 0) + (has_cont ? 2 : 0) + (clear ? 1 : 0);
+    switch (choice) {
+        case 0: bad = lif_choose<false, false, false>(k, uniform, lo, hi, ex, inh, cont, mask); break;
+        case 1: bad = lif_choose<false, false, true>(k, uniform, lo, hi, ex, inh, cont, mask); break;
+        case 2: bad = lif_choose<false, true, false>(k, uniform, lo, hi, ex, inh, cont, mask); break;
+        case 3: bad = lif_choose<false, true, true>(k, uniform, lo, hi, ex, inh, cont, mask); break;
+        case 4: bad = lif_choose<true, false, false>(k, uniform, lo, hi, ex, inh, cont, mask); break;
+        case 5: bad = lif_choose<true, false, true>(k, uniform, lo, hi, ex, inh, cont, mask); break;
+        case 6: bad = lif_choose<true, true, false>(k, uniform, lo, hi, ex, inh, cont, mask); break;
+        default: bad = lif_choose<true, true, true>(k, uniform, lo, hi, ex, inh, cont, mask); break;
+    }
     for (std::size_t i = lo; i < hi; ++i) {
         spiked[i] = mask[i] != 0.0 ? 1 : 0;
     }
@@ -177,15 +200,20 @@ public:
         }
     }
 
+    bool clears_inputs() const override { return true; }
+
     void update(step_t, index_t lo, index_t hi, const step_inputs& in,
                 update_status& status) override {
         const detail::lif_kernel k{V_m_.data(),  I_ex_.data(),  I_in_.data(),  refractory_.data(),
                                    E_L_.data(),  P22_.data(),   drive_.data(), P21ex_.data(),
                                    P21in_.data(), P20_.data(),  V_th_.data(),  V_reset_.data(),
                                    ref_steps_.data(), P11ex_.data(), P11in_.data()};
-        const auto bad = detail::lif_step(k, uniform_ ? &scalars_ : nullptr, delta_, lo, hi, in.ex,
-                                          in.in,
-                                          in.cont, spike_mask_.data(), spiked().data());
+        // SAFETY: with in.consume, ex/in are the engine's writable ring slot, and this call
+        // owns [lo, hi) of it.
+        const auto bad = detail::lif_step(k, uniform_ ? &scalars_ : nullptr, delta_, in.has_cont,
+                                          in.consume, lo, hi, const_cast<double*>(in.ex),
+                                          const_cast<double*>(in.in), in.cont,
+                                          spike_mask_.data(), spiked().data());
         if (bad > 0) {
             for (index_t i = lo; i < hi; ++i) {
                 if (!std::isfinite(V_m_[i])) {

@@ -717,6 +717,8 @@ void engine::update_phase(step_t t, int tid) {
         }
         step_inputs in;
         in.cont = r.cont_ptr;
+        in.has_cont = r.cont_ptr != zeros_.data();
+        in.consume = pop.kind() == model_kind::spiking;
         double* ex = nullptr;
         double* inh = nullptr;
         const auto n_in = in_size(p);
@@ -732,8 +734,10 @@ void engine::update_phase(step_t t, int tid) {
         }
         pop.update(t, rg.lo, rg.hi, in, st);
         if (pop.kind() == model_kind::spiking) {
-            std::fill(ex + in_rg.lo, ex + in_rg.hi, 0.0);  // the reader clears its slot
-            std::fill(inh + in_rg.lo, inh + in_rg.hi, 0.0);
+            if (!pop.clears_inputs()) {  // the reader clears its slot
+                std::fill(ex + in_rg.lo, ex + in_rg.hi, 0.0);
+                std::fill(inh + in_rg.lo, inh + in_rg.hi, 0.0);
+            }
             const std::uint8_t* sp = pop.spiked().data();
             if (r.needs_rate) {
                 double* rate = pop.rate().data();

@@ -208,6 +208,12 @@ struct step_inputs {
     const double* ex = nullptr;
     const double* in = nullptr;
     const double* cont = nullptr;
+    // false when cont is all zeros (no stimulus or rate input reaches the population)
+    bool has_cont = true;
+    // ex/in are the engine's ring slot of this step, owned by the caller's range: a model
+    // whose clears_inputs() is true zeroes ex[i], in[i] after reading them (one pass over
+    // memory fewer than a separate clearing pass).
+    bool consume = false;
 };
 
 // A population: per-neuron columns, advanced by the engine through update(). update() is
@@ -264,6 +270,9 @@ public:
 
     // Rate estimate of spiking models, maintained by the engine: r <- r*decay + spike*gain.
     std::vector<double>& rate() { return rate_; }
+
+    // True when update() zeroes its range of ex/in itself whenever step_inputs::consume is set.
+    virtual bool clears_inputs() const { return false; }
 
     // Input ports per neuron (1 for point neurons): the engine's input arrays hold
     // size() * ports() values, port k of neuron i at i * ports() + k.
