@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "analysis/summary.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
@@ -24,20 +25,23 @@ std::vector<twin_comparison> compare_twins(const h5_file& file) {
         const auto n = file.attr_u64(group, "size");
         const auto art = file.attr_string(group, "artificial");
         const auto bio = file.attr_string(group, "biological_population");
-        const auto time_average = [&](const std::string& var) {
+        const auto time_average = [&](const std::string& pop, const std::string& var) {
             std::vector<double> avg(n, 0.0);
-            const auto r = file.read_report(art, var);
-            for (std::size_t col = 0; col < r.columns; ++col) {
+            const auto r = file.read_report(pop, var);
+            // node k's first column (a compartment report has several per node)
+            for (std::size_t k = 0; k < r.node_ids.size(); ++k) {
+                const std::size_t col =
+                    r.index_pointers.size() > k ? std::size_t(r.index_pointers[k]) : k;
                 double s = 0.0;
                 for (std::size_t f = 0; f < r.frames; ++f) {
                     s += r.at(f, col);
                 }
-                avg[r.node_ids[col]] = r.frames > 0 ? s / double(r.frames) : 0.0;
+                avg[r.node_ids[k]] = r.frames > 0 ? s / double(r.frames) : 0.0;
             }
             return avg;
         };
-        c.activation = time_average("activation");
-        c.preactivation = time_average("preactivation");
+        c.activation = time_average(art, "activation");
+        c.preactivation = time_average(art, "preactivation");
         c.rate_hz.assign(n, 0.0);
         file.for_each_spike_block(bio, 1 << 16, [&](auto, auto ids) {
             for (const auto id : ids) {
@@ -47,7 +51,17 @@ std::vector<twin_comparison> compare_twins(const h5_file& file) {
         for (auto& r : c.rate_hz) {
             r = t_ms > 0 ? r / (t_ms * 1e-3) : 0.0;
         }
-        c.spearman = spearman(c.activation, c.rate_hz);
+        const bool silent =
+            std::all_of(c.rate_hz.begin(), c.rate_hz.end(), [](double r) { return r == 0.0; });
+        if (silent && file.exists("/report/" + bio + "/V_m")) {
+            c.V_m = time_average(bio, "V_m");
+        }
+        if (!c.V_m.empty()) {
+            c.response = "V_m";
+            c.spearman = spearman(c.activation, c.V_m);
+        } else {
+            c.spearman = spearman(c.activation, c.rate_hz);
+        }
         out.push_back(std::move(c));
     }
     return out;
@@ -73,9 +87,10 @@ void print_summary_table(const std::vector<std::string>& paths, std::ostream& ou
         const auto o = overview(p);
         std::string twins;
         for (const auto& t : o.twins) {
+            const std::string vs = t.response == "rate" ? "" : fmt::format(" (vs {})", t.response);
             twins += (twins.empty() ? "" : ", ") +
                      (std::isnan(t.spearman) ? fmt::format("{} n/a", t.name)
-                                             : fmt::format("{} {:.3f}", t.name, t.spearman));
+                                             : fmt::format("{} {:.3f}{}", t.name, t.spearman, vs));
         }
         out << fmt::format("{:<28} {:>10.1f} {:>10.3f} {:>12}  {}{}\n", o.scenario, o.simulated_ms,
                            o.wall_time_s, o.spikes, twins.empty() ? "-" : twins,

@@ -11,13 +11,17 @@ namespace neurotwin::analysis {
 class h5_file;
 
 // Per-pair comparison of a twin: time-averaged artificial activation and pre-activation,
-// biological firing rate (spike count / simulated time).
+// biological firing rate (spike count / simulated time). A biological side that never fires
+// (a subthreshold, e.g. dendritic-integration, twin) is compared through its time-averaged
+// soma V_m instead, when recorded (of a compartment report: each pair's first compartment).
 struct twin_comparison {
     std::string name;
     std::vector<double> activation;     // mean a(t) per pair
     std::vector<double> preactivation;  // mean z(t) per pair
     std::vector<double> rate_hz;        // spikes / simulated time per pair
-    double spearman = 0.0;              // activation vs rate across pairs (NaN: undefined)
+    std::vector<double> V_m;            // mean soma V_m per pair (subthreshold twins)
+    std::string response = "rate";      // what `spearman` compares with: "rate" or "V_m"
+    double spearman = 0.0;              // activation vs response across pairs (NaN: undefined)
 };
 
 std::vector<twin_comparison> compare_twins(const h5_file& file);

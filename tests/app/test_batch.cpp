@@ -415,6 +415,11 @@ compartments = "all"
 interval = 1.0
 )");
     REQUIRE(run_cli(dir, {"run", "dt.toml", "-q"}).code == 0);
+    // the summary compares the silent biological side through its soma V_m: the linear
+    // twin's activation and the passive cell's depolarisation rise together (Spearman 1)
+    const auto sum = run_cli(dir, {"summary", "dt.h5"});
+    CHECK(sum.code == 0);
+    CHECK_THAT(sum.out, Contains("d 1.000 (vs V_m)"));
     const auto r = run_cli(dir, {"plot", "dt.h5", "-o", "png"});
     INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
     REQUIRE(r.code == 0);
