@@ -18,13 +18,12 @@ neurotwin at delay 1.5 ms fires 6.6% more than this script, and at 1.6 ms matche
 usage: brian2_brunel.py {ai|sr} THREADS DURATION_MS WORKDIR [REPEATS]
 """
 import json
-import statistics
 import sys
-import time
 
 import brian2 as b2
+from brian2_timing import timed_runs
 import numpy as np
-from brian2 import Hz, ms, mV
+from brian2 import ms, mV
 
 regime, threads, duration_ms, workdir = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 repeats = int(sys.argv[5]) if len(sys.argv) > 5 else 1
@@ -53,15 +52,8 @@ ext = b2.PoissonInput(P, "v", N=C_E, rate=eta * nu_thr, weight=J)
 s_mon = b2.SpikeMonitor(P[:N_E])
 b2.run(duration_ms * ms)
 b2.device.build(directory=workdir, compile=True, run=False)
-builds, runs = [], []
-for _ in range(repeats):
-    t0 = time.perf_counter()
-    b2.device.run(directory=workdir, with_output=False, run_args=[])
-    wall = time.perf_counter() - t0
-    run_s = float(b2.device._last_run_time)
-    builds.append(wall - run_s)
-    runs.append(run_s)
+build_s, simulate_s, runs = timed_runs(workdir, repeats)
 spikes = int(s_mon.num_spikes)
 print(json.dumps({"simulator": "brian2", "regime": regime, "threads": threads,
-                  "build_s": statistics.median(builds), "simulate_s": statistics.median(runs),
+                  "build_s": build_s, "simulate_s": simulate_s,
                   "spikes_exc": spikes, "rate_exc_hz": spikes / N_E / (duration_ms / 1000.0)}))

@@ -13,12 +13,11 @@ mean rate.
 usage: brian2_cobahh.py THREADS DURATION_MS WORKDIR [REPEATS]
 """
 import json
-import statistics
 import sys
-import time
 
 import brian2 as b2
-from brian2 import cm, exp, exprel, ms, msiemens, mV, nS, siemens, ufarad, umetre
+from brian2_timing import timed_runs
+from brian2 import cm, ms, msiemens, mV, nS, siemens, ufarad, umetre
 
 threads, duration_ms, workdir = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 1
@@ -64,16 +63,9 @@ P.gi = "(randn() * 12 + 20) * 10.*nS"
 s_mon = b2.SpikeMonitor(P)
 b2.run(duration_ms * ms)
 b2.device.build(directory=workdir, compile=True, run=False)
-builds, runs = [], []
-for _ in range(repeats):
-    t0 = time.perf_counter()
-    b2.device.run(directory=workdir, with_output=False, run_args=[])
-    wall = time.perf_counter() - t0
-    run_s = float(b2.device._last_run_time)
-    builds.append(wall - run_s)
-    runs.append(run_s)
+build_s, simulate_s, runs = timed_runs(workdir, repeats)
 spikes = int(s_mon.num_spikes)
 print(json.dumps({"simulator": "brian2", "n": 4000, "threads": threads,
-                  "build_s": statistics.median(builds), "simulate_s": statistics.median(runs),
+                  "build_s": build_s, "simulate_s": simulate_s,
                   "simulate_all_s": runs, "spikes": spikes,
                   "rate_hz": spikes / 4000 / (duration_ms / 1000.0)}))

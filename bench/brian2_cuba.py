@@ -11,12 +11,11 @@ mean rate.
 usage: brian2_cuba.py N THREADS DURATION_MS WORKDIR [REPEATS]
 """
 import json
-import statistics
 import sys
-import time
 
 import brian2 as b2
-from brian2 import ms, mV, second
+from brian2_timing import timed_runs
+from brian2 import ms, mV
 
 n, threads, duration_ms, workdir = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 repeats = int(sys.argv[5]) if len(sys.argv) > 5 else 1
@@ -48,16 +47,9 @@ Ci.connect("i>=n_exc", p=p)
 s_mon = b2.SpikeMonitor(P)
 b2.run(duration_ms * ms)
 b2.device.build(directory=workdir, compile=True, run=False)
-builds, runs = [], []
-for _ in range(repeats):
-    t0 = time.perf_counter()
-    b2.device.run(directory=workdir, with_output=False, run_args=[])
-    wall = time.perf_counter() - t0
-    run_s = float(b2.device._last_run_time)
-    builds.append(wall - run_s)
-    runs.append(run_s)
+build_s, simulate_s, runs = timed_runs(workdir, repeats)
 spikes = int(s_mon.num_spikes)
 print(json.dumps({"simulator": "brian2", "n": n, "threads": threads,
-                  "build_s": statistics.median(builds), "simulate_s": statistics.median(runs),
+                  "build_s": build_s, "simulate_s": simulate_s,
                   "simulate_all_s": runs, "spikes": spikes,
                   "rate_hz": spikes / n / (duration_ms / 1000.0)}))
