@@ -71,44 +71,39 @@ public:
             adex_state x{V_m_[i], w_[i], 0, 0, 0, 0};
             syn_.load(i, &x[2]);
             double ref = ref_left_[i];
-            const double h = dt_ / n_sub_[i];
-            double t = 0.0;
-            while (t < dt_ * (1.0 - 1e-12)) {
-                double step = std::min(h, dt_ - t);
-                if (ref > 0.0) {  // clamped until the exact end of the refractory period
-                    step = std::min(step, ref);
-                    clamped = true;
-                    x = detail::rk4_step<6>(f, x, step);
-                    clamped = false;
-                    x[0] = V_reset;
-                    ref = ref - step > 1e-12 ? ref - step : 0.0;
-                    t += step;
-                    continue;
+            // clamped until the exact end of the refractory period
+            const auto refractory = [&](adex_state& y, double step) {
+                if (ref <= 0.0) {
+                    return 0.0;
                 }
-                if (D_T > 0.0) {
-                    // On the upstroke the local time scale C / (g_L e^((V-V_T)/D_T)) collapses
-                    // (finite-time blow-up): steps no longer than 0.2 of it, so the
-                    // exponential grows by at most ~e^0.2 per step (~100 steps from V_T + 5
-                    // D_T to V_peak; no limit below V_T + 5 D_T at the default h_max).
-                    const double e = std::exp((std::min(x[0], V_peak) - V_T) / D_T);
-                    step = std::max(std::min(step, 0.2 * C / (g_L * e)), 1e-9);  // [ms]
+                step = std::min(step, ref);
+                clamped = true;
+                y = detail::rk4_step<6>(f, y, step);
+                clamped = false;
+                y[0] = V_reset;
+                ref = ref - step > 1e-12 ? ref - step : 0.0;
+                return step;
+            };
+            const auto limit = [&](const adex_state& y, double step) {
+                if (D_T <= 0.0) {
+                    return step;
                 }
-                auto y = detail::rk4_step<6>(f, x, step);
-                double s = step;
-                if (y[0] >= V_peak && detail::rk4_locate<6>(f, x, step, V_peak, s, y)) {
-                    t += s;
-                    if (!flag[i]) {
-                        flag[i] = 1;
-                        offset[i] = std::min(t, dt_);  // [ms] within the step
-                    }
+                // On the upstroke the local time scale C / (g_L e^((V-V_T)/D_T)) collapses
+                // (finite-time blow-up): steps no longer than 0.2 of it, so the exponential
+                // grows by at most ~e^0.2 per step (~100 steps from V_T + 5 D_T to V_peak; no
+                // limit below V_T + 5 D_T at the default h_max).
+                const double e = std::exp((std::min(y[0], V_peak) - V_T) / D_T);
+                return std::max(std::min(step, 0.2 * C / (g_L * e)), 1e-9);  // [ms]
+            };
+            const double spike = detail::rk4_threshold_step<6>(
+                f, x, dt_, dt_ / n_sub_[i], V_peak, refractory, limit, [&](adex_state& y) {
                     y[0] = V_reset;
                     y[1] += b_[i];
                     ref = t_ref_[i];
-                    x = y;
-                    continue;
-                }
-                x = y;
-                t += step;
+                });
+            if (spike >= 0.0) {
+                flag[i] = 1;
+                offset[i] = spike;
             }
             detail::synapse_jump(&x[2], sp, in.ex[i], in.in[i]);
             ref_left_[i] = ref;

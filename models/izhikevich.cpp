@@ -72,25 +72,16 @@ public:
             };
             izh_state x{V_m_[i], U_m_[i], 0, 0, 0, 0};
             syn_.load(i, &x[2]);
-            const double h = dt_ / n_sub_[i];
-            double t = 0.0;
-            while (t < dt_ * (1.0 - 1e-12)) {
-                const double step = std::min(h, dt_ - t);
-                auto y = detail::rk4_step<6>(f, x, step);
-                double s = step;
-                if (y[0] >= V_peak && detail::rk4_locate<6>(f, x, step, V_peak, s, y)) {
-                    t += s;
-                    if (!flag[i]) {
-                        flag[i] = 1;
-                        offset[i] = std::min(t, dt_);  // [ms] within the step
-                    }
+            const double spike = detail::rk4_threshold_step<6>(
+                f, x, dt_, dt_ / n_sub_[i], V_peak, [](const izh_state&, double) { return 0.0; },
+                [](const izh_state&, double step) { return step; },
+                [&](izh_state& y) {
                     y[0] = c_[i];  // reset at the crossing, then integrate on from there
                     y[1] += d_[i];
-                    x = y;
-                    continue;
-                }
-                x = y;
-                t += step;
+                });
+            if (spike >= 0.0) {
+                flag[i] = 1;
+                offset[i] = spike;
             }
             detail::synapse_jump(&x[2], sp, in.ex[i], in.in[i]);
             V_m_[i] = x[0];

@@ -239,6 +239,41 @@ bool rk4_locate(const F& f, const std::array<double, N>& x0, double h, double th
     return true;
 }
 
+// One step dt of a model whose x[0] is reset when it reaches `threshold` (izhikevich, adex),
+// in RK4 substeps of at most h. Each substep first offers `clamp(x, step)` the state: it
+// returns the time it advanced x itself (a refractory phase), or 0; otherwise the substep is
+// `limit(x, step)` long (a model may shorten it). A substep that crosses the threshold is
+// located by rk4_locate, `reset(y)` is applied at the crossing and integration goes on from
+// there. Returns the time of the first crossing in (0, dt], or -1 when there is none.
+template <std::size_t N, class F, class Clamp, class Limit, class Reset>
+double rk4_threshold_step(const F& f, std::array<double, N>& x, double dt, double h,
+                          double threshold, Clamp&& clamp, Limit&& limit, Reset&& reset) {
+    double first = -1.0;
+    double t = 0.0;
+    while (t < dt * (1.0 - 1e-12)) {
+        const double free = std::min(h, dt - t);
+        if (const double used = clamp(x, free); used > 0.0) {
+            t += used;
+            continue;
+        }
+        const double step = limit(x, free);
+        auto y = rk4_step<N>(f, x, step);
+        double s = step;
+        if (y[0] >= threshold && rk4_locate<N>(f, x, step, threshold, s, y)) {
+            t += s;
+            if (first < 0.0) {
+                first = std::min(t, dt);  // [ms] within the step
+            }
+            reset(y);
+            x = y;
+            continue;
+        }
+        x = y;
+        t += step;
+    }
+    return first;
+}
+
 // Number of equal substeps of at most h_max in a step dt.
 inline int substeps(double dt, double h_max) {
     return std::max(1, static_cast<int>(std::ceil(dt / h_max - 1e-9)));
