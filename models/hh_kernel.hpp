@@ -211,6 +211,12 @@ public:
         for (auto& h : h_) {
             h = std::min(dt, 0.01);
         }
+        decay_ex_.resize(size());
+        decay_in_.resize(size());
+        for (std::size_t i = 0; i < size(); ++i) {  // synaptic decay over a step (exp_euler)
+            decay_ex_[i] = std::exp(-dt / syn_.tau_ex[i]);
+            decay_in_[i] = std::exp(-dt / syn_.tau_in[i]);
+        }
     }
 
     void update(step_t step, index_t lo, index_t hi, const step_inputs& in,
@@ -340,7 +346,7 @@ private:
             n_[i] = relax(n, r.an, r.bn);
             double s4[4];
             syn_.load(i, s4);
-            const double ee = std::exp(-dt_ / sp.tau_ex), ei = std::exp(-dt_ / sp.tau_in);
+            const double ee = decay_ex_[i], ei = decay_in_[i];
             if (is_alpha(sp.type)) {
                 s4[0] = (s4[0] + dt_ * s4[1]) * ee;  // exact: x' = y - x/tau, y' = -y/tau
                 s4[1] *= ee;
@@ -379,6 +385,7 @@ private:
     std::vector<hh_state> dxdt_;    // derivative at the end of the last step (FSAL reuse)
     std::vector<double> last_I_;    // the held current of the last step [pA]
     std::vector<std::uint8_t> dxdt_valid_;  // no jump since dxdt_ was computed
+    std::vector<double> decay_ex_, decay_in_;  // e^{-dt/tau_syn}
     double dt_ = 0.1;
 };
 

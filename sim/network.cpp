@@ -1113,10 +1113,14 @@ void builder::add_twin_wiring() {
         }
         pd.encoding = tw.encoding == "current" ? projection_encoding::rate
                                                : projection_encoding::poisson;
+        std::vector<index_t> port_of_input(K);
+        for (std::uint32_t k = 0; k < K; ++k) {
+            port_of_input[k] = port_of(tw.biological, td.inputs[k].site);
+        }
         std::vector<index_t> ports(edges.size(), 0);
         for (std::uint32_t i = 0; i < tw.size; ++i) {
             for (std::uint32_t k = 0; k < K; ++k) {
-                ports[i * K + k] = port_of(tw.biological, td.inputs[k].site);
+                ports[i * K + k] = port_of_input[k];
             }
         }
         add_projection(pd, tw.inputs, tw.biological, edges, w_bio, delays, &ports);
