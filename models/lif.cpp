@@ -150,16 +150,16 @@ public:
         : population(lif_info, init.name, init.size),
           tau_m_(init.param("tau_m")),
           C_m_(init.param("C_m")),
-          E_L_(init.param("E_L")),
-          V_th_(init.param("V_th")),
-          V_reset_(init.param("V_reset")),
+          E_L_(to_column(init.param("E_L"))),
+          V_th_(to_column(init.param("V_th"))),
+          V_reset_(to_column(init.param("V_reset"))),
           t_ref_(init.param("t_ref")),
           tau_ex_(init.param("tau_syn_ex")),
           tau_in_(init.param("tau_syn_in")),
           I_e_(init.param("I_e")),
-          V_m_(init.initial("V_m", E_L_)),
-          I_ex_(init.initial("I_syn_ex", std::vector<double>(init.size, 0.0))),
-          I_in_(init.initial("I_syn_in", std::vector<double>(init.size, 0.0))),
+          V_m_(to_column(init.initial("V_m", init.param("E_L")))),
+          I_ex_(to_column(init.initial("I_syn_ex", std::vector<double>(init.size, 0.0)))),
+          I_in_(to_column(init.initial("I_syn_in", std::vector<double>(init.size, 0.0)))),
           refractory_(init.size, 0.0),
           spike_mask_(init.size, 0.0),
           delta_(init.synapse == synapse_type::delta) {
@@ -188,7 +188,7 @@ public:
             P11in_[i] = std::exp(-h / tau_in_[i]);
             ref_steps_[i] = static_cast<double>(std::llround(t_ref_[i] / h));
         }
-        const auto same = [](const std::vector<double>& col) {
+        const auto same = [](const aligned_column& col) {
             return std::all_of(col.begin(), col.end(), [&](double v) { return v == col[0]; });
         };
         uniform_ = n > 0 && same(E_L_) && same(P22_) && same(drive_) && same(P21ex_) &&
@@ -225,15 +225,18 @@ public:
     }
 
 private:
-    std::vector<double> tau_m_, C_m_, E_L_, V_th_, V_reset_, t_ref_, tau_ex_, tau_in_, I_e_;
-    std::vector<double> V_m_, I_ex_, I_in_;
-    std::vector<double> refractory_;  // steps left, a double so the kernel is one width
-    std::vector<double> spike_mask_;  // 1.0 where the neuron spiked (kernel scratch)
-    std::vector<double> P22_, P20_, drive_, P21ex_, P21in_, P11ex_, P11in_;
+    // Parameters, and the columns the kernel streams (cache-line aligned: sim/aligned.hpp).
+    std::vector<double> tau_m_, C_m_;
+    aligned_column E_L_, V_th_, V_reset_;
+    std::vector<double> t_ref_, tau_ex_, tau_in_, I_e_;
+    aligned_column V_m_, I_ex_, I_in_;
+    aligned_column refractory_;  // steps left, a double so the kernel is one width
+    aligned_column spike_mask_;  // 1.0 where the neuron spiked (kernel scratch)
+    aligned_column P22_, P20_, drive_, P21ex_, P21in_, P11ex_, P11in_;
     bool uniform_ = false;  // all constants shared: the kernel reads scalars_
     bool delta_ = false;    // synapse = "delta": jumps in mV straight onto V_m
     detail::lif_scalars scalars_{};
-    std::vector<double> ref_steps_;
+    aligned_column ref_steps_;
 };
 
 }  // namespace

@@ -7,11 +7,17 @@
 //            continuous input = gathered rate projections + stimuli         [writes inputs]
 //   --- barrier (only when inputs read outputs that this step's update overwrites) ---
 //   update   advance neurons t -> t+1, spike flags, rate estimates, spike lists
-//   --- barrier ---
+//   --- barrier: the only one every step ---
+//   plan     every thread works out, from all threads' update statuses, which inputs of
+//            step t + 1 can have changed (the same answer in each thread, no writes shared)
 //   deliver  spikes of step t into target rings at slot t + delay
-//   single   (thread 0, after its own delivery) spikes and full record chunks to the sink, faults, change flags,
-//            interrupt and progress
-//   --- barrier ---
+//   single   (thread 0, after its own delivery) spikes and full record chunks to the sink,
+//            faults, interrupt and progress
+// and the next step's record, input and update follow without a barrier: a thread delivers
+// only into the neurons it owns, so it may update them while the others still deliver.
+// What the others read meanwhile -- spike lists, update statuses, record chunks -- is kept
+// twice, by the parity of the step, and the stop decision of step t is taken by thread 0
+// before the barrier of step t + 1 and read by all after it.
 //
 // Why results do not depend on the thread count: every thread owns a fixed range of target
 // neurons in every phase and writes only those. Each floating-point sum into a neuron has an
@@ -22,6 +28,7 @@
 #include "sim/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -31,6 +38,7 @@
 #include <omp.h>
 #include <thread>
 
+#include "sim/aligned.hpp"
 #include "sim/errors.hpp"
 #include "sim/random.hpp"
 
@@ -83,7 +91,7 @@ std::uint64_t poisson_count(const counter_rng& rng, std::uint64_t c, std::uint64
 
 // Appends the indices in [lo, hi) where flag != 0, ascending; skips 8 silent neurons at once.
 void collect_spikes(const std::uint8_t* flag, index_t lo, index_t hi,
-                    std::vector<std::uint32_t>& out) {
+                    aligned_vector<std::uint32_t>& out) {
     index_t i = lo;
     while (i < hi) {
         if (i + 8 <= hi) {
@@ -126,26 +134,25 @@ range_t split(std::size_t n, int threads, int tid) {
 
 // Runtime state of one population beyond the model's own columns.
 struct pop_rt {
-    std::size_t n_slots = 1;          // ring slots (max incoming spike delay + 1)
-    std::vector<double> ring_ex, ring_in;
-    std::vector<double> gather;       // sum of gathered rate inputs
-    std::vector<double> cont;         // gather + stimuli
+    // Ring slots: the longest incoming delay in steps. Slot t mod n_slots is read and cleared
+    // by the update of step t, before the delivery of step t writes t + d (d <= n_slots), so
+    // a spike with the longest delay lands in the slot just emptied.
+    std::size_t n_slots = 1;
+    aligned_column ring_ex, ring_in;  // [slot][input], planes ring_stride() apart
+    aligned_column gather;            // sum of gathered rate inputs
+    aligned_column cont;              // gather + stimuli
     const double* cont_ptr = nullptr; // what update() sees as continuous input
     bool has_gather = false;
     bool has_coupled = false;         // receives rate-coupled spike projections
     bool has_stimuli = false;
-    bool gather_dirty = true;         // recompute gathered inputs this step
-    bool input_changed = true;        // continuous input may differ from last step
     // Output history for delayed rate connections: slot s % hist_len holds the output at
     // time s*dt; hist_len == 1 means "read output() directly".
     std::size_t hist_len = 1;
-    std::vector<double> hist;
-    step_t last_change = 0;           // latest s with output(s) != output(s - 1)
+    aligned_column hist;
     double rate_decay = 1.0, rate_gain = 0.0;
     // The rate estimate is kept only when something reads it: a recording of `rate`, or a
     // projection that reads the population's output (it costs a pass over the neurons).
     bool needs_rate = false;
-    std::vector<std::uint64_t> spike_count;  // per thread
 };
 
 struct recorder_rt {
@@ -157,8 +164,15 @@ struct recorder_rt {
     std::vector<std::size_t> first;
     int handle = -1;
     std::size_t frames_per_chunk = 1;
-    std::size_t frames = 0;
-    std::vector<float> buffer;
+    // Two chunks, by the parity of the chunk number: thread 0 writes a full one to the sink
+    // while the others record the first frame of the next.
+    aligned_vector<float> buffer;
+    std::size_t width = 0;
+    float* row(step_t t) {
+        const auto f = std::size_t(t / desc->interval);
+        const auto half = (f / frames_per_chunk) % 2;
+        return buffer.data() + (half * frames_per_chunk + f % frames_per_chunk) * width;
+    }
     std::vector<std::uint8_t> selected;  // spikes: selected neurons (empty = all)
 };
 
@@ -255,6 +269,7 @@ private:
     void update_phase(step_t t, int tid);
     void deliver_phase(step_t t, int tid);
     void single_phase(step_t t);
+    void plan_next(step_t t, int tid);
     // Waits for the team; `sense` is the calling thread's own (see spin_barrier).
     void barrier(int& sense);
     double source_value(std::size_t pop, std::uint32_t j, step_t t, step_t delay) const;
@@ -269,6 +284,8 @@ private:
         const index_t P = net_.populations[p]->ports();
         return {rg.lo * P, rg.hi * P};
     }
+    // Distance between the slot planes of a population's input rings: whole cache lines.
+    std::size_t ring_stride(std::size_t p) const { return line_stride<double>(in_size(p)); }
     // Draws the next candidate event of channel c after its current one; returns its step
     // (g.stop when there is none before the end).
     step_t advance_channel(std::size_t g, std::uint32_t c);
@@ -281,30 +298,47 @@ private:
     // rate-coupled spike projections: ring of arriving (scaled) spikes and the decaying sum
     struct coupled_rt {
         std::size_t n_slots = 1;
-        std::vector<double> ring;  // [slot][target]
-        std::vector<double> sum;   // [target]
+        aligned_column ring;  // [slot][target], planes ring_stride() apart
+        aligned_column sum;   // [target]
     };
     std::vector<coupled_rt> coupled_;  // per spike projection (empty when not coupled)
     std::vector<recorder_rt> recs_;
     std::vector<int> spike_handles_;   // per population, -1 = spikes not recorded
     std::vector<const recorder_rt*> spike_rec_;
-    // per thread x population
-    std::vector<std::vector<std::vector<std::uint32_t>>> spikes_;
-    std::vector<std::vector<update_status>> status_;
+    // What a thread's update of step t leaves for the others (kept by the parity of t).
+    // (Aligned, as everything below that threads write per step: no line is shared.)
+    struct alignas(cache_line) thread_out {
+        aligned_vector<aligned_vector<std::uint32_t>> spikes;  // per population, ascending
+        aligned_vector<aligned_column> offsets;  // recorded spike times within the step
+        aligned_vector<update_status> status;    // per population
+    };
+    std::array<std::vector<thread_out>, 2> out_;  // [t % 2][thread]
+    // Totals over the steps delivered, per thread.
+    struct alignas(cache_line) thread_totals {
+        aligned_vector<std::uint64_t> spikes;  // per population
+        std::uint64_t events = 0;              // synaptic events delivered
+    };
+    std::vector<thread_totals> totals_;
+    // Which inputs of the next step can have changed; every thread keeps its own copy.
+    struct alignas(cache_line) step_plan {
+        aligned_vector<step_t> last_change;          // latest s with output(s) != output(s - 1)
+        aligned_vector<std::uint8_t> gather_dirty;   // recompute gathered inputs
+        aligned_vector<std::uint8_t> input_changed;  // continuous input may differ from last step
+        bool input_reads_others = true;              // barrier between input and update
+    };
+    std::vector<step_plan> plans_;  // per thread
     // Poisson channels: time of the next candidate event (ms) and its index
     std::vector<std::vector<double>> next_time_;
     std::vector<std::vector<std::uint64_t>> next_index_;
     std::vector<counter_rng> poisson_rng_;
     std::vector<std::vector<event_wheel>> wheels_;   // [thread][group]
     std::vector<std::uint8_t> dense_;                // per group: per-step Poisson counts
-    std::vector<std::uint64_t> events_;              // per thread: synaptic events delivered
     std::vector<std::vector<double>> cdf_;           // dense groups of one rate: its CDF
     std::vector<double> zeros_;
     std::vector<double> spike_times_buf_;
     std::vector<std::uint64_t> spike_ids_buf_;
-    bool stop_ = false;
+    std::array<bool, 2> stop_{};  // [t % 2]: set by single_phase(t), read after the next barrier
     spin_barrier barrier_;
-    bool input_reads_others_ = true;          // barrier between input and update this step
     std::vector<std::size_t> direct_;         // populations whose output() inputs read
     step_t steps_done_ = 0;
     std::string fault_;
@@ -326,15 +360,15 @@ void engine::setup() {
         if (sp.rate_coupled) {
             auto& c = coupled_[k];
             const std::size_t n = in_size(sp.target);
-            c.n_slots = std::size_t(sp.max_delay) + 1;
-            c.ring.assign(c.n_slots * n, 0.0);
+            c.n_slots = std::size_t(sp.max_delay);  // read in the input phase: as pop_rt
+            c.ring.assign(c.n_slots * ring_stride(sp.target), 0.0);
             c.sum.assign(n, 0.0);
             rt_[sp.target].has_gather = true;
             rt_[sp.target].has_coupled = true;
             continue;
         }
         rt_[sp.target].n_slots =
-            std::max<std::size_t>(rt_[sp.target].n_slots, std::size_t(sp.max_delay) + 1);
+            std::max<std::size_t>(rt_[sp.target].n_slots, std::size_t(sp.max_delay));
     }
     for (const auto& gp : net_.gather_projections) {
         rt_[gp.target].has_gather = true;
@@ -372,7 +406,13 @@ void engine::setup() {
     }
     std::sort(direct_.begin(), direct_.end());
     direct_.erase(std::unique(direct_.begin(), direct_.end()), direct_.end());
-    input_reads_others_ = !direct_.empty();
+    plans_.resize(std::size_t(T_));
+    for (auto& pl : plans_) {
+        pl.last_change.assign(P, 0);
+        pl.gather_dirty.assign(P, 1);
+        pl.input_changed.assign(P, 1);
+        pl.input_reads_others = !direct_.empty();  // until the first plan
+    }
     for (const auto& g : net_.poisson_groups) {
         if (g.source != npos) {
             rt_[g.source].needs_rate = true;
@@ -389,8 +429,8 @@ void engine::setup() {
         const std::size_t n = pop.size();
         const std::size_t n_in = in_size(p);
         if (pop.kind() == model_kind::spiking) {
-            r.ring_ex.assign(r.n_slots * n_in, 0.0);
-            r.ring_in.assign(r.n_slots * n_in, 0.0);
+            r.ring_ex.assign(r.n_slots * ring_stride(p), 0.0);
+            r.ring_in.assign(r.n_slots * ring_stride(p), 0.0);
             const double tau = net_.rate_filter_ms[p];
             r.rate_decay = std::exp(-net_.dt / tau);
             r.rate_gain = 1000.0 / tau;  // [Hz]: each spike adds 1/tau (1/ms)
@@ -408,11 +448,19 @@ void engine::setup() {
             r.hist.assign(r.hist_len * n, 0.0);
             std::copy_n(pop.output(), n, r.hist.begin());  // output at time 0 in slot 0
         }
-        r.spike_count.assign(std::size_t(T_), 0);
     }
-    spikes_.assign(std::size_t(T_), std::vector<std::vector<std::uint32_t>>(P));
-    events_.assign(std::size_t(T_), 0);
-    status_.assign(std::size_t(T_), std::vector<update_status>(P));
+    for (auto& o : out_) {
+        o.resize(std::size_t(T_));
+        for (auto& th : o) {
+            th.spikes.resize(P);
+            th.offsets.resize(P);
+            th.status.resize(P);
+        }
+    }
+    totals_.resize(std::size_t(T_));
+    for (auto& th : totals_) {
+        th.spikes.assign(P, 0);
+    }
 
     // recorders
     spike_handles_.assign(P, -1);
@@ -466,7 +514,9 @@ void engine::setup() {
         const auto total_frames =
             static_cast<std::size_t>((net_.n_steps + rd.interval - 1) / rd.interval);
         r.frames_per_chunk = std::max<std::size_t>(1, std::min(r.frames_per_chunk, total_frames));
-        r.buffer.assign(r.frames_per_chunk * width, 0.0f);
+        r.width = width;
+        r.buffer.assign((total_frames > r.frames_per_chunk ? 2 : 1) * r.frames_per_chunk * width,
+                        0.0f);
         if (sink_ != nullptr) {
             std::vector<std::uint64_t> ids(rd.neurons.begin(), rd.neurons.end());
             r.handle = sink_->add_report(pop.name(), rd.variable, units, ids, 0.0,
@@ -555,8 +605,7 @@ void engine::record_phase(step_t t, int tid) {
         // Each thread copies the columns of the neurons it owns, so recording never reads a
         // neuron that another thread may be updating.
         if (!r.source.empty()) {
-            const std::size_t width = r.source.size();
-            float* row = r.buffer.data() + r.frames * width;
+            float* row = r.row(t);
             for (auto c = r.first[std::size_t(tid)]; c < r.first[std::size_t(tid) + 1]; ++c) {
                 row[c] = static_cast<float>(*r.source[c]);
             }
@@ -565,7 +614,7 @@ void engine::record_phase(step_t t, int tid) {
         const auto& ids = r.desc->neurons;
         const auto own = split(net_.populations[r.desc->population]->size(), T_, tid);
         const auto first = std::lower_bound(ids.begin(), ids.end(), own.lo) - ids.begin();
-        float* row = r.buffer.data() + r.frames * ids.size();
+        float* row = r.row(t);
         for (auto c = std::size_t(first); c < ids.size() && ids[c] < own.hi; ++c) {
             row[c] = static_cast<float>(r.column[ids[c]]);
         }
@@ -576,16 +625,17 @@ void engine::input_phase(step_t t, int tid) {
     const auto P = net_.populations.size();
     // Which gathered inputs can have changed: a source's window of outputs x(t-d+1),
     // d <= max_delay, differs from last step's only if it changed since t - max_delay + 1.
+    const auto& plan = plans_[std::size_t(tid)];
     for (std::size_t p = 0; p < P; ++p) {
         auto& r = rt_[p];
         const auto rg = in_split(p, tid);
-        if (r.has_gather && r.gather_dirty) {
+        if (r.has_gather && plan.gather_dirty[p]) {
             std::fill(r.gather.begin() + rg.lo, r.gather.begin() + rg.hi, 0.0);
         }
     }
     for (const auto& gp : net_.gather_projections) {
         auto& r = rt_[gp.target];
-        if (!r.gather_dirty) {
+        if (!plan.gather_dirty[gp.target]) {
             continue;
         }
         const auto rg = in_split(gp.target, tid);
@@ -605,9 +655,8 @@ void engine::input_phase(step_t t, int tid) {
         }
         auto& c = coupled_[k];
         auto& r = rt_[sp.target];
-        const auto n = in_size(sp.target);
         const auto rg = in_split(sp.target, tid);
-        double* arriving = c.ring.data() + std::size_t(t % step_t(c.n_slots)) * n;
+        double* arriving = c.ring.data() + std::size_t(t % step_t(c.n_slots)) * ring_stride(sp.target);
         for (index_t i = rg.lo; i < rg.hi; ++i) {
             // y(t) = y(t - 1) e^{-dt/tau} + spikes of step t - d, scaled by 1000/tau
             c.sum[i] = c.sum[i] * sp.rate_decay + arriving[i];
@@ -643,9 +692,9 @@ void engine::input_phase(step_t t, int tid) {
         const auto& grp = net_.poisson_groups[g];
         auto& wheel = wheels_[std::size_t(tid)][g];
         auto& r = rt_[grp.target];
-        const auto n = in_size(grp.target);
-        double* ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * n;
-        double* in = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * n;
+        const auto stride = ring_stride(grp.target);
+        double* ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * stride;
+        double* in = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * stride;
         if (dense_[g]) {
             // Many events per step: one Poisson count per channel and step is cheaper than
             // one calendar entry per event (the count is drawn from block (c, t)).
@@ -709,10 +758,13 @@ void engine::update_phase(step_t t, int tid) {
         auto& r = rt_[p];
         const auto n = pop.size();
         const auto rg = split(n, T_, tid);
-        auto& st = status_[T][p];
-        auto& spikes = spikes_[T][p];
+        auto& out = out_[std::size_t(t % 2)][T];
+        auto& st = out.status[p];
+        st = update_status{};
+        auto& spikes = out.spikes[p];
         spikes.clear();
-        if (pop.kind() != model_kind::spiking && pop.info().stateless && !r.input_changed) {
+        if (pop.kind() != model_kind::spiking && pop.info().stateless &&
+            !plans_[T].input_changed[p]) {
             continue;  // same input, no memory: same output
         }
         step_inputs in;
@@ -721,11 +773,10 @@ void engine::update_phase(step_t t, int tid) {
         in.consume = pop.kind() == model_kind::spiking;
         double* ex = nullptr;
         double* inh = nullptr;
-        const auto n_in = in_size(p);
         const auto in_rg = in_split(p, tid);
         if (pop.kind() == model_kind::spiking) {
-            ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * n_in;
-            inh = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * n_in;
+            ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * ring_stride(p);
+            inh = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * ring_stride(p);
             in.ex = ex;
             in.in = inh;
         } else {
@@ -747,7 +798,16 @@ void engine::update_phase(step_t t, int tid) {
                 }
             }
             collect_spikes(sp, rg.lo, rg.hi, spikes);
-            r.spike_count[T] += spikes.size();
+            // Spike times within the step (models with precise times) of recorded spikes:
+            // the next update overwrites them while thread 0 may still be writing this step's.
+            auto& offsets = out.offsets[p];
+            offsets.clear();
+            const auto step_offsets = pop.spike_offsets();
+            if (spike_handles_[p] >= 0 && !step_offsets.empty()) {
+                for (const auto j : spikes) {
+                    offsets.push_back(step_offsets[j]);
+                }
+            }
         }
         if (r.hist_len > 1) {
             const auto slot = std::size_t((t + 1) % step_t(r.hist_len));
@@ -757,13 +817,18 @@ void engine::update_phase(step_t t, int tid) {
 }
 
 void engine::deliver_phase(step_t t, int tid) {
+    const auto& out = out_[std::size_t(t % 2)];
+    auto& counts = totals_[std::size_t(tid)].spikes;
+    for (std::size_t p = 0; p < rt_.size(); ++p) {
+        counts[p] += out[std::size_t(tid)].spikes[p].size();
+    }
     // counted locally: per-thread counters share a cache line, and incrementing one in
     // memory per event made the two cores fight over it
     std::uint64_t events = 0;
     for (std::size_t pk = 0; pk < net_.spike_projections.size(); ++pk) {
         const auto& sp = net_.spike_projections[pk];
         auto& r = rt_[sp.target];
-        const auto n = in_size(sp.target);
+        const auto n = ring_stride(sp.target);
         const auto rg = in_split(sp.target, tid);
         if (rg.lo == rg.hi) {
             continue;
@@ -805,7 +870,7 @@ void engine::deliver_phase(step_t t, int tid) {
             }
         };
         for (int th = 0; th < T_; ++th) {  // sources in ascending id order
-            const auto& list = spikes_[std::size_t(th)][sp.source];
+            const auto& list = out[std::size_t(th)].spikes[sp.source];
             for (std::size_t n_spike = 0; n_spike < list.size(); ++n_spike) {
                 const auto j = list[n_spike];
                 if (sp.parts == T_) {
@@ -832,20 +897,17 @@ void engine::deliver_phase(step_t t, int tid) {
             }
         }
     }
-    events_[std::size_t(tid)] += events;
+    totals_[std::size_t(tid)].events += events;
 }
 
 void engine::single_phase(step_t t) {
     const auto P = net_.populations.size();
+    const auto& out = out_[std::size_t(t % 2)];
     const double t_spike = double(t + 1) * net_.dt;  // spikes are stamped at the step's end
     for (std::size_t p = 0; p < P; ++p) {
-        auto& r = rt_[p];
         auto& pop = *net_.populations[p];
-        bool changed = pop.kind() == model_kind::spiking;
         for (int th = 0; th < T_; ++th) {
-            auto& st = status_[std::size_t(th)][p];
-            changed |= st.output_changed;
-            st.output_changed = false;
+            const auto& st = out[std::size_t(th)].status[p];
             if (st.fault && fault_.empty()) {
                 fault_ = fmt::format("{} in {} of neuron {} of '{}' at t = {} ms",
                                      std::isnan(st.value) ? "NaN" : "non-finite value",
@@ -853,25 +915,26 @@ void engine::single_phase(step_t t) {
                                      double(t + 1) * net_.dt);
             }
         }
-        if (changed) {
-            r.last_change = t + 1;
-        }
         if (spike_handles_[p] >= 0) {
             spike_times_buf_.clear();
             spike_ids_buf_.clear();
             const auto* rec = spike_rec_[p];
-            const auto offsets = pop.spike_offsets();
             const double t_start = double(t) * net_.dt;
+            bool precise = false;
             for (int th = 0; th < T_; ++th) {
-                for (const auto j : spikes_[std::size_t(th)][p]) {
+                const auto& spikes = out[std::size_t(th)].spikes[p];
+                const auto& offsets = out[std::size_t(th)].offsets[p];
+                precise = precise || !offsets.empty();
+                for (std::size_t k = 0; k < spikes.size(); ++k) {
+                    const auto j = spikes[k];
                     if (rec->selected.empty() || rec->selected[j]) {
                         spike_times_buf_.push_back(offsets.empty() ? t_spike
-                                                                   : t_start + offsets[j]);
+                                                                   : t_start + offsets[k]);
                         spike_ids_buf_.push_back(j);
                     }
                 }
             }
-            if (!offsets.empty() && spike_ids_buf_.size() > 1) {
+            if (precise && spike_ids_buf_.size() > 1) {
                 sort_by_time(spike_times_buf_, spike_ids_buf_);  // keeps `sorting = by_time` true
             }
             if (!spike_ids_buf_.empty()) {
@@ -880,47 +943,19 @@ void engine::single_phase(step_t t) {
             }
         }
     }
-    // Inputs of the next step: recompute gathered sums only where a source changed within
-    // the projection's delay window; stateless targets with unchanged input are skipped.
-    for (auto& r : rt_) {
-        r.gather_dirty = false;
-        r.input_changed = r.has_stimuli;
-    }
-    for (const auto& gp : net_.gather_projections) {
-        if (rt_[gp.source].last_change >= t + 1 - gp.max_delay + 1) {
-            rt_[gp.target].gather_dirty = true;
-            rt_[gp.target].input_changed = true;
-        }
-    }
-    for (auto& r : rt_) {
-        if (r.has_coupled) {  // decaying sums change every step
-            r.gather_dirty = true;
-            r.input_changed = true;
-        }
-    }
-    // The next input phase needs a barrier before the update only if a population that it
-    // reads directly will be updated (a skipped stateless population keeps its output).
-    input_reads_others_ = false;
-    for (const auto p : direct_) {
-        const auto& pop = *net_.populations[p];
-        const bool updated = pop.kind() == model_kind::spiking || !pop.info().stateless ||
-                             rt_[p].input_changed;
-        input_reads_others_ = input_reads_others_ || updated;
-    }
     for (auto& r : recs_) {
         if (r.column == nullptr || t % r.desc->interval != 0) {
             continue;
         }
-        if (++r.frames == r.frames_per_chunk) {
-            if (sink_ != nullptr) {
-                sink_->append_frames(r.handle, r.buffer.data(), r.frames);
-            }
-            r.frames = 0;
+        const auto f = std::size_t(t / r.desc->interval);
+        if (f % r.frames_per_chunk == r.frames_per_chunk - 1 && sink_ != nullptr) {
+            sink_->append_frames(r.handle, r.row(t) - (r.frames_per_chunk - 1) * r.width,
+                                 r.frames_per_chunk);
         }
     }
     steps_done_ = t + 1;
     if (!fault_.empty() || (ctl_.interrupt != nullptr && ctl_.interrupt->load())) {
-        stop_ = true;
+        stop_[std::size_t(t % 2)] = true;
     }
     if (ctl_.progress) {
         const auto now = std::chrono::steady_clock::now();
@@ -928,6 +963,41 @@ void engine::single_phase(step_t t) {
             last_progress_ = now;
             ctl_.progress(steps_done_, std::chrono::duration<double>(now - t0_).count());
         }
+    }
+}
+
+// Inputs of step t + 1: gathered sums are recomputed only where a source changed within the
+// projection's delay window; stateless targets with unchanged input are skipped. Every thread
+// computes this from the statuses of all threads, so nothing here is written by one thread
+// and read by another.
+void engine::plan_next(step_t t, int tid) {
+    auto& pl = plans_[std::size_t(tid)];
+    const auto& out = out_[std::size_t(t % 2)];
+    const auto P = net_.populations.size();
+    for (std::size_t p = 0; p < P; ++p) {
+        bool changed = net_.populations[p]->kind() == model_kind::spiking;
+        for (int th = 0; th < T_; ++th) {
+            changed = changed || out[std::size_t(th)].status[p].output_changed;
+        }
+        if (changed) {
+            pl.last_change[p] = t + 1;
+        }
+        pl.gather_dirty[p] = rt_[p].has_coupled ? 1 : 0;  // decaying sums change every step
+        pl.input_changed[p] = rt_[p].has_stimuli || rt_[p].has_coupled ? 1 : 0;
+    }
+    for (const auto& gp : net_.gather_projections) {
+        if (pl.last_change[gp.source] >= t + 1 - gp.max_delay + 1) {
+            pl.gather_dirty[gp.target] = 1;
+            pl.input_changed[gp.target] = 1;
+        }
+    }
+    // The next input phase needs a barrier before the update only if a population that it
+    // reads directly will be updated (a skipped stateless population keeps its output).
+    pl.input_reads_others = false;
+    for (const auto p : direct_) {
+        const auto& pop = *net_.populations[p];
+        pl.input_reads_others = pl.input_reads_others || pop.kind() == model_kind::spiking ||
+                                !pop.info().stateless || pl.input_changed[p] != 0;
     }
 }
 
@@ -952,31 +1022,31 @@ void engine::thread_main(int tid) {
     int sense = 0;
     barrier(sense);
     for (step_t t = 0; t < net_.n_steps; ++t) {
-        if (stop_) {
-            break;
-        }
         record_phase(t, tid);
         input_phase(t, tid);
         // The input phase reads other threads' neurons only through rate projections and
-        // rate-driven Poisson channels (the outputs of the last step, which update overwrites);
-        // the flag is set by the single phase of the previous step (true before the first).
-        if (input_reads_others_) {
+        // rate-driven Poisson channels (the outputs of the last step, which update overwrites).
+        if (plans_[std::size_t(tid)].input_reads_others) {
             barrier(sense);
         }
         update_phase(t, tid);
         barrier(sense);
+        // Set by single_phase(t - 1) before this barrier; the next one it could set is
+        // stop_[(t + 1) % 2], so every thread reads the same value here. (A stopped run has
+        // updated one step more than it reports: that step is neither delivered nor recorded.)
+        if (stop_[std::size_t((t + 1) % 2)]) {
+            break;
+        }
+        plan_next(t, tid);
         deliver_phase(t, tid);
-        // SAFETY: the single phase reads spike lists and writes bookkeeping that delivery
-        // does not touch, so thread 0 may start it while the others still deliver.
         if (tid == 0) {
             try {
                 single_phase(t);
             } catch (...) {
                 error_ = std::current_exception();
-                stop_ = true;
+                stop_[std::size_t(t % 2)] = true;
             }
         }
-        barrier(sense);
     }
 }
 
@@ -1013,12 +1083,16 @@ run_result engine::run() {
     if (error_) {
         std::rethrow_exception(error_);
     }
-    // flush partial record chunks
+    // flush partial record chunks: frames of the steps done, t < steps_done_
     if (sink_ != nullptr) {
         for (auto& r : recs_) {
-            if (r.column != nullptr && r.frames > 0) {
-                sink_->append_frames(r.handle, r.buffer.data(), r.frames);
-                r.frames = 0;
+            if (r.column == nullptr) {
+                continue;
+            }
+            const auto frames = std::size_t((steps_done_ + r.desc->interval - 1) / r.desc->interval);
+            const auto rest = frames % r.frames_per_chunk;
+            if (rest > 0) {
+                sink_->append_frames(r.handle, r.row(step_t(frames - rest) * r.desc->interval), rest);
             }
         }
     }
@@ -1030,15 +1104,12 @@ run_result engine::run() {
     res.completed = steps_done_ == net_.n_steps;
     res.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-    for (const auto& r : rt_) {
-        std::uint64_t n = 0;
-        for (const auto c : r.spike_count) {
-            n += c;
+    res.spikes.assign(rt_.size(), 0);
+    for (const auto& th : totals_) {
+        for (std::size_t p = 0; p < rt_.size(); ++p) {
+            res.spikes[p] += th.spikes[p];
         }
-        res.spikes.push_back(n);
-    }
-    for (const auto e : events_) {
-        res.events_delivered += e;
+        res.events_delivered += th.events;
     }
     return res;
 }

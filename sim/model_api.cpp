@@ -176,8 +176,12 @@ population::population(const model_info& info, std::string name, index_t size)
     }
 }
 
-void population::bind(std::string_view var, std::vector<double>& column) {
-    bind(var, column.data());
+void population::bind(std::string_view var, std::vector<double>& values) {
+    bind(var, values.data());
+}
+
+void population::bind(std::string_view var, aligned_column& values) {
+    bind(var, values.data());
 }
 
 void population::bind(std::string_view var, double* column) {

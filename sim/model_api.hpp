@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/aligned.hpp"
 #include "sim/morphology.hpp"
 #include "sim/units.hpp"
 
@@ -269,7 +270,7 @@ public:
     double* column(std::string_view var);
 
     // Rate estimate of spiking models, maintained by the engine: r <- r*decay + spike*gain.
-    std::vector<double>& rate() { return rate_; }
+    aligned_column& rate() { return rate_; }
 
     // True when update() zeroes its range of ex/in itself whenever step_inputs::consume is set.
     virtual bool clears_inputs() const { return false; }
@@ -292,7 +293,8 @@ public:
 
 protected:
     // Registers a column under a state name of the descriptor (must exist there).
-    void bind(std::string_view var, std::vector<double>& column);
+    void bind(std::string_view var, std::vector<double>& values);
+    void bind(std::string_view var, aligned_column& values);
     void bind(std::string_view var, double* column);
     void set_output(const double* out) { output_ = out; }
     void set_ports(index_t k) { ports_ = k; }
@@ -301,9 +303,9 @@ private:
     const model_info* info_;
     std::string name_;
     index_t size_;
-    std::vector<std::uint8_t> spiked_;
-    std::vector<double> spike_offsets_;
-    std::vector<double> rate_;
+    aligned_vector<std::uint8_t> spiked_;
+    aligned_column spike_offsets_;
+    aligned_column rate_;
     const double* output_ = nullptr;
     index_t ports_ = 1;
     std::vector<std::pair<std::string, double*>> columns_;
