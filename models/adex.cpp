@@ -29,8 +29,8 @@ public:
           I_e_(init.param("I_e")),
           h_max_(init.param("h_max")),
           syn_(init),
-          V_m_(init.initial("V_m", E_L_)),
-          w_(init.initial("w", std::vector<double>(init.size, 0.0))),
+          V_m_(to_column(init.initial("V_m", E_L_))),
+          w_(to_column(init.initial("w", std::vector<double>(init.size, 0.0)))),
           ref_left_(init.size, 0.0) {
         bind("V_m", V_m_);
         bind("w", w_);
@@ -121,8 +121,8 @@ private:
     std::vector<double> C_m_, g_L_, E_L_, V_T_, Delta_T_, V_reset_, V_peak_, tau_w_, a_, b_,
         t_ref_, I_e_, h_max_;
     detail::synapse_columns syn_;
-    std::vector<double> V_m_, w_;
-    std::vector<double> ref_left_;  // refractory time left at the start of the step [ms]
+    aligned_column V_m_, w_;  // written by the threads, each its own neurons
+    aligned_column ref_left_;  // refractory time left at the start of the step [ms]
     std::vector<int> n_sub_;
     double dt_ = 0.1;
 };

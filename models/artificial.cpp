@@ -34,7 +34,7 @@ public:
           bias_(init.param("bias")),
           alpha_(f == activation_fn::leaky_relu ? init.param("alpha")
                                                 : std::vector<double>(init.size, 0.0)),
-          z_(bias_),
+          z_(to_column(bias_)),
           a_(init.size) {
         for (index_t i = 0; i < init.size; ++i) {
             a_[i] = activate(f_, z_[i], alpha_[i]);
@@ -62,7 +62,8 @@ public:
 
 private:
     activation_fn f_;
-    std::vector<double> bias_, alpha_, z_, a_;
+    std::vector<double> bias_, alpha_;
+    aligned_column z_, a_;  // written by the threads, each its own neurons
 };
 
 std::vector<state_info> artificial_state() {

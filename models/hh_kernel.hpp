@@ -183,7 +183,7 @@ public:
                                           : std::nan("");  // I_e acts from t = 0
             rest[i] = std::isnan(r) ? E_L_[i] : r;
         }
-        V_m_ = init.initial("V_m", rest);
+        V_m_ = to_column(init.initial("V_m", rest));
         std::vector<double> m(init.size), h(init.size), n(init.size);
         for (std::size_t i = 0; i < init.size; ++i) {
             const auto r = Kinetics::rates(kin_[i], V_m_[i]);
@@ -191,9 +191,9 @@ public:
             h[i] = r.ah / (r.ah + r.bh);
             n[i] = r.an / (r.an + r.bn);
         }
-        m_ = init.initial("m", m);
-        hg_ = init.initial("h", h);
-        n_ = init.initial("n", n);
+        m_ = to_column(init.initial("m", m));
+        hg_ = to_column(init.initial("h", h));
+        n_ = to_column(init.initial("n", n));
         bind("V_m", V_m_);
         bind("m", m_);
         bind("h", hg_);
@@ -379,12 +379,13 @@ private:
     bool exp_euler_ = false;
     std::vector<double> kin_;
     synapse_columns syn_;
-    std::vector<double> V_m_, m_, hg_, n_;
-    std::vector<double> ref_left_;  // detection dead time left at the start of the step [ms]
-    std::vector<double> h_;         // integrator step size carried to the next step [ms]
-    std::vector<hh_state> dxdt_;    // derivative at the end of the last step (FSAL reuse)
-    std::vector<double> last_I_;    // the held current of the last step [pA]
-    std::vector<std::uint8_t> dxdt_valid_;  // no jump since dxdt_ was computed
+    // state written by the threads, each its own neurons: on whole cache lines
+    aligned_column V_m_, m_, hg_, n_;
+    aligned_column ref_left_;  // detection dead time left at the start of the step [ms]
+    aligned_column h_;         // integrator step size carried to the next step [ms]
+    aligned_vector<hh_state> dxdt_;    // derivative at the end of the last step (FSAL reuse)
+    aligned_column last_I_;    // the held current of the last step [pA]
+    aligned_vector<std::uint8_t> dxdt_valid_;  // no jump since dxdt_ was computed
     std::vector<double> decay_ex_, decay_in_;  // e^{-dt/tau_syn}
     double dt_ = 0.1;
 };

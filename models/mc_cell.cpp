@@ -123,16 +123,13 @@ class block_buffer {
 public:
     void assign(std::size_t blocks, std::size_t width, double v) {
         W_ = width;
-        raw_.assign(blocks * width + lanes, v);
-        const auto a = reinterpret_cast<std::uintptr_t>(raw_.data()) % 64;
-        base_ = raw_.data() + (a == 0 ? 0 : (64 - a) / sizeof(double));
+        raw_.assign(blocks * width, v);
     }
-    double* block(std::size_t b) { return base_ + b * W_; }
-    const double* block(std::size_t b) const { return base_ + b * W_; }
+    double* block(std::size_t b) { return raw_.data() + b * W_; }
+    const double* block(std::size_t b) const { return raw_.data() + b * W_; }
 
 private:
-    std::vector<double> raw_;
-    double* base_ = nullptr;
+    aligned_column raw_;
     std::size_t W_ = 0;
 };
 
@@ -281,7 +278,7 @@ public:
         for (auto* s : {&ex_, &dex_, &in_, &din_}) {
             s->assign(B_, P_ * lanes, 0.0);
         }
-        soma_V_ = V0;
+        soma_V_ = to_column(V0);
         for (std::size_t i = 0; i < N_; ++i) {
             const std::size_t b = i / lanes, j = i % lanes;
             for (std::size_t k = 0; k < n; ++k) {
@@ -483,7 +480,7 @@ private:
     block_buffer V_, d_, rhs_;  // [block][node][lane]
     block_buffer m_, h_, n_;         // [block][hh node][lane]
     block_buffer ex_, dex_, in_, din_;  // [block][port][lane]
-    std::vector<double> soma_V_;     // V_m of the soma per cell (the recordable column)
+    aligned_column soma_V_;          // V_m of the soma per cell (the recordable column)
     double dt_ = 0.1;
     std::vector<double> inv_tdt_, inv_theta_, decay_ex_, decay_in_, mid_ex_, mid_in_;
 };

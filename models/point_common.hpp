@@ -79,7 +79,7 @@ inline void synapse_jump(double* s, const synapse_params& p, double J_ex, double
 // Per-population synapse columns: the two recordable ones (I_syn_* or g_*) and the two
 // derivatives of alpha synapses.
 struct synapse_columns {
-    std::vector<double> ex, dex, in, din;
+    aligned_column ex, dex, in, din;  // written by the threads, each its own neurons
     std::vector<double> tau_ex, tau_in, E_ex, E_in;
     synapse_type type = synapse_type::exp_current;
 
@@ -91,10 +91,10 @@ struct synapse_columns {
           type(init.synapse) {
         const std::vector<double> zero(init.size, 0.0);
         const bool cond = is_conductance(type);
-        ex = init.initial(cond ? "g_ex" : "I_syn_ex", zero);
-        in = init.initial(cond ? "g_in" : "I_syn_in", zero);
-        dex = zero;
-        din = zero;
+        ex = to_column(init.initial(cond ? "g_ex" : "I_syn_ex", zero));
+        in = to_column(init.initial(cond ? "g_in" : "I_syn_in", zero));
+        dex = to_column(zero);
+        din = to_column(zero);
     }
     // Names of the recordable columns `ex` and `in` for this synapse type.
     const char* ex_name() const { return is_conductance(type) ? "g_ex" : "I_syn_ex"; }

@@ -11,7 +11,7 @@ public:
     explicit rate_source_population(const population_init& init)
         : population(rate_source_info, init.name, init.size),
           base_(init.param("rate")),
-          a_(base_) {
+          a_(to_column(base_)) {
         bind("activation", a_);
         bind("rate", a_);
         set_output(a_.data());
@@ -32,7 +32,8 @@ public:
     }
 
 private:
-    std::vector<double> base_, a_;
+    std::vector<double> base_;
+    aligned_column a_;  // written by the threads, each its own neurons
 };
 }  // namespace
 

@@ -80,6 +80,21 @@ spikes = true
 [[record]]
 population = "readout"
 variables = ["activation"]
+# spike times inside the step (precise_spike_times): recorded sorted by time
+[[population]]
+name = "izh"
+model = "izhikevich"
+size = 40
+[[projection]]
+source = "exc"
+target = "izh"
+rule = "fixed_indegree"
+k = 40
+weight = 60.0
+delay = 1.0
+[[record]]
+population = "izh"
+spikes = true
 )";
 
 void require_identical(const memory_sink& a, const memory_sink& b) {
@@ -106,6 +121,7 @@ TEST_CASE("determinism: same scenario and seed give bit-identical output for 1, 
     auto two = test::run_text(recurrent, 2);
     auto three = test::run_text(recurrent, 3);
     REQUIRE(one.result.total_spikes() > 1000);  // the network is active
+    REQUIRE(one.sink.spikes("izh").times.size() > 20);
     require_identical(one.sink, two.sink);
     require_identical(one.sink, three.sink);
 }

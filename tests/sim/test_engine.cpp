@@ -280,3 +280,51 @@ variables = ["preactivation"]
     }
     CHECK(max_rate > 10.0);  // the sources fire
 }
+
+TEST_CASE("engine: a numerical fault stops a run on any number of threads with the same message",
+          "[sim][engine]") {
+    // Neuron 37 of 40 (owned by the last thread for 2 and 3 threads) overflows in its first
+    // step: 10 * 1e308 is infinite. The threads decide to stop together after the step that
+    // faulted, so the run ends (no hang) and reports the same neuron and time.
+    const std::string toml = R"(
+[simulation]
+duration = 50.0
+[[population]]
+name = "src"
+model = "rate_source"
+size = 40
+params = { rate = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1e308, 0.0, 0.0] }
+[[population]]
+name = "r"
+model = "relu"
+size = 40
+[[projection]]
+source = "src"
+target = "r"
+rule = "one_to_one"
+weight = 10.0
+[[population]]
+name = "busy"
+model = "lif"
+size = 100
+params = { I_e = 1000.0 }
+[[record]]
+population = "busy"
+spikes = true
+)";
+    std::string first;
+    for (const int threads : {1, 2, 3}) {
+        INFO(threads << " threads");
+        try {
+            test::run_text(toml, threads);
+            FAIL("the run did not stop");
+        } catch (const runtime_fault& e) {
+            const std::string what = e.what();
+            CHECK_THAT(what, Catch::Contains("neuron 37 of 'r'"));
+            if (first.empty()) {
+                first = what;
+            }
+            CHECK(what == first);
+        }
+    }
+}
