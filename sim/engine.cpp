@@ -11,13 +11,14 @@
 //   plan     every thread works out, from all threads' update statuses, which inputs of
 //            step t + 1 can have changed (the same answer in each thread, no writes shared)
 //   deliver  spikes of step t into target rings at slot t + delay
-//   single   (thread 0, after its own delivery) spikes and full record chunks to the sink,
-//            faults, interrupt and progress
+//   single   (one thread: the first to finish its delivery) spikes and full record chunks
+//            to the sink, faults, interrupt and progress
 // and the next step's record, input and update follow without a barrier: a thread delivers
 // only into the neurons it owns, so it may update them while the others still deliver.
 // What the others read meanwhile -- spike lists, update statuses, record chunks -- is kept
-// twice, by the parity of the step, and the stop decision of step t is taken by thread 0
-// before the barrier of step t + 1 and read by all after it.
+// twice, by the parity of the step, and the stop decision of step t is taken by the single
+// phase before the barrier of step t + 1 and read by all after it. Single phases of successive
+// steps may run on different threads, but never at the same time (a barrier lies between).
 //
 // Why results do not depend on the thread count: every thread owns a fixed range of target
 // neurons in every phase and writes only those. Each floating-point sum into a neuron has an
@@ -164,7 +165,7 @@ struct recorder_rt {
     std::vector<std::size_t> first;
     int handle = -1;
     std::size_t frames_per_chunk = 1;
-    // Two chunks, by the parity of the chunk number: thread 0 writes a full one to the sink
+    // Two chunks, by the parity of the chunk number: the single phase writes a full one
     // while the others record the first frame of the next.
     aligned_vector<float> buffer;
     std::size_t width = 0;
@@ -338,6 +339,9 @@ private:
     std::vector<double> spike_times_buf_;
     std::vector<std::uint64_t> spike_ids_buf_;
     std::array<bool, 2> stop_{};  // [t % 2]: set by single_phase(t), read after the next barrier
+    // The next step whose single phase is unclaimed: the first thread through its delivery
+    // takes it, so the serial work goes to whichever core is ahead in this step.
+    alignas(cache_line) std::atomic<step_t> single_next_{0};
     spin_barrier barrier_;
     std::vector<std::size_t> direct_;         // populations whose output() inputs read
     step_t steps_done_ = 0;
@@ -799,7 +803,7 @@ void engine::update_phase(step_t t, int tid) {
             }
             collect_spikes(sp, rg.lo, rg.hi, spikes);
             // Spike times within the step (models with precise times) of recorded spikes:
-            // the next update overwrites them while thread 0 may still be writing this step's.
+            // the next update overwrites them while the single phase may still write this step's.
             auto& offsets = out.offsets[p];
             offsets.clear();
             const auto step_offsets = pop.spike_offsets();
@@ -1039,7 +1043,9 @@ void engine::thread_main(int tid) {
         }
         plan_next(t, tid);
         deliver_phase(t, tid);
-        if (tid == 0) {
+        step_t mine = t;
+        if (single_next_.load(std::memory_order_relaxed) == t &&
+            single_next_.compare_exchange_strong(mine, t + 1, std::memory_order_relaxed)) {
             try {
                 single_phase(t);
             } catch (...) {
