@@ -96,6 +96,9 @@ void print_stats(const nt::run_summary& s) {
                "+{:.2f} for the row index)\n",
                s.synapses, s.spike_synapses, per(s.spike_synapse_bytes), per(s.spike_index_bytes));
     fmt::print("threads              {}\n", s.threads);
+    fmt::print("synchronised every   {} step{} (the shortest spike delay, up to 64, when only "
+               "spikes connect neurons)\n",
+               s.sync_interval, s.sync_interval == 1 ? "" : "s");
     fmt::print("build time           {:.3f} s\n", s.build_seconds);
     fmt::print("simulate time        {:.3f} s for {:.1f} ms (real-time factor {:.3g}: wall / "
                "simulated)\n",

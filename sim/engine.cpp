@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The time loop.
 //
-// One step t (time t*dt -> (t+1)*dt) is a fixed sequence of phases:
+// One step t (time t*dt -> (t+1)*dt) is a fixed sequence of phases (but see "intervals"):
 //   record   copy recorded columns (state at time t*dt) into chunk buffers   [reads state]
 //   input    per target neuron: synaptic jumps of ring slot t, Poisson events of step t,
 //            continuous input = gathered rate projections + stimuli         [writes inputs]
@@ -19,6 +19,16 @@
 // twice, by the parity of the step, and the stop decision of step t is taken by the single
 // phase before the barrier of step t + 1 and read by all after it. Single phases of successive
 // steps may run on different threads, but never at the same time (a barrier lies between).
+//
+// Intervals (NEST's min-delay communication, Morrison et al. 2005): no spike of step t acts
+// before step t + d_min, d_min the shortest spike delay. So the threads update d_min steps
+// in a row, then meet at one barrier and deliver (and single-phase) those d_min steps in
+// order: one barrier per d_min steps instead of one per step. Every ring slot still receives
+// its deposits in (step, projection, source, synapse) order, and each slot is complete before
+// the interval that reads it begins, so the output is bit-identical to step-by-step. Used
+// when only spikes connect neurons (gathered rate inputs and rate-driven Poisson channels
+// read outputs of the last step); otherwise the interval is one step. The per-step data of
+// the paragraph above is kept for two intervals.
 //
 // Why results do not depend on the thread count: every thread owns a fixed range of target
 // neurons in every phase and writes only those. Each floating-point sum into a neuron has an
@@ -306,14 +316,18 @@ private:
     std::vector<recorder_rt> recs_;
     std::vector<int> spike_handles_;   // per population, -1 = spikes not recorded
     std::vector<const recorder_rt*> spike_rec_;
-    // What a thread's update of step t leaves for the others (kept by the parity of t).
+    // What a thread's update of step t leaves for the others, kept for two intervals:
+    // out_[out_slot(t)][thread].
     // (Aligned, as everything below that threads write per step: no line is shared.)
     struct alignas(cache_line) thread_out {
         aligned_vector<aligned_vector<std::uint32_t>> spikes;  // per population, ascending
         aligned_vector<aligned_column> offsets;  // recorded spike times within the step
         aligned_vector<update_status> status;    // per population
     };
-    std::array<std::vector<thread_out>, 2> out_;  // [t % 2][thread]
+    std::vector<std::vector<thread_out>> out_;
+    step_t interval_ = 1;  // steps between synchronisations (see the top of the file)
+    std::size_t out_slot(step_t t) const { return std::size_t(t % (2 * interval_)); }
+    std::size_t parity(step_t t) const { return std::size_t(t / interval_ % 2); }
     // Totals over the steps delivered, per thread.
     struct alignas(cache_line) thread_totals {
         aligned_vector<std::uint64_t> spikes;  // per population
@@ -338,9 +352,10 @@ private:
     std::vector<double> zeros_;
     std::vector<double> spike_times_buf_;
     std::vector<std::uint64_t> spike_ids_buf_;
-    std::array<bool, 2> stop_{};  // [t % 2]: set by single_phase(t), read after the next barrier
-    // The next step whose single phase is unclaimed: the first thread through its delivery
-    // takes it, so the serial work goes to whichever core is ahead in this step.
+    // [parity(t)]: set by single_phase(t), read after the next interval's barrier
+    std::array<bool, 2> stop_{};
+    // The first step of the next interval whose single phases are unclaimed: the first thread
+    // through its delivery takes them, so the serial work goes to whichever core is ahead.
     alignas(cache_line) std::atomic<step_t> single_next_{0};
     spin_barrier barrier_;
     std::vector<std::size_t> direct_;         // populations whose output() inputs read
@@ -358,6 +373,19 @@ void engine::setup() {
         max_n = std::max<std::size_t>(max_n, in_size(p));
     }
     zeros_.assign(max_n, 0.0);
+    // Interval: the shortest spike delay, when spikes are all that connects neurons.
+    bool spikes_only = net_.gather_projections.empty();
+    step_t d_min = std::max<step_t>(1, ctl_.max_sync_interval);
+    for (const auto& sp : net_.spike_projections) {
+        spikes_only = spikes_only && !sp.rate_coupled;
+        if (!sp.synapses.empty()) {
+            d_min = std::min(d_min, sp.min_delay);
+        }
+    }
+    for (const auto& g : net_.poisson_groups) {
+        spikes_only = spikes_only && g.source == npos;
+    }
+    interval_ = spikes_only ? std::max<step_t>(1, d_min) : 1;
     coupled_.resize(net_.spike_projections.size());
     for (std::size_t k = 0; k < net_.spike_projections.size(); ++k) {
         const auto& sp = net_.spike_projections[k];
@@ -453,6 +481,7 @@ void engine::setup() {
             std::copy_n(pop.output(), n, r.hist.begin());  // output at time 0 in slot 0
         }
     }
+    out_.resize(std::size_t(2 * interval_));
     for (auto& o : out_) {
         o.resize(std::size_t(T_));
         for (auto& th : o) {
@@ -514,6 +543,11 @@ void engine::setup() {
         const std::size_t width = C > 0 ? rd.neurons.size() * C : rd.neurons.size();
         const std::size_t cols = std::max<std::size_t>(1, width);
         r.frames_per_chunk = std::max<std::size_t>(1, (1u << 18) / cols);  // ~1 MiB chunks
+        // A chunk is written to the sink in the single phase of its last frame's step, while
+        // other threads may record the next interval: at least two intervals' frames per
+        // chunk keep those in the other half of the buffer.
+        r.frames_per_chunk = std::max<std::size_t>(
+            r.frames_per_chunk, 2 * std::size_t((interval_ + rd.interval - 1) / rd.interval));
         // never buffer more frames than the run has
         const auto total_frames =
             static_cast<std::size_t>((net_.n_steps + rd.interval - 1) / rd.interval);
@@ -762,7 +796,7 @@ void engine::update_phase(step_t t, int tid) {
         auto& r = rt_[p];
         const auto n = pop.size();
         const auto rg = split(n, T_, tid);
-        auto& out = out_[std::size_t(t % 2)][T];
+        auto& out = out_[out_slot(t)][T];
         auto& st = out.status[p];
         st = update_status{};
         auto& spikes = out.spikes[p];
@@ -821,7 +855,7 @@ void engine::update_phase(step_t t, int tid) {
 }
 
 void engine::deliver_phase(step_t t, int tid) {
-    const auto& out = out_[std::size_t(t % 2)];
+    const auto& out = out_[out_slot(t)];
     auto& counts = totals_[std::size_t(tid)].spikes;
     for (std::size_t p = 0; p < rt_.size(); ++p) {
         counts[p] += out[std::size_t(tid)].spikes[p].size();
@@ -906,7 +940,7 @@ void engine::deliver_phase(step_t t, int tid) {
 
 void engine::single_phase(step_t t) {
     const auto P = net_.populations.size();
-    const auto& out = out_[std::size_t(t % 2)];
+    const auto& out = out_[out_slot(t)];
     const double t_spike = double(t + 1) * net_.dt;  // spikes are stamped at the step's end
     for (std::size_t p = 0; p < P; ++p) {
         auto& pop = *net_.populations[p];
@@ -959,7 +993,7 @@ void engine::single_phase(step_t t) {
     }
     steps_done_ = t + 1;
     if (!fault_.empty() || (ctl_.interrupt != nullptr && ctl_.interrupt->load())) {
-        stop_[std::size_t(t % 2)] = true;
+        stop_[parity(t)] = true;
     }
     if (ctl_.progress) {
         const auto now = std::chrono::steady_clock::now();
@@ -976,7 +1010,7 @@ void engine::single_phase(step_t t) {
 // and read by another.
 void engine::plan_next(step_t t, int tid) {
     auto& pl = plans_[std::size_t(tid)];
-    const auto& out = out_[std::size_t(t % 2)];
+    const auto& out = out_[out_slot(t)];
     const auto P = net_.populations.size();
     for (std::size_t p = 0; p < P; ++p) {
         bool changed = net_.populations[p]->kind() == model_kind::spiking;
@@ -1025,32 +1059,40 @@ void engine::thread_main(int tid) {
     }
     int sense = 0;
     barrier(sense);
-    for (step_t t = 0; t < net_.n_steps; ++t) {
-        record_phase(t, tid);
-        input_phase(t, tid);
-        // The input phase reads other threads' neurons only through rate projections and
-        // rate-driven Poisson channels (the outputs of the last step, which update overwrites).
-        if (plans_[std::size_t(tid)].input_reads_others) {
-            barrier(sense);
+    for (step_t t0 = 0; t0 < net_.n_steps; t0 += interval_) {
+        const step_t t1 = std::min(net_.n_steps, t0 + interval_);
+        for (step_t t = t0; t < t1; ++t) {
+            record_phase(t, tid);
+            input_phase(t, tid);
+            // The input phase reads other threads' neurons only through rate projections and
+            // rate-driven Poisson channels (the outputs of the last step, which update
+            // overwrites; such networks have one-step intervals).
+            if (plans_[std::size_t(tid)].input_reads_others) {
+                barrier(sense);
+            }
+            update_phase(t, tid);
         }
-        update_phase(t, tid);
         barrier(sense);
-        // Set by single_phase(t - 1) before this barrier; the next one it could set is
-        // stop_[(t + 1) % 2], so every thread reads the same value here. (A stopped run has
-        // updated one step more than it reports: that step is neither delivered nor recorded.)
-        if (stop_[std::size_t((t + 1) % 2)]) {
+        // Set by the single phases of the last interval before this barrier; the next ones
+        // set the other flag, so every thread reads the same value here. (A stopped run has
+        // updated one interval more than it reports: it is neither delivered nor recorded.)
+        if (stop_[1 - parity(t0)]) {
             break;
         }
-        plan_next(t, tid);
-        deliver_phase(t, tid);
-        step_t mine = t;
-        if (single_next_.load(std::memory_order_relaxed) == t &&
-            single_next_.compare_exchange_strong(mine, t + 1, std::memory_order_relaxed)) {
+        for (step_t t = t0; t < t1; ++t) {
+            plan_next(t, tid);
+            deliver_phase(t, tid);
+        }
+        step_t mine = t0;
+        if (single_next_.load(std::memory_order_relaxed) == t0 &&
+            single_next_.compare_exchange_strong(mine, t1, std::memory_order_relaxed)) {
             try {
-                single_phase(t);
+                for (step_t t = t0; t < t1; ++t) {
+                    single_phase(t);
+                }
             } catch (...) {
                 error_ = std::current_exception();
-                stop_[std::size_t(t % 2)] = true;
+                stop_[parity(t0)] = true;
             }
         }
     }
@@ -1117,6 +1159,7 @@ run_result engine::run() {
         }
         res.events_delivered += th.events;
     }
+    res.sync_interval = interval_;
     return res;
 }
 

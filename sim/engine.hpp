@@ -19,6 +19,10 @@ struct run_control {
     const std::atomic<bool>* interrupt = nullptr;     // set (e.g. by SIGINT) to stop cleanly
     // Called from one thread about every 0.25 s of wall time: (steps done, wall seconds).
     std::function<void(step_t, double)> progress;
+    // Most steps between two synchronisations of the threads (>= 1). The engine takes the
+    // network's minimum spike delay up to this bound when nothing else needs a per-step
+    // barrier; results do not depend on it (tests compare with 1).
+    step_t max_sync_interval = 64;
 };
 
 struct run_result {
@@ -27,6 +31,7 @@ struct run_result {
     double wall_seconds = 0.0;
     std::vector<std::uint64_t> spikes;  // per population, all neurons
     std::uint64_t events_delivered = 0; // spike x synapse deliveries
+    step_t sync_interval = 1;           // steps between synchronisations of the threads
     std::uint64_t total_spikes() const;
 };
 

@@ -418,6 +418,7 @@ spike_projection make_spike_projection(const projection_desc& pd, std::size_t sr
     p.parts = std::max(1, parts);
     const auto P = std::size_t(p.parts);
     p.max_delay = delays.empty() ? 1 : *std::max_element(delays.begin(), delays.end());
+    p.min_delay = delays.empty() ? p.max_delay : *std::min_element(delays.begin(), delays.end());
     p.delay = delays.empty() ? 1 : delays.front();
     const bool uniform_delay =
         std::all_of(delays.begin(), delays.end(), [&](step_t d) { return d == p.delay; });

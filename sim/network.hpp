@@ -59,6 +59,8 @@ struct spike_projection {
     std::vector<std::uint16_t> delay_steps; // per synapse, when delays vary and cannot be packed
     step_t delay = 1;                       // when all delays are equal
     step_t max_delay = 1;
+    step_t min_delay = 1;                   // (spikes of a step need not reach any target
+                                            // before this many steps: sim/engine.cpp)
     // Spiking source -> non-spiking target: weights are w * 1000/tau (the rate estimate's
     // jump), accumulated into a per-projection sum that decays by rate_decay every step.
     bool rate_coupled = false;

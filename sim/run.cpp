@@ -155,6 +155,7 @@ run_summary run_scenario(scenario_desc desc, const run_options& options) {
     s.spike_synapse_bytes = net.spike_synapse_bytes();
     s.spike_index_bytes = net.spike_index_bytes();
     s.events_delivered = result.events_delivered;
+    s.sync_interval = result.sync_interval;
     for (const auto& pop : net.populations) {
         s.neurons += pop->size();
     }

@@ -40,6 +40,7 @@ struct run_summary {
     std::size_t spike_synapse_bytes = 0;   // their memory (synapses and packed delays)
     std::size_t spike_index_bytes = 0;     // their row indices
     std::uint64_t events_delivered = 0;    // spike x synapse deliveries
+    step_t sync_interval = 1;              // steps between synchronisations of the threads
     double peak_rss_mb = 0.0;              // of the process, at the end of the run
 };
 

@@ -9,12 +9,13 @@
 
 namespace neurotwin::test {
 
-sim_output run_text(const std::string& toml, int threads) {
+sim_output run_text(const std::string& toml, int threads, step_t max_sync_interval) {
     sim_output out;
     const auto desc = load_scenario_text(toml, "test.toml");
     out.net = build_network(desc);
     run_control ctl;
     ctl.threads = threads;
+    ctl.max_sync_interval = max_sync_interval;
     out.result = run_network(out.net, &out.sink, ctl);
     return out;
 }

@@ -18,7 +18,8 @@ struct sim_output {
 };
 
 // Loads, builds and runs `toml` with `threads` threads; data recorded into memory.
-sim_output run_text(const std::string& toml, int threads = 1);
+sim_output run_text(const std::string& toml, int threads = 1,
+                    step_t max_sync_interval = run_control{}.max_sync_interval);
 
 // Spike times (ms) of neuron `id` in a memory_sink spike set.
 std::vector<double> spike_times_of(const memory_sink::spike_data& s, std::uint64_t id);
