@@ -11,7 +11,8 @@
 // "cores" are two hyperthreads of one physical core, or share its caches, only the latency
 // kernel does. Prints medians of 5 runs.
 //
-// build and run: g++ -O2 -fopenmp bench/scaling_ceiling.cpp && ./a.out   (bench/run_scaling.sh does)
+// build and run: g++ -O2 -fopenmp bench/scaling_ceiling.cpp && ./a.out
+// (bench/run_scaling.sh does, before and after its timings)
 #include <omp.h>
 
 #include <algorithm>

@@ -48,7 +48,9 @@ using aligned_vector = std::vector<T, cache_aligned_allocator<T>>;
 // A per-neuron column of a population.
 using aligned_column = aligned_vector<double>;
 
-inline aligned_column to_column(const std::vector<double>& v) { return aligned_column(v.begin(), v.end()); }
+inline aligned_column to_column(const std::vector<double>& v) {
+    return aligned_column(v.begin(), v.end());
+}
 
 // n rounded up to whole cache lines of T (the stride of per-slot planes, so each starts on one).
 template <class T>
