@@ -332,6 +332,7 @@ private:
     struct alignas(cache_line) thread_totals {
         aligned_vector<std::uint64_t> spikes;  // per population
         std::uint64_t events = 0;              // synaptic events delivered
+        aligned_vector<std::uint32_t> sources;  // scratch: one projection's spiking sources
     };
     std::vector<thread_totals> totals_;
     // Which inputs of the next step can have changed; every thread keeps its own copy.
@@ -907,31 +908,48 @@ void engine::deliver_phase(step_t t, int tid) {
                 }
             }
         };
-        for (int th = 0; th < T_; ++th) {  // sources in ascending id order
-            const auto& list = out[std::size_t(th)].spikes[sp.source];
-            for (std::size_t n_spike = 0; n_spike < list.size(); ++n_spike) {
-                const auto j = list[n_spike];
-                if (sp.parts == T_) {
-                    // Rows of successive spikes are far apart in memory: while this one is
-                    // delivered, fetch the row bounds of the spike after next and the first
-                    // synapses of the next one (its bounds were fetched one spike ago).
-                    if (n_spike + 2 < list.size()) {
-                        __builtin_prefetch(
-                            &sp.row_ptr[std::size_t(list[n_spike + 2]) * P + std::size_t(tid)]);
-                    }
-                    if (n_spike + 1 < list.size()) {
-                        const auto next = std::size_t(list[n_spike + 1]) * P + std::size_t(tid);
-                        __builtin_prefetch(sp.synapses.data() + sp.row_ptr[next]);
-                        __builtin_prefetch(sp.synapses.data() + sp.row_ptr[next] + 8);
-                    }
-                    // SAFETY: sub-row (j, tid) holds exactly this thread's targets.
-                    deliver_range(sp.row_ptr[j * P + std::size_t(tid)],
-                                  sp.row_ptr[j * P + std::size_t(tid) + 1], false);
-                } else {
+        if (sp.parts != T_) {
+            for (int th = 0; th < T_; ++th) {  // sources in ascending id order
+                for (const auto j : out[std::size_t(th)].spikes[sp.source]) {
                     for (std::size_t q = 0; q < P; ++q) {
                         deliver_range(sp.row_ptr[j * P + q], sp.row_ptr[j * P + q + 1], true);
                     }
                 }
+            }
+            continue;
+        }
+        // Rows of successive spikes are far apart in memory, and each costs two dependent
+        // misses (its bounds, then its synapses), which one spike's delivery cannot hide. So
+        // the spikes go in blocks: first the bounds of the whole block are requested, then the
+        // first lines of each sub-row, then the block is delivered -- all of a block's misses
+        // are in flight together. (Delivery of CUBA at 64,000 neurons: 26 -> 15 us per step on
+        // one thread, 16.5 -> 7.6 on each of two; a prefetch one spike ahead hid little.)
+        auto& sources = totals_[std::size_t(tid)].sources;
+        sources.clear();
+        for (int th = 0; th < T_; ++th) {  // sources in ascending id order
+            const auto& list = out[std::size_t(th)].spikes[sp.source];
+            sources.insert(sources.end(), list.begin(), list.end());
+        }
+        constexpr std::size_t block = 64;     // spikes (<= 64 x 8 lines = 32 KiB fetched ahead)
+        constexpr std::uint64_t lines = 8;    // first lines of each sub-row (8 synapses each)
+        const auto sub_row = [&](std::size_t k) {
+            return std::size_t(sources[k]) * P + std::size_t(tid);
+        };
+        for (std::size_t b0 = 0; b0 < sources.size(); b0 += block) {
+            const std::size_t b1 = std::min(sources.size(), b0 + block);
+            for (std::size_t k = b0; k < b1; ++k) {
+                __builtin_prefetch(&sp.row_ptr[sub_row(k)]);
+            }
+            for (std::size_t k = b0; k < b1; ++k) {
+                const auto first = sp.row_ptr[sub_row(k)];
+                const auto last = std::min(sp.row_ptr[sub_row(k) + 1], first + lines * 8);
+                for (auto syn = first; syn < last; syn += 8) {
+                    __builtin_prefetch(sp.synapses.data() + syn);
+                }
+            }
+            for (std::size_t k = b0; k < b1; ++k) {
+                // SAFETY: sub-row (j, tid) holds exactly this thread's targets.
+                deliver_range(sp.row_ptr[sub_row(k)], sp.row_ptr[sub_row(k) + 1], false);
             }
         }
     }
