@@ -29,8 +29,8 @@ public:
           I_e_(init.param("I_e")),
           h_max_(init.param("h_max")),
           syn_(init),
-          V_m_(to_column(init.initial("V_m", E_L_))),
-          w_(to_column(init.initial("w", std::vector<double>(init.size, 0.0)))),
+          V_m_(init.initial("V_m", E_L_)),
+          w_(init.initial("w", std::vector<double>(init.size, 0.0))),
           ref_left_(init.size, 0.0) {
         bind("V_m", V_m_);
         bind("w", w_);

@@ -183,7 +183,7 @@ public:
                                           : std::nan("");  // I_e acts from t = 0
             rest[i] = std::isnan(r) ? E_L_[i] : r;
         }
-        V_m_ = to_column(init.initial("V_m", rest));
+        V_m_ = init.initial("V_m", rest);
         std::vector<double> m(init.size), h(init.size), n(init.size);
         for (std::size_t i = 0; i < init.size; ++i) {
             const auto r = Kinetics::rates(kin_[i], V_m_[i]);
@@ -191,9 +191,9 @@ public:
             h[i] = r.ah / (r.ah + r.bh);
             n[i] = r.an / (r.an + r.bn);
         }
-        m_ = to_column(init.initial("m", m));
-        hg_ = to_column(init.initial("h", h));
-        n_ = to_column(init.initial("n", n));
+        m_ = init.initial("m", m);
+        hg_ = init.initial("h", h);
+        n_ = init.initial("n", n);
         bind("V_m", V_m_);
         bind("m", m_);
         bind("h", hg_);

@@ -36,12 +36,12 @@ public:
             const double r = izh_rest(b_[i], 0.0);  // I_e acts from t = 0
             rest[i] = std::isnan(r) ? c_[i] : r;
         }
-        V_m_ = to_column(init.initial("V_m", rest));
+        V_m_ = init.initial("V_m", rest);
         std::vector<double> u(init.size);
         for (std::size_t i = 0; i < init.size; ++i) {
             u[i] = b_[i] * V_m_[i];
         }
-        U_m_ = to_column(init.initial("U_m", u));
+        U_m_ = init.initial("U_m", u);
         bind("V_m", V_m_);
         bind("U_m", U_m_);
         bind(syn_.ex_name(), syn_.ex);

@@ -157,9 +157,9 @@ public:
           tau_ex_(init.param("tau_syn_ex")),
           tau_in_(init.param("tau_syn_in")),
           I_e_(init.param("I_e")),
-          V_m_(to_column(init.initial("V_m", init.param("E_L")))),
-          I_ex_(to_column(init.initial("I_syn_ex", std::vector<double>(init.size, 0.0)))),
-          I_in_(to_column(init.initial("I_syn_in", std::vector<double>(init.size, 0.0)))),
+          V_m_(init.initial("V_m", init.param("E_L"))),
+          I_ex_(init.initial("I_syn_ex", std::vector<double>(init.size, 0.0))),
+          I_in_(init.initial("I_syn_in", std::vector<double>(init.size, 0.0))),
           refractory_(init.size, 0.0),
           spike_mask_(init.size, 0.0),
           delta_(init.synapse == synapse_type::delta) {

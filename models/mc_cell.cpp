@@ -278,7 +278,7 @@ public:
         for (auto* s : {&ex_, &dex_, &in_, &din_}) {
             s->assign(B_, P_ * lanes, 0.0);
         }
-        soma_V_ = to_column(V0);
+        soma_V_ = V0;
         for (std::size_t i = 0; i < N_; ++i) {
             const std::size_t b = i / lanes, j = i % lanes;
             for (std::size_t k = 0; k < n; ++k) {

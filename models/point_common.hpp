@@ -91,10 +91,10 @@ struct synapse_columns {
           type(init.synapse) {
         const std::vector<double> zero(init.size, 0.0);
         const bool cond = is_conductance(type);
-        ex = to_column(init.initial(cond ? "g_ex" : "I_syn_ex", zero));
-        in = to_column(init.initial(cond ? "g_in" : "I_syn_in", zero));
-        dex = to_column(zero);
-        din = to_column(zero);
+        ex = init.initial(cond ? "g_ex" : "I_syn_ex", zero);
+        in = init.initial(cond ? "g_in" : "I_syn_in", zero);
+        dex.assign(init.size, 0.0);
+        din.assign(init.size, 0.0);
     }
     // Names of the recordable columns `ex` and `in` for this synapse type.
     const char* ex_name() const { return is_conductance(type) ? "g_ex" : "I_syn_ex"; }

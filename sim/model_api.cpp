@@ -69,10 +69,10 @@ const std::vector<double>& population_init::param(std::string_view key) const {
     return it->second;
 }
 
-std::vector<double> population_init::initial(std::string_view var,
-                                             const std::vector<double>& fallback) const {
+aligned_column population_init::initial(std::string_view var,
+                                        const std::vector<double>& fallback) const {
     const auto it = init.find(var);
-    return it == init.end() ? fallback : it->second;
+    return to_column(it == init.end() ? fallback : it->second);
 }
 
 std::string_view synapse_name(synapse_type s) {

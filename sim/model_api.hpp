@@ -131,8 +131,9 @@ struct population_init {
     std::string integrator;
 
     const std::vector<double>& param(std::string_view key) const;
-    // The initial column of `var`: the scenario's values, or `fallback` for every neuron.
-    std::vector<double> initial(std::string_view var, const std::vector<double>& fallback) const;
+    // The initial column of `var`: the scenario's values, or `fallback` for every neuron
+    // (a state column, so on whole cache lines: sim/aligned.hpp).
+    aligned_column initial(std::string_view var, const std::vector<double>& fallback) const;
 };
 
 // How a spiking model serves as the biological side of a twin (see README, "Twins"): the
