@@ -188,8 +188,8 @@ struct recorder_rt {
 };
 
 // The team barrier of the time loop: sense-reversing, on one counter and one flag in cache
-// lines of their own. A step has two or three of them, so their latency bounds how far small
-// networks scale: on the 2-core test machine an OpenMP barrier took 1.46 us, this one 0.4-0.5
+// lines of their own. A step (or interval) has one or two of them, so their latency bounds
+// how far small networks scale: on the 2-core test machine an OpenMP barrier took 1.46 us, this one 0.4-0.5
 // us (bench/scaling_ceiling.cpp measures the machine; a cache line takes ~0.2 us from core to
 // core). Waiting threads spin (with the pause hint) and yield after a while, so that more
 // threads than cores still make progress. The arriving thread's acq_rel increment and the
@@ -297,6 +297,10 @@ private:
     }
     // Distance between the slot planes of a population's input rings: whole cache lines.
     std::size_t ring_stride(std::size_t p) const { return line_stride<double>(in_size(p)); }
+    // The plane of step t in a ring of `slots` planes into population p.
+    double* ring_plane(aligned_column& ring, std::size_t slots, std::size_t p, step_t t) const {
+        return ring.data() + std::size_t(t % step_t(slots)) * ring_stride(p);
+    }
     // Draws the next candidate event of channel c after its current one; returns its step
     // (g.stop when there is none before the end).
     step_t advance_channel(std::size_t g, std::uint32_t c);
@@ -695,7 +699,7 @@ void engine::input_phase(step_t t, int tid) {
         auto& c = coupled_[k];
         auto& r = rt_[sp.target];
         const auto rg = in_split(sp.target, tid);
-        double* arriving = c.ring.data() + std::size_t(t % step_t(c.n_slots)) * ring_stride(sp.target);
+        double* arriving = ring_plane(c.ring, c.n_slots, sp.target, t);
         for (index_t i = rg.lo; i < rg.hi; ++i) {
             // y(t) = y(t - 1) e^{-dt/tau} + spikes of step t - d, scaled by 1000/tau
             c.sum[i] = c.sum[i] * sp.rate_decay + arriving[i];
@@ -731,9 +735,8 @@ void engine::input_phase(step_t t, int tid) {
         const auto& grp = net_.poisson_groups[g];
         auto& wheel = wheels_[std::size_t(tid)][g];
         auto& r = rt_[grp.target];
-        const auto stride = ring_stride(grp.target);
-        double* ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * stride;
-        double* in = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * stride;
+        double* ex = ring_plane(r.ring_ex, r.n_slots, grp.target, t);
+        double* in = ring_plane(r.ring_in, r.n_slots, grp.target, t);
         if (dense_[g]) {
             // Many events per step: one Poisson count per channel and step is cheaper than
             // one calendar entry per event (the count is drawn from block (c, t)).
@@ -814,8 +817,8 @@ void engine::update_phase(step_t t, int tid) {
         double* inh = nullptr;
         const auto in_rg = in_split(p, tid);
         if (pop.kind() == model_kind::spiking) {
-            ex = r.ring_ex.data() + std::size_t(t % step_t(r.n_slots)) * ring_stride(p);
-            inh = r.ring_in.data() + std::size_t(t % step_t(r.n_slots)) * ring_stride(p);
+            ex = ring_plane(r.ring_ex, r.n_slots, p, t);
+            inh = ring_plane(r.ring_in, r.n_slots, p, t);
             in.ex = ex;
             in.in = inh;
         } else {
@@ -861,9 +864,7 @@ void engine::deliver_phase(step_t t, int tid) {
     for (std::size_t p = 0; p < rt_.size(); ++p) {
         counts[p] += out[std::size_t(tid)].spikes[p].size();
     }
-    // counted locally: per-thread counters share a cache line, and incrementing one in
-    // memory per event made the two cores fight over it
-    std::uint64_t events = 0;
+    std::uint64_t events = 0;  // counted in a register, added to the thread's total at the end
     for (std::size_t pk = 0; pk < net_.spike_projections.size(); ++pk) {
         const auto& sp = net_.spike_projections[pk];
         auto& r = rt_[sp.target];
@@ -908,12 +909,16 @@ void engine::deliver_phase(step_t t, int tid) {
                 }
             }
         };
+        auto& sources = totals_[std::size_t(tid)].sources;  // the step's spikes, ascending
+        sources.clear();
+        for (int th = 0; th < T_; ++th) {
+            const auto& list = out[std::size_t(th)].spikes[sp.source];
+            sources.insert(sources.end(), list.begin(), list.end());
+        }
         if (sp.parts != T_) {
-            for (int th = 0; th < T_; ++th) {  // sources in ascending id order
-                for (const auto j : out[std::size_t(th)].spikes[sp.source]) {
-                    for (std::size_t q = 0; q < P; ++q) {
-                        deliver_range(sp.row_ptr[j * P + q], sp.row_ptr[j * P + q + 1], true);
-                    }
+            for (const auto j : sources) {
+                for (std::size_t q = 0; q < P; ++q) {
+                    deliver_range(sp.row_ptr[j * P + q], sp.row_ptr[j * P + q + 1], true);
                 }
             }
             continue;
@@ -924,12 +929,6 @@ void engine::deliver_phase(step_t t, int tid) {
         // first lines of each sub-row, then the block is delivered -- all of a block's misses
         // are in flight together. (Delivery of CUBA at 64,000 neurons: 26 -> 15 us per step on
         // one thread, 16.5 -> 7.6 on each of two; a prefetch one spike ahead hid little.)
-        auto& sources = totals_[std::size_t(tid)].sources;
-        sources.clear();
-        for (int th = 0; th < T_; ++th) {  // sources in ascending id order
-            const auto& list = out[std::size_t(th)].spikes[sp.source];
-            sources.insert(sources.end(), list.begin(), list.end());
-        }
         constexpr std::size_t block = 64;     // spikes (<= 64 x 8 lines = 32 KiB fetched ahead)
         constexpr std::uint64_t lines = 8;    // first lines of each sub-row (8 synapses each)
         const auto sub_row = [&](std::size_t k) {
@@ -976,16 +975,14 @@ void engine::single_phase(step_t t) {
             spike_ids_buf_.clear();
             const auto* rec = spike_rec_[p];
             const double t_start = double(t) * net_.dt;
-            bool precise = false;
+            const bool precise = pop.info().precise_spike_times;
             for (int th = 0; th < T_; ++th) {
                 const auto& spikes = out[std::size_t(th)].spikes[p];
                 const auto& offsets = out[std::size_t(th)].offsets[p];
-                precise = precise || !offsets.empty();
                 for (std::size_t k = 0; k < spikes.size(); ++k) {
                     const auto j = spikes[k];
                     if (rec->selected.empty() || rec->selected[j]) {
-                        spike_times_buf_.push_back(offsets.empty() ? t_spike
-                                                                   : t_start + offsets[k]);
+                        spike_times_buf_.push_back(precise ? t_start + offsets[k] : t_spike);
                         spike_ids_buf_.push_back(j);
                     }
                 }
