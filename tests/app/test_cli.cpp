@@ -882,7 +882,7 @@ TEST_CASE("cli: without -o the output is <scenario stem>.h5 in the working direc
     CHECK_FALSE(fs::exists(dir.work / "sub" / "x.h5"));
 }
 
-TEST_CASE("cli: 1 and 2 threads write identical spikes and reports; --seed changes them",
+TEST_CASE("cli: 1 and 2 threads write identical spikes and reports, --seed changes them",
           "[cli][determinism]") {
     temp_dir dir;
     dir.write("net.toml", recurrent_scenario);

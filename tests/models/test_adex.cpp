@@ -211,7 +211,7 @@ spikes = true
     CHECK(std::isfinite(out.net.populations[0]->column("w")[0]));
 }
 
-TEST_CASE("adex: zero input rests at E_L; spike times lie between grid points",
+TEST_CASE("adex: zero input rests at E_L, spike times lie between grid points",
           "[models][adex][physics]") {
     // Rest: (g_L + a)(V - E_L) = g_L Delta_T exp((V - V_T)/Delta_T), w = a (V - E_L): with
     // NEST's defaults 4.1e-5 mV above E_L. From V_m = E_L, w = 0 the cell relaxes with

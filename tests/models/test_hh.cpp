@@ -240,7 +240,7 @@ spikes = true
     CHECK(c[1] > c[0]);
 }
 
-TEST_CASE("hh: twin calibration finds the Hopf onset; a sigmoid-hh twin runs",
+TEST_CASE("hh: twin calibration finds the Hopf onset, a sigmoid-hh twin runs",
           "[models][hh][physics]") {
     // HH at 6.3 deg C loses the stability of its rest at I ~ 9.78 uA/cm^2 (Rinzel & Miller
     // 1980; 978 pA on 1e-4 cm^2): the onset E_L is E_L + I_c/g_L. R = 1/g_L exactly.

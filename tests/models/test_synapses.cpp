@@ -194,7 +194,7 @@ weight = "2 pA"
                             Contains("conductance") && Contains("bad.toml:20:10"));
 }
 
-TEST_CASE("scenario: a preset fills parameters; explicit values win", "[models][synapses]") {
+TEST_CASE("scenario: a preset fills parameters, explicit values win", "[models][synapses]") {
     auto out = test::run_text(R"(
 [simulation]
 duration = 1.0

@@ -142,7 +142,7 @@ TEST_CASE("swc: a single-point soma is a cylinder with L = diam = 2r", "[scenari
     CHECK(m.sections[1].nseg == 3);  // ceil(37.5 / 20) = 2, made odd
 }
 
-TEST_CASE("swc: sections split where the region changes; types 0 and >= 5 count as dend",
+TEST_CASE("swc: sections split where the region changes, types 0 and >= 5 count as dend",
           "[scenario][swc]") {
     // No soma: the root point starts the root section. Tabs, a CR LF line end, a '+' sign,
     // an exponent and trailing comments are all accepted.
