@@ -38,21 +38,6 @@ gates steady_gates(double q, double V) {
     return {r.am / (r.am + r.bm), r.ah / (r.ah + r.bh), r.an / (r.an + r.bn)};
 }
 
-// Solves the tree system d V - sum g_axial (neighbour) = rhs in place (rhs becomes V) for one
-// cell: elimination towards the root, substitution back (Hines 1984).
-void hines_solve(const cable_tree& t, std::vector<double>& d, std::vector<double>& rhs) {
-    for (std::uint32_t k = t.n_nodes - 1; k >= 1; --k) {
-        const auto p = t.parent[k];
-        const double f = t.g_axial[k] / d[k];
-        d[p] -= f * t.g_axial[k];
-        rhs[p] += f * rhs[k];
-    }
-    rhs[0] /= d[0];
-    for (std::uint32_t k = 1; k < t.n_nodes; ++k) {
-        rhs[k] = (rhs[k] + t.g_axial[k] * rhs[t.parent[k]]) / d[k];
-    }
-}
-
 // Resting state of one cell (no synaptic input) and the soma's input resistance there.
 // The rest solves the steady-state cable equation with the hh gates at their steady state
 // for the node's voltage, by fixed-point iteration on the chord conductances (each iterate is
@@ -85,7 +70,7 @@ cell_rest rest_of(const cable_tree& t, double q, double dE, double I_e) {
     for (int it = 0; it < 500; ++it) {
         assemble(true);
         rhs[t.soma] += I_e;
-        hines_solve(t, d, rhs);
+        detail::hines_solve(t, d, rhs);
         double change = 0.0;
         for (std::uint32_t k = 0; k < t.n_nodes; ++k) {
             change = std::max(change, std::abs(rhs[k] - V[k]));
@@ -97,7 +82,7 @@ cell_rest rest_of(const cable_tree& t, double q, double dE, double I_e) {
     }
     assemble(false);
     rhs[t.soma] = 1.0;  // [pA]
-    hines_solve(t, d, rhs);
+    detail::hines_solve(t, d, rhs);
     return {V[t.soma], rhs[t.soma]};
 }
 

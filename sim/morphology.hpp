@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// A cell's shape as plain data: unbranched cylindrical sections in a tree, each cut into
-// `nseg` compartments, with its membrane properties (NEURON's names and units: um, ohm*cm,
-// uF/cm2, S/cm2, mV). Written by the scenario loader (inline [[morphology.section]] tables or
-// an SWC file, sim/scenario/swc.cpp) and read by compartmental models (models/mc_cell.cpp),
-// which turn densities into absolute conductances and capacitances once, when they are built.
+// A cell's shape as plain data: unbranched sections (cylinders, or chains of frusta when they
+// carry 3-D points) in a tree, each cut into `nseg` compartments, with its membrane
+// properties (NEURON's names and units: um, ohm*cm, uF/cm2, S/cm2, mV). Written by the
+// scenario loader (inline [[morphology.section]] tables or an SWC file,
+// sim/scenario/swc.cpp) and read by compartmental models (models/mc_cell.cpp), which turn
+// densities into absolute conductances and capacitances once, when they are built.
 #pragma once
 
 #include <cstdint>
@@ -29,13 +30,25 @@ struct section_props {
     double ek = -77.0;     // [mV]
 };
 
+// A 3-D point of a section's path as NEURON's pt3d keeps it: the distance along the path from
+// the section's 0 end and the diameter there (between two points the diameter changes
+// linearly: the section is a chain of frusta).
+struct pt3d {
+    double arc = 0.0;   // [um], non-decreasing, 0 at the first point and `length` at the last
+    double diam = 0.0;  // [um], > 0
+};
+
 struct section_desc {
     std::string name;
     std::string parent;        // "" for the root (exactly one section)
     double parent_x = 1.0;     // where on the parent the section's 0 end attaches, in [0, 1]
     double length = 0.0;       // [um]
-    double diam = 0.0;         // [um]
+    double diam = 0.0;         // [um]; with `points`, their length-weighted mean (display)
     int nseg = 1;              // compartments
+    // Empty: a cylinder of `length` x `diam`. Otherwise (SWC sections, >= 2 points) the
+    // compartments' membrane areas and axial resistances are integrated over these frusta
+    // (models/cable.cpp), as NEURON does for a section with 3-D points.
+    std::vector<pt3d> points;
     section_props props;
     source_pos where;
 };
@@ -46,7 +59,8 @@ struct morphology_desc {
     std::vector<section_desc> sections; // parents before children
     source_pos where;
 
-    // Index of a section by name, or -1.
+    // Index of a section by name, or -1. Linear in the number of sections: code that looks
+    // up every section's parent builds a map instead (models/cable.cpp).
     int find(const std::string& section) const {
         for (std::size_t k = 0; k < sections.size(); ++k) {
             if (sections[k].name == section) {

@@ -272,8 +272,11 @@ std::vector<point> parse_points(std::string_view text, const std::string& file,
     }
 
     if (!any_data_line) {
-        diags.add(source_pos{file, 0, 0},
-                  "no points; expected lines 'id type x y z radius parent'");
+        // Positioned at line 1, so that editors and the message style (file:line:col) find it.
+        const bool empty = text.find_first_not_of(" \t\r\n\v\f") == std::string_view::npos;
+        diags.add(source_pos{file, 1, 1},
+                  fmt::format("no points ({}); expected lines 'id type x y z radius parent'",
+                              empty ? "empty file" : "only comments and blank lines"));
     }
     return points;
 }
@@ -427,22 +430,37 @@ morphology_desc parse_swc(const std::string& text, const std::string& file_name,
             s.parent_x = 1.0;
         }
 
-        // L = sum of piece lengths; diam = sum(L_k * (d_a + d_b) / 2) / L.
-        double length = 0.0;
-        double weighted = 0.0;  // [um^2]
-        int prev = rn.attach;
-        for (const int i : rn.points) {
-            if (prev >= 0) {
-                const auto& a = points[static_cast<std::size_t>(prev)];
-                const auto& b = points[static_cast<std::size_t>(i)];
-                const double len = distance(a, b);
-                // a piece from the soma's point takes the neurite's own radius at both ends:
-                // the soma's radius describes the soma, not the neurite leaving it
-                const double r_a = reg[static_cast<std::size_t>(prev)] == region::soma ? b.r : a.r;
+        // The path: the point it attaches to, then its own points. Children of a
+        // single-point soma start at their own first point instead (the soma centre lies
+        // inside the soma's sphere), unless that would leave them a single point; a path
+        // from a soma point takes the neurite's own radius there (the soma's radius describes
+        // the soma). Import3D does the same (header).
+        int from = rn.attach;
+        if (from >= 0 && reg[static_cast<std::size_t>(from)] == region::soma &&
+            soma_points.size() == 1 && rn.points.size() >= 2) {
+            from = -1;
+        }
+        std::vector<pt3d> path;
+        path.reserve(rn.points.size() + 1);
+        const point* prev = nullptr;
+        double length = 0.0;    // [um]
+        double weighted = 0.0;  // [um^2] sum of piece length * mean piece diameter
+        const auto add = [&](const point& p, double radius) {
+            if (prev != nullptr) {
+                const double len = distance(*prev, p);
                 length += len;
-                weighted += len * (r_a + b.r);  // len * (2 r_a + 2 r_b) / 2
+                weighted += len * (path.back().diam + 2.0 * radius) / 2.0;
             }
-            prev = i;
+            path.push_back({length, 2.0 * radius});
+            prev = &p;
+        };
+        if (from >= 0) {
+            const auto& a = points[static_cast<std::size_t>(from)];
+            add(a, reg[static_cast<std::size_t>(from)] == region::soma ? first.r : a.r);
+        }
+        for (const int i : rn.points) {
+            const auto& b = points[static_cast<std::size_t>(i)];
+            add(b, b.r);
         }
         if (!(length > 0.0)) {
             diags.add(source_pos{file_name, first.line, first.x_column},
@@ -452,6 +470,7 @@ morphology_desc parse_swc(const std::string& text, const std::string& file_name,
         } else {
             s.length = length;
             s.diam = weighted / length;
+            s.points = std::move(path);
             set_nseg(s, first);
         }
         m.sections.push_back(std::move(s));

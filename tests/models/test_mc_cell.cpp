@@ -6,8 +6,10 @@
 // tests/models/test_mc_scenarios.cpp.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <numbers>
 #include <vector>
 
+#include "models/cable.hpp"
 #include "models/mc_cell.hpp"
 
 using namespace neurotwin;
@@ -226,4 +228,52 @@ TEST_CASE("mc_cell: cells of a population are independent and identical",
     }
     CHECK(Va[0] == Va[2]);
     CHECK(Va[1] != Va[0]);
+}
+
+TEST_CASE("mc_cell: a section with 3-D points is measured on its frusta",
+          "[models][mc_cell][cable][physics]") {
+    // One cone, d = 4 -> 1 um over L = 30 um, nseg = 3 (compartment boundaries at 10 and
+    // 20 um fall inside the single frustum), plus a second 3-D section made of two pieces
+    // whose point (at 5 um) lies inside its first half compartment. Closed forms: the lateral
+    // area of a frustum, pi (d0 + d1)/2 sqrt(((d1 - d0)/2)^2 + l^2), and its axial resistance
+    // int 4 Ra/(pi d^2) dx = 4 Ra l / (pi d0 d1) (d linear in x). Compared to 1e-12 relative:
+    // the code evaluates the same expressions in another order.
+    section_props p;
+    p.Ra = 100.0;
+    p.g_pas = 1e-4;
+    morphology_desc m;
+    m.name = "cone";
+    m.sections.push_back(section("cone", "", 30.0, 2.5, 3, p));
+    m.sections[0].points = {{0.0, 4.0}, {30.0, 1.0}};
+    m.sections.push_back(section("kink", "cone", 20.0, 1.0, 1, p));
+    m.sections[1].points = {{0.0, 2.0}, {5.0, 1.0}, {5.0, 3.0}, {20.0, 3.0}};  // zero-length step
+    const auto t = detail::discretize(m);
+
+    const auto d_cone = [](double x) { return 4.0 - 3.0 * x / 30.0; };  // [um]
+    const auto frustum_area = [](double d0, double d1, double l) {
+        return std::numbers::pi * (d0 + d1) / 2.0 * std::sqrt((d1 - d0) * (d1 - d0) / 4.0 + l * l);
+    };
+    const auto g_of = [&](double d0, double d1, double l) {  // [nS]
+        return 1e9 / (4.0 * p.Ra * 1e4 * l / (std::numbers::pi * d0 * d1));
+    };
+    const auto series = [](double a, double b) { return 1.0 / (1.0 / a + 1.0 / b); };
+    for (int j = 0; j < 3; ++j) {
+        const auto k = t.first_node[0] + std::uint32_t(j);
+        CHECK(t.area[k] ==
+              Approx(frustum_area(d_cone(10.0 * j), d_cone(10.0 * j + 10.0), 10.0)).epsilon(1e-12));
+        CHECK(t.g_pas[k] == Approx(t.area[k] * 1e-4 * 10.0).epsilon(1e-12));  // [nS]
+    }
+    // root 0 end -> centre 0, centre j-1 -> centre j, centre 2 -> 1 end
+    CHECK(t.g_axial[t.first_node[0]] == Approx(g_of(4.0, d_cone(5.0), 5.0)).epsilon(1e-12));
+    CHECK(t.g_axial[t.first_node[0] + 1] ==
+          Approx(g_of(d_cone(5.0), d_cone(15.0), 10.0)).epsilon(1e-12));
+    CHECK(t.g_axial[t.end_node[0]] == Approx(g_of(d_cone(25.0), 1.0, 5.0)).epsilon(1e-12));
+
+    // kink, nseg 1, centre at 10 um: [0, 5] cone 2 -> 1, [5, 10] and [10, 20] cylinder d 3
+    const auto k = t.first_node[1];
+    CHECK(t.parent[k] == t.end_node[0]);
+    CHECK(t.area[k] ==
+          Approx(frustum_area(2.0, 1.0, 5.0) + std::numbers::pi * 3.0 * 15.0).epsilon(1e-12));
+    CHECK(t.g_axial[k] == Approx(series(g_of(2.0, 1.0, 5.0), g_of(3.0, 3.0, 5.0))).epsilon(1e-12));
+    CHECK(t.g_axial[t.end_node[1]] == Approx(g_of(3.0, 3.0, 10.0)).epsilon(1e-12));
 }

@@ -2,11 +2,14 @@
 // SWC reader: sections, names, parents and geometry of small cells whose lengths follow from
 // 3-4-5 triangles (so every expected number is exact), and every class of malformed file
 // reported with file:line:column, what was expected and what was found.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "models/cable.hpp"
 #include "sim/scenario/swc.hpp"
 
 using namespace neurotwin;
@@ -125,21 +128,81 @@ TEST_CASE("swc: a soma with a branching dendrite, an apical piece and an axon be
     CHECK(axon.parent_x == 0.5);
     CHECK(axon.length == Approx(50.0));
     CHECK(axon.diam == Approx(1.0));  // a piece from the soma takes the neurite's radius
-    CHECK(axon.nseg == 13);            // ceil(12.5) = 13
+    CHECK(axon.nseg == 13);           // ceil(12.5) = 13
     CHECK(axon.props.gnabar == 0.5);
     CHECK(axon.where.line == 13);
 }
 
 TEST_CASE("swc: a single-point soma is a cylinder with L = diam = 2r", "[scenario][swc]") {
-    const auto m = parse("1 1 0 0 0 7.5 -1\n2 3 7.5 0 0 1 1\n3 3 37.5 0 0 1 2\n");
-    REQUIRE(names(m) == std::vector<std::string>{"soma", "dend[0]"});
+    // As NEURON's Import3d: the soma's children start at their own first point (the soma
+    // centre is inside the sphere), a one-point child at the centre with its own diameter.
+    const auto m = parse("1 1 0 0 0 7.5 -1\n2 3 7.5 0 0 1 1\n3 3 37.5 0 0 1 2\n4 3 0 10 0 1 1\n");
+    REQUIRE(names(m) == std::vector<std::string>{"soma", "dend[0]", "dend[1]"});
     CHECK(m.sections[0].length == Approx(15.0));
     CHECK(m.sections[0].diam == Approx(15.0));
     CHECK(m.sections[0].nseg == 1);
-    // 1 -> 2 (7.5, from the soma: the neurite's d 2) -> 3 (30, d 2)
-    CHECK(m.sections[1].length == Approx(37.5));
+    CHECK(m.sections[0].points.empty());  // a cylinder
+    // 2 -> 3 (30, d 2)
+    CHECK(m.sections[1].parent == "soma");
+    CHECK(m.sections[1].parent_x == 0.5);
+    CHECK(m.sections[1].length == Approx(30.0));
     CHECK(m.sections[1].diam == Approx(2.0));
-    CHECK(m.sections[1].nseg == 3);  // ceil(37.5 / 20) = 2, made odd
+    CHECK(m.sections[1].nseg == 3);  // ceil(30 / 20) = 2, made odd
+    REQUIRE(m.sections[1].points.size() == 2);
+    CHECK(m.sections[1].points[0].arc == 0.0);
+    CHECK(m.sections[1].points[1].arc == Approx(30.0));
+    // 1 (the centre, the neurite's d 2) -> 4 (10, d 2)
+    CHECK(m.sections[2].length == Approx(10.0));
+    REQUIRE(m.sections[2].points.size() == 2);
+    CHECK(m.sections[2].points[0].diam == Approx(2.0));
+}
+
+TEST_CASE("swc: a section keeps its 3-D points as path distance and diameter", "[scenario][swc]") {
+    // dend[0] of `cell`: 3 (soma point, the neurite's d 2) -> 4 (0, d 2) -> 5 (5, d 2) ->
+    // 6 (5, d 4); dend[1] from the branch point 6 (d 4) -> 7 (5, d 1) -> 8 (5, d 1).
+    const auto m = parse(cell);
+    const auto& d0 = section(m, "dend[0]");
+    REQUIRE(d0.points.size() == 4);
+    const double arcs[] = {0.0, 0.0, 5.0, 10.0};
+    const double diams[] = {2.0, 2.0, 2.0, 4.0};
+    for (std::size_t k = 0; k < 4; ++k) {
+        CHECK(d0.points[k].arc == Approx(arcs[k]));
+        CHECK(d0.points[k].diam == Approx(diams[k]));
+    }
+    CHECK(d0.points.back().arc == d0.length);
+    const auto& d1 = section(m, "dend[1]");
+    REQUIRE(d1.points.size() == 3);
+    CHECK(d1.points[0].diam == Approx(4.0));
+    CHECK(d1.points[1].arc == Approx(5.0));
+    CHECK(d1.points[2].arc == Approx(10.0));
+    CHECK(d1.points[2].diam == Approx(1.0));
+}
+
+TEST_CASE("swc: a 100k-section reconstruction loads and discretises", "[scenario][swc]") {
+    // A comb: a soma, a spine of 50,000 points along x and a one-point side branch on every
+    // spine point, so every spine point but the last is a branch point and ends a
+    // section: 99,999 neurite sections. Loading was quadratic in the number of sections (> 120 s
+    // here); the suite's time shows that it no longer is (no wall-clock assertion).
+    constexpr int spine = 50000;
+    std::string text = "1 1 0 0 0 5 -1\n";
+    text.reserve(std::size_t(spine) * 2 * 32);
+    int id = 1;
+    int prev = 1;
+    for (int i = 0; i < spine; ++i) {
+        const int s = ++id;
+        text += fmt::format("{} 3 {} 0 0 0.5 {}\n", s, 10 + 2 * i, prev);
+        text += fmt::format("{} 3 {} 3 0 0.25 {}\n", ++id, 10 + 2 * i, s);
+        prev = s;
+    }
+    const auto m = parse(text);
+    // the last spine point has one child: its side branch continues the last spine section
+    REQUIRE(m.sections.size() == 2 * std::size_t(spine));
+    CHECK(m.sections.back().name == fmt::format("dend[{}]", 2 * spine - 2));
+    CHECK(m.sections.back().parent == fmt::format("dend[{}]", 2 * spine - 4));
+    const auto t = detail::discretize(m);
+    // every section has nseg 1: its centre node and its 1-end node, plus the soma's 0 end
+    CHECK(t.n_nodes == 1 + 2 * m.sections.size());
+    CHECK(t.compartment_at(int(m.sections.size()) - 1, 0.5) == m.sections.size() - 1);
 }
 
 TEST_CASE("swc: sections split where the region changes, types 0 and >= 5 count as dend",
@@ -225,11 +288,13 @@ TEST_CASE("swc: a second root is rejected", "[scenario][swc]") {
                             Contains("root is on line 1"));
 }
 
-TEST_CASE("swc: a file without points is rejected, positioned at the file", "[scenario][swc]") {
+TEST_CASE("swc: a file without points is rejected at line 1", "[scenario][swc]") {
     REQUIRE_THROWS_WITH(parse("# only a comment\n\n   \n"),
-                        Contains("file.swc: error: no points") &&
+                        Contains("file.swc:1:1: error: no points (only comments and blank "
+                                 "lines)") &&
                             Contains("expected lines 'id type x y z radius parent'"));
-    REQUIRE_THROWS_WITH(parse(""), Contains("file.swc: error: no points"));
+    REQUIRE_THROWS_WITH(parse(""), Contains("file.swc:1:1: error: no points (empty file)"));
+    REQUIRE_THROWS_WITH(parse("\n  \n"), Contains("file.swc:1:1: error: no points (empty file)"));
 }
 
 TEST_CASE("swc: a section of zero length is rejected at its first point", "[scenario][swc]") {
