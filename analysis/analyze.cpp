@@ -12,6 +12,7 @@
 
 #include "analysis/h5_reader.hpp"
 #include "analysis/stats.hpp"
+#include "analysis/summary.hpp"
 #include "sim/errors.hpp"
 #include "sim/scenario/desc.hpp"
 
@@ -20,7 +21,17 @@ namespace neurotwin::analysis {
 namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+std::string num_text(double v) {
+    return std::isnan(v) ? "n/a" : fmt::format("{:g}", v);
+}
 constexpr std::size_t spike_block = std::size_t(1) << 20;
+// Bounds on what per-neuron and per-bin arrays may hold (about 10 GB of analysis state at
+// most): a damaged file that declares more is rejected instead of exhausting memory.
+constexpr std::uint64_t max_neurons = std::uint64_t(1) << 27;
+// Count windows also keep the series of up to 64 sampled neurons: 1e7 x 64 doubles = 5 GB.
+constexpr double max_sync_bins = 1e8;
+constexpr double max_count_windows = 1e7;
 
 // Spike counts of every neuron in consecutive bins [t0 + k w, t0 + (k+1) w), k < n_bins
 // (the partial bin at the end is left out), reduced on the fly to each neuron's sum and sum
@@ -337,15 +348,22 @@ void analyze_twin(const h5_file& f, const std::string& twin,
     // leave 3 tau out of the time-series comparison (at most half of the frames).
     const auto pg = "/neurotwin/populations/" + bio;
     const double tau = f.has_attr(pg, "rate_filter_ms") ? f.attr_f64(pg, "rate_filter_ms") : 0.0;
+    if (!(tau >= 0.0) || !std::isfinite(tau)) {
+        f.fail(pg + "@rate_filter_ms",
+               fmt::format("expected a non-negative, finite time (ms), found {}", tau));
+    }
+    // The reader guarantees a positive, finite step; the counts below are computed in double
+    // and clamped to the frames before any conversion, so no ratio can overflow an integer.
     const double step = ma.time[2];
-    const std::size_t skip = std::min(ma.frames / 2, std::size_t(std::ceil(3.0 * tau / step)));
     const std::size_t frames = ma.frames;
+    const std::size_t skip =
+        static_cast<std::size_t>(std::min(double(frames / 2), std::ceil(3.0 * tau / step)));
     n.set("warmup_ms", double(skip) * step);
     n.set("frame_ms", step);
     // Cross-correlation costs frames x lags per pair: on at most 64 pairs (evenly spaced)
     // when all would cost more than ~2e8 operations; lags up to 500 ms.
     const long max_lag =
-        std::max(0L, std::min(long(std::floor(500.0 / step)), long(frames - skip) / 4));
+        static_cast<long>(std::min(std::floor(500.0 / step), double((frames - skip) / 4)));
     const double lag_cost = double(frames - skip) * double(2 * max_lag + 1);
     const std::size_t lag_every =
         lag_cost * double(pairs) > 2e8 ? std::max<std::size_t>(1, pairs / 64) : 1;
@@ -364,6 +382,12 @@ void analyze_twin(const h5_file& f, const std::string& twin,
         const auto r_blk = f.read_report_block(bio, "rate", 0, frames, c0, nc);
         for (std::size_t c = 0; c < nc; ++c) {
             const auto p = static_cast<std::size_t>(ma.node_ids[c0 + c]);
+            if (p >= pairs || ma.node_ids[c0 + c] != mr.node_ids[c0 + c]) {
+                f.fail("/report/" + art + "/activation/mapping/node_ids",
+                       fmt::format("node id {} at index {} is not a pair of twin '{}' ({} "
+                                   "pairs) or differs from /report/{}/rate/mapping/node_ids",
+                                   ma.node_ids[c0 + c], c0 + c, twin, pairs, bio));
+            }
             const auto a = column(a_blk, frames, nc, c, 0);
             const auto z = column(z_blk, frames, nc, c, 0);
             mean_a[p] = mean(a);
@@ -410,6 +434,14 @@ void analyze_twin(const h5_file& f, const std::string& twin,
     ac.set("offset_hz", fit.offset);
     ac.set("r2", fit.r2);
     ac.set("rmse_hz", fit.rmse);
+
+    // The agreement `summary` prints, from the same function: Spearman of the time-averaged
+    // activation against the rate, or against the mean soma V_m when the biological side never
+    // fires (then the rate-based numbers above are undefined). Over the whole run.
+    const auto agreement = compare_twin(f, twin);
+    auto& ag = n.child("agreement");
+    ag.set("spearman", agreement.spearman);
+    ag.set("response", agreement.response);
 
     // Tuning curve: pairs in order of mean pre-activation z.
     std::vector<std::size_t> order(pairs);
@@ -468,14 +500,22 @@ spike_stats compute_spike_stats(const h5_file& f, const std::string& population,
     s.population = population;
     const auto meta = "/neurotwin/populations/" + population;
     if (f.has_attr(meta, "size")) {
-        s.n_neurons = static_cast<std::size_t>(f.attr_u64(meta, "size"));
+        const auto size = f.attr_u64(meta, "size");
+        if (size > max_neurons) {
+            f.fail(meta + "@size",
+                   fmt::format("{} neurons are more than analyze handles ({})", size, max_neurons));
+        }
+        s.n_neurons = static_cast<std::size_t>(size);
         s.n_from_metadata = true;
     }
     std::optional<double> t_end;
     if (f.has_attr("/neurotwin", "t_reached_ms")) {
         t_end = f.attr_f64("/neurotwin", "t_reached_ms");
+        if (!(*t_end >= 0.0) || !std::isfinite(*t_end)) {
+            f.fail("/neurotwin@t_reached_ms",
+                   fmt::format("expected a non-negative, finite time (ms), found {}", *t_end));
+        }
     }
-    const auto sorting = f.read_sorting(population);
     // Not ours: one pass for the neuron count and the last spike.
     if (!s.n_from_metadata || (!options.window && !t_end)) {
         std::uint64_t max_id = 0;
@@ -489,6 +529,12 @@ spike_stats compute_spike_stats(const h5_file& f, const std::string& population,
             any = any || !ts.empty();
         });
         if (!s.n_from_metadata) {
+            if (any && max_id >= max_neurons) {
+                f.fail("/spikes/" + population + "/node_ids",
+                       fmt::format("node id {} implies more neurons than analyze handles ({}) "
+                                   "in a file that does not declare the population's size",
+                                   max_id, max_neurons));
+            }
             s.n_neurons = any ? std::size_t(max_id + 1) : 0;
         }
         if (!t_end) {
@@ -499,8 +545,19 @@ spike_stats compute_spike_stats(const h5_file& f, const std::string& population,
     s.t1 = options.window ? options.window->second : *t_end;
     const std::size_t n = s.n_neurons;
     const double dur = s.t1 - s.t0;
-    const auto n_count = std::size_t(std::max(0.0, std::floor(dur / options.count_window_ms)));
-    const auto n_sync = std::size_t(std::max(0.0, std::floor(dur / options.sync_bin_ms)));
+    // Bin counts are bounded before they become integers (and arrays).
+    const auto bins = [&](double width, const char* option, double max_bins) {
+        const double k = std::max(0.0, std::floor(dur / width));
+        if (!(k <= max_bins)) {
+            throw input_error(source_pos{},
+                              fmt::format("{}: a window of {} ms holds {:.3g} bins of {} ms "
+                                          "({}); at most {:.0f} are supported",
+                                          f.path(), dur, dur / width, width, option, max_bins));
+        }
+        return static_cast<std::size_t>(k);
+    };
+    const auto n_count = bins(options.count_window_ms, "--count-window", max_count_windows);
+    const auto n_sync = bins(options.sync_bin_ms, "--sync-bin", max_sync_bins);
     const auto rec = recorded_neurons(f, population, n);
     s.recorded = rec.size();
     std::vector<std::size_t> sampled;
@@ -513,7 +570,7 @@ spike_stats compute_spike_stats(const h5_file& f, const std::string& population,
     const double log_lo = std::log10(edges.front());
 
     // One pass over spikes given in blocks; throws out_of_order when a neuron goes back in
-    // time (only possible when the file's `sorting` is none).
+    // time (possible when the file's `sorting` is none or by_id).
     struct pass {
         std::vector<double> count, last, isi_n, isi_mean, isi_m2;
         std::vector<double> hist;
@@ -564,14 +621,12 @@ spike_stats compute_spike_stats(const h5_file& f, const std::string& population,
     const auto from_file = [&](const auto& fn) {
         f.for_each_spike_block(population, spike_block, fn);
     };
+    // A declared order is checked by the reader (a violation is an error naming the dataset);
+    // within a neuron, only by_time guarantees time order, so any other file may need sorting.
     std::optional<pass> result;
-    if (sorting == spike_sorting::none) {
-        try {
-            result.emplace(run(from_file));
-        } catch (const out_of_order&) {
-        }
-    } else {
+    try {
         result.emplace(run(from_file));
+    } catch (const out_of_order&) {
     }
     if (!result) {
         // Unsorted file: all spikes in memory, ordered by time.
@@ -651,8 +706,24 @@ result_node analyze_file(const std::string& path, const analyze_options& options
         root.set(
             "scenario",
             std::filesystem::path(f.attr_string("/neurotwin", "scenario_file")).stem().string());
-        if (f.has_attr("/neurotwin", "completed") && f.attr_u64("/neurotwin", "completed") == 0) {
-            root.set("note", "incomplete run (completed = 0): statistics cover the time reached");
+        // The writer sets `completed` last, in finish(): 1 for a run that reached its end, 0
+        // for one stopped by Ctrl-C. A file without it never went through finish() (a
+        // temporary file of a run that was killed, renamed by hand).
+        const bool has = f.has_attr("/neurotwin", "completed");
+        const bool done = has && f.attr_u64("/neurotwin", "completed") != 0;
+        root.set("completed", std::int64_t(done ? 1 : 0));
+        if (!done) {
+            const double t = f.has_attr("/neurotwin", "t_reached_ms")
+                                 ? f.attr_f64("/neurotwin", "t_reached_ms")
+                                 : nan;
+            const double d = f.has_attr("/neurotwin", "duration_ms")
+                                 ? f.attr_f64("/neurotwin", "duration_ms")
+                                 : nan;
+            root.set("note", has ? fmt::format("incomplete run (completed = 0, stopped at {} of "
+                                               "{} ms): statistics cover the time reached",
+                                               num_text(t), num_text(d))
+                                 : std::string("incomplete file (no /neurotwin@completed: the "
+                                               "run never finished writing it)"));
         }
     }
     root.set("count_window_ms", options.count_window_ms);
@@ -834,10 +905,17 @@ std::string format_analysis(const result_node& r) {
                 out += fmt::format("  twin {}: {}\n", t.name, scalar_text(t, "note"));
                 continue;
             }
+            if (const auto* ag = t.find("agreement")) {
+                const auto response = scalar_text(*ag, "response");
+                out +=
+                    fmt::format("  twin {:<17} agreement: Spearman {} (activation vs {})\n", t.name,
+                                num(ag->number("spearman")),
+                                response == "V_m" ? "mean soma V_m: the cell never fires" : "rate");
+            }
             out += fmt::format(
-                "  twin {:<17} across pairs: Pearson {} Spearman {}  rate = {} a + {} Hz "
+                "  {:<22} across pairs: Pearson {} Spearman {}  rate = {} a + {} Hz "
                 "(R2 {}, RMSE {} Hz)\n",
-                t.name, num(ac->number("pearson")), num(ac->number("spearman")),
+                "", num(ac->number("pearson")), num(ac->number("spearman")),
                 num(ac->number("gain")), num(ac->number("offset_hz")), num(ac->number("r2")),
                 num(ac->number("rmse_hz")));
             out += fmt::format(

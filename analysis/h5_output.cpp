@@ -114,7 +114,7 @@ public:
     }
     ~new_file() {
         if (!committed_) {
-            id_.reset();
+            detail::discard_hdf5_file(id_);  // a failed file must not stay open in HDF5
             std::error_code ec;
             std::filesystem::remove(temp_, ec);
         }
@@ -123,6 +123,10 @@ public:
     new_file& operator=(const new_file&) = delete;
     hid_t get() const { return id_.get(); }
     void commit() {
+        // A full disk fails in the flush, while the id can still be discarded cleanly.
+        if (H5Fflush(id_.get(), H5F_SCOPE_GLOBAL) < 0) {
+            fail(path_, "cannot write");
+        }
         if (id_.reset() < 0) {
             fail(path_, "cannot close");
         }
@@ -145,24 +149,66 @@ private:
 
 void write_analysis_group(const std::string& path, const result_node& result) {
     detail::silence_hdf5_errors();
-    h5_id f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
-    if (!f.valid()) {
-        fail(path, "cannot open for writing");
+    // The run file is never written in place: a failure half-way (a full disk) would leave a
+    // damaged /analysis link that breaks every later read. The analysis goes into a copy,
+    // which replaces the file by rename() once it is complete and closed; on any failure the
+    // copy is removed and the file is as it was.
+    const std::string temp = path + ".tmp-analysis-" + std::to_string(::getpid());
+    {
+        h5_file check(path);  // a clear io_error for a missing or non-HDF5 file
     }
-    // NOTE: HDF5 does not reclaim the space of a deleted group; files grow by the size of
-    // the analysis each time it is rewritten (h5repack compacts them).
-    if (detail::hdf5_path_exists(f.get(), "/analysis") &&
-        H5Ldelete(f.get(), "/analysis", H5P_DEFAULT) < 0) {
-        fail(path, "cannot remove the old /analysis");
+    std::error_code ec;
+    std::filesystem::copy_file(path, temp, std::filesystem::copy_options::overwrite_existing, ec);
+    const auto remove_temp = [&] {
+        std::error_code ignored;
+        std::filesystem::remove(temp, ignored);
+    };
+    if (ec) {
+        remove_temp();
+        throw io_error(
+            fmt::format("{}: cannot copy it to {} to write the analysis: {}; the file "
+                        "is unchanged",
+                        path, temp, ec.message()));
     }
-    h5_id g(H5Gcreate2(f.get(), "/analysis", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    if (!g.valid()) {
-        fail(path, "cannot create /analysis");
+    h5_id f;
+    try {
+        h5_id fapl(H5Pcreate(H5P_FILE_ACCESS));
+        if (!fapl.valid() || H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG) < 0) {
+            fail(path, "cannot open for writing");
+        }
+        f = h5_id(H5Fopen(temp.c_str(), H5F_ACC_RDWR, fapl.get()));
+        if (!f.valid()) {
+            fail(path, "cannot open for writing");
+        }
+        // NOTE: HDF5 does not reclaim the space of a deleted group; files grow by the size of
+        // the analysis each time it is rewritten (h5repack compacts them).
+        if (detail::hdf5_path_exists(f.get(), "/analysis") &&
+            H5Ldelete(f.get(), "/analysis", H5P_DEFAULT) < 0) {
+            fail(path, "cannot remove the old /analysis");
+        }
+        h5_id g(H5Gcreate2(f.get(), "/analysis", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+        if (!g.valid()) {
+            fail(path, "cannot create /analysis");
+        }
+        write_node(g.get(), result, path);
+        g.reset();
+        // Everything reaches the disk here, so a full disk fails here, before the close.
+        if (H5Fflush(f.get(), H5F_SCOPE_GLOBAL) < 0) {
+            fail(path, "cannot write /analysis");
+        }
+        if (f.reset() < 0) {
+            fail(path, "cannot close");
+        }
+    } catch (const io_error& e) {
+        detail::discard_hdf5_file(f);
+        remove_temp();
+        throw io_error(std::string(e.what()) + "; the file is unchanged");
     }
-    write_node(g.get(), result, path);
-    g.reset();
-    if (f.reset() < 0) {
-        fail(path, "cannot close");
+    std::filesystem::rename(temp, path, ec);
+    if (ec) {
+        remove_temp();
+        throw io_error(fmt::format("{}: cannot rename {} over it: {}; the file is unchanged", path,
+                                   temp, ec.message()));
     }
 }
 

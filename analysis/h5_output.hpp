@@ -11,7 +11,9 @@
 namespace neurotwin::analysis {
 
 // Replaces the /analysis group of an existing file with `result` (scalars -> attributes,
-// arrays -> float64 datasets, children -> groups). Nothing else in the file is touched.
+// arrays -> float64 datasets, children -> groups). Nothing else in the file is touched. The
+// file is copied to <path>.tmp-analysis-<pid>, the copy is written and renamed over the file,
+// so a failure (e.g. a full disk) leaves the file as it was (and needs the file's size free).
 void write_analysis_group(const std::string& path, const result_node& result);
 
 // `neurotwin export-sonata`: OUTDIR/spikes.h5 (every spike population, as in the run file)

@@ -4,11 +4,14 @@
 #include "sim/errors.hpp"
 #include "sim/io/h5_handle.hpp"
 
+#include <fmt/format.h>
 #include <hdf5.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -212,6 +215,8 @@ public:
         h5_id timestamps;
         h5_id node_ids;
         hsize_t n = 0;
+        std::string path;                      // "/spikes/<population>"
+        std::optional<std::uint64_t> n_nodes;  // the population's declared size, if any
     };
     spike_datasets open_spikes(const std::string& population) const {
         const std::string p = "/spikes/" + population;
@@ -227,7 +232,29 @@ public:
                         ") differ in length");
         }
         s.n = nt;
+        s.path = p;
+        s.n_nodes = f_.population_size(population);
         return s;
+    }
+
+    // What every slice of spikes read must satisfy, whoever reads it: finite times and node
+    // ids below the population's declared size (a damaged or foreign file must never make a
+    // reader index past its per-neuron arrays). `first` is the index of t[0] in the file.
+    void check_spikes(const spike_datasets& s, hsize_t first, std::size_t n, const double* t,
+                      const std::uint64_t* id) const {
+        for (std::size_t k = 0; k < n; ++k) {
+            if (!std::isfinite(t[k])) {
+                fail(s.path + "/timestamps",
+                     fmt::format("spike {} has time {} (expected a finite time in ms)", first + k,
+                                 t[k]));
+            }
+            if (s.n_nodes && id[k] >= *s.n_nodes) {
+                fail(s.path + "/node_ids",
+                     fmt::format("node id {} of spike {} is not below the population's size {} "
+                                 "(/neurotwin/populations/{}@size)",
+                                 id[k], first + k, *s.n_nodes, s.path.substr(8)));
+            }
+        }
     }
 
     std::vector<std::string> child_groups(const std::string& group) const {
@@ -327,6 +354,7 @@ spike_data h5_file::read_spikes(const std::string& population) const {
     if (s.n > 0) {
         a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), "/spikes/" + population, 0, s.n,
                            out.timestamps.data(), out.node_ids.data());
+        a.check_spikes(s, 0, out.timestamps.size(), out.timestamps.data(), out.node_ids.data());
     }
     return out;
 }
@@ -343,6 +371,7 @@ spike_data h5_file::read_spikes(const std::string& population, std::size_t first
     if (n > 0) {
         a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), "/spikes/" + population, f0, n,
                            out.timestamps.data(), out.node_ids.data());
+        a.check_spikes(s, f0, out.timestamps.size(), out.timestamps.data(), out.node_ids.data());
     }
     return out;
 }
@@ -400,18 +429,51 @@ void h5_file::for_each_spike_block(
     if (block_size == 0) {
         throw internal_error("h5_file::for_each_spike_block: block_size must be positive");
     }
+    const auto sorting = read_sorting(population);
     h5_access a(*this);
     auto s = a.open_spikes(population);
     const std::size_t cap = static_cast<std::size_t>(std::min<hsize_t>(block_size, s.n));
     std::vector<double> t(cap);
     std::vector<std::uint64_t> ids(cap);
+    // The order the file declares is checked as the blocks go by: readers rely on it.
+    double last_t = -std::numeric_limits<double>::infinity();
+    std::uint64_t last_id = 0;
     for (hsize_t first = 0; first < s.n; first += cap) {
         const hsize_t count = std::min<hsize_t>(cap, s.n - first);
         a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), "/spikes/" + population, first,
                            count, t.data(), ids.data());
         const auto k = static_cast<std::size_t>(count);
+        a.check_spikes(s, first, k, t.data(), ids.data());
+        for (std::size_t j = 0; j < k; ++j) {
+            if (sorting == spike_sorting::by_time && t[j] < last_t) {
+                a.fail(s.path + "/timestamps",
+                       fmt::format("the group says sorting = by_time, but spike {} (t = {} ms) "
+                                   "comes after a spike at t = {} ms",
+                                   first + j, t[j], last_t));
+            }
+            if (sorting == spike_sorting::by_id && ids[j] < last_id) {
+                a.fail(s.path + "/node_ids",
+                       fmt::format("the group says sorting = by_id, but spike {} (node {}) comes "
+                                   "after a spike of node {}",
+                                   first + j, ids[j], last_id));
+            }
+            last_t = t[j];
+            last_id = ids[j];
+        }
         block(std::span<const double>(t.data(), k), std::span<const std::uint64_t>(ids.data(), k));
     }
+}
+
+std::optional<std::uint64_t> h5_file::population_size(const std::string& population) const {
+    const std::string g = "/neurotwin/populations/" + population;
+    if (!has_attr(g, "size")) {
+        return std::nullopt;
+    }
+    return attr_u64(g, "size");
+}
+
+void h5_file::fail(const std::string& object, const std::string& what) const {
+    h5_access(*this).fail(object, what);
 }
 
 std::vector<std::string> h5_file::report_populations() const {
@@ -466,6 +528,43 @@ report_data h5_file::read_report_mapping(const std::string& population,
     }
     std::copy(time.begin(), time.end(), r.time.begin());
     r.time_units = attr_string(m + "/time", "units");
+    // The mapping must describe the data it maps, or readers index past their arrays.
+    if (!std::isfinite(r.time[0]) || !(r.time[2] > 0.0) || !std::isfinite(r.time[2])) {
+        a.fail(m + "/time", fmt::format("expected a finite start and a positive, finite step "
+                                        "(ms), found start {} and step {}",
+                                        r.time[0], r.time[2]));
+    }
+    if (r.element_ids.size() != r.columns) {
+        a.fail(m + "/element_ids",
+               fmt::format("expected one entry per column of data ({}), found {}", r.columns,
+                           r.element_ids.size()));
+    }
+    const bool no_nodes = r.node_ids.empty() && r.index_pointers.empty() && r.columns == 0;
+    if (!no_nodes && r.index_pointers.size() != r.node_ids.size() + 1) {
+        a.fail(m + "/index_pointers",
+               fmt::format("expected {} entries (one more than node_ids), found {}",
+                           r.node_ids.size() + 1, r.index_pointers.size()));
+    }
+    for (std::size_t k = 0; k < r.index_pointers.size(); ++k) {
+        const auto v = r.index_pointers[k];
+        const bool ok = k == 0 ? v == 0 : v >= r.index_pointers[k - 1];
+        if (!ok || v > r.columns || (k + 1 == r.index_pointers.size() && v != r.columns)) {
+            a.fail(m + "/index_pointers",
+                   fmt::format("expected values rising from 0 to the number of columns ({}), "
+                               "found {} at index {}",
+                               r.columns, v, k));
+        }
+    }
+    if (const auto n = population_size(population)) {
+        for (std::size_t k = 0; k < r.node_ids.size(); ++k) {
+            if (r.node_ids[k] >= *n) {
+                a.fail(m + "/node_ids",
+                       fmt::format("node id {} at index {} is not below the population's size "
+                                   "{} (/neurotwin/populations/{}@size)",
+                                   r.node_ids[k], k, *n, population));
+            }
+        }
+    }
     return r;
 }
 

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -55,7 +56,10 @@ public:
     // Names of the links in a group, sorted by name; io_error if the group is missing.
     std::vector<std::string> list(const std::string& group) const;
 
-    // ---- spikes
+    // ---- spikes. Every read checks what the file itself declares: times are finite, node ids
+    // are below the population's size (/neurotwin/populations/<pop>@size, when present), and
+    // for_each_spike_block also checks the declared `sorting` (by_time: times never go back;
+    // by_id: ids never go back). A violation is an io_error naming the dataset and the spike.
     std::vector<std::string> spike_populations() const;  // empty when there is no /spikes
     std::size_t spike_count(const std::string& population) const;
     spike_data read_spikes(const std::string& population) const;
@@ -73,7 +77,16 @@ public:
         const std::function<void(std::span<const double> timestamps,
                                  std::span<const std::uint64_t> node_ids)>& block) const;
 
-    // ---- reports
+    // The declared size of a population (/neurotwin/populations/<pop>@size), if any.
+    std::optional<std::uint64_t> population_size(const std::string& population) const;
+
+    // Throws the io_error every reader failure is: "<file>: '<object>': <what>".
+    [[noreturn]] void fail(const std::string& object, const std::string& what) const;
+
+    // ---- reports. The mapping is checked against the data's shape: node_ids and
+    // index_pointers (N + 1, rising from 0 to the number of columns), element_ids (one per
+    // column), node ids below the population's declared size, time (finite start, positive
+    // finite step).
     std::vector<std::string> report_populations() const;  // empty when there is no /report
     std::vector<std::string> report_variables(const std::string& population) const;
     report_data read_report(const std::string& population, const std::string& variable) const;

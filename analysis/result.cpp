@@ -32,6 +32,17 @@ double result_node::number(const std::string& key) const {
     return std::numeric_limits<double>::quiet_NaN();
 }
 
+std::string result_node::text(const std::string& key) const {
+    for (const auto& [k, v] : scalars) {
+        if (k == key) {
+            if (const auto* s = std::get_if<std::string>(&v)) {
+                return *s;
+            }
+        }
+    }
+    return {};
+}
+
 std::string json_string(const std::string& s) {
     std::string out = "\"";
     for (const char c : s) {

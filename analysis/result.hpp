@@ -39,6 +39,8 @@ struct result_node {
     const result_node* find(const std::string& key) const;
     // Scalar by name; NaN when absent or not numeric.
     double number(const std::string& key) const;
+    // String scalar by name; "" when absent or not a string.
+    std::string text(const std::string& key) const;
 };
 
 // JSON: objects for nodes, NaN and infinities as null.

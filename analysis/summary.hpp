@@ -24,11 +24,16 @@ struct twin_comparison {
     double spearman = 0.0;              // activation vs response across pairs (NaN: undefined)
 };
 
+// One twin (the group /neurotwin/twins/<name>); `summary` and `analyze` both report this.
+twin_comparison compare_twin(const h5_file& file, const std::string& name);
 std::vector<twin_comparison> compare_twins(const h5_file& file);
+// "tw 0.912, dend 0.800 (vs V_m)" ("-" without twins, "n/a" where undefined).
+std::string format_agreement(const std::vector<twin_comparison>& twins);
 
 struct run_overview {
     std::string file;
-    std::string scenario;
+    std::string scenario;  // the scenario file's stem
+    std::string name;      // the run name: the sweep point's, else the stem
     double wall_time_s = 0.0;
     double simulated_ms = 0.0;
     std::uint64_t spikes = 0;

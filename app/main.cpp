@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "analysis/analyze.hpp"
+#include "analysis/batch_table.hpp"
 #include "analysis/compare.hpp"
 #include "analysis/h5_output.hpp"
 #include "analysis/summary.hpp"
@@ -421,7 +422,22 @@ int main(int argc, char** argv) {
                 std::cout << (afiles.size() > 1 ? "[\n" : "");
             }
             for (std::size_t i = 0; i < afiles.size(); ++i) {
+                if (afiles[i].ends_with(".json")) {
+                    // A batch: every run analysed, one row per sweep point.
+                    const auto t = nt::analysis::analyze_batch(afiles[i], aopt, !as_json);
+                    if (as_json) {
+                        nt::analysis::write_json(t, std::cout, afiles.size() > 1 ? 2 : 0);
+                        std::cout << (i + 1 < afiles.size() ? ",\n" : "\n");
+                    } else {
+                        std::cout << afiles[i] << "\n"
+                                  << nt::analysis::format_batch_table(t);
+                    }
+                    continue;
+                }
                 const auto r = nt::analysis::analyze_file(afiles[i], aopt);
+                if (r.number("completed") == 0) {  // a run file that did not finish
+                    fmt::print(stderr, "warning: {}: {}\n", afiles[i], r.text("note"));
+                }
                 if (as_json) {
                     nt::analysis::write_json(r, std::cout, afiles.size() > 1 ? 2 : 0);
                     std::cout << (i + 1 < afiles.size() ? ",\n" : "\n");

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <hdf5.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <string>
 #include <utility>
@@ -32,6 +34,18 @@ inline std::string hdf5_error_detail() {
         },
         &out);
     H5Eclear2(H5E_DEFAULT);
+    // A failed system call is described with time, descriptor, buffer address and offsets
+    // (over two lines); what the user needs is the operation and the system's reason:
+    // "file write failed: No space left on device".
+    const auto colon = out.find(':');
+    const auto reason = out.find("error message = '");
+    if (colon != std::string::npos && reason != std::string::npos) {
+        const auto start = reason + 17;
+        const auto end = out.find('\'', start);
+        if (end != std::string::npos) {
+            out = out.substr(0, colon) + ": " + out.substr(start, end - start);
+        }
+    }
     return out;
 }
 
@@ -83,6 +97,37 @@ public:
 private:
     hid_t id_ = H5I_INVALID_HID;
 };
+
+// Closes a file that is being thrown away (its temporary name is removed next) so that the
+// close itself does not fail for the reason the writing did. HDF5 (1.10) flushes what it has
+// cached when it closes a file; when that fails (a full disk: ENOSPC), H5Fclose gives up
+// half-way and the id stays registered with a half-destroyed file behind it. So the file's
+// descriptor is first pointed at an anonymous in-memory file (memfd_create): the last flush
+// goes there and succeeds (the memory file is sparse), and the id is released. When an
+// earlier H5Fflush failed inside the metadata cache, HDF5 1.10 cannot close the file at all;
+// the id then stays (sim/io/h5_writer.cpp keeps HDF5's atexit handler from crashing on it).
+// Files of other drivers are closed as they are.
+inline void discard_hdf5_file(h5_id& file) noexcept {
+    if (!file.valid()) {
+        return;
+    }
+    const hid_t fapl = H5Fget_access_plist(file.get());
+    const bool sec2 = fapl >= 0 && H5Pget_driver(fapl) == H5FD_SEC2;
+    if (fapl >= 0) {
+        H5Pclose(fapl);
+    }
+    void* handle = nullptr;
+    if (sec2 && H5Fget_vfd_handle(file.get(), H5P_DEFAULT, &handle) >= 0 && handle != nullptr) {
+        const int fd = *static_cast<int*>(handle);
+        const int sink = ::memfd_create("neurotwin-discarded-hdf5", MFD_CLOEXEC);
+        if (sink >= 0) {
+            ::dup2(sink, fd);  // the descriptor keeps its number (and HDF5's view of it)
+            ::close(sink);
+        }
+    }
+    file.reset();
+    H5Eclear2(H5E_DEFAULT);
+}
 
 // A variable-length UTF-8 string type: what SONATA readers expect for `units` and what h5py
 // returns as str. Invalid on failure.

@@ -61,6 +61,18 @@ namespace {
 
 using detail::h5_id;
 
+// HDF5 1.10 cannot close a file after a failed flush of its metadata cache (a full disk: the
+// cache is left "prepared for flush" and every later flush or close fails), so such a file's
+// id stays registered over half-destroyed state, and HDF5's atexit handler, which closes what
+// is still open, crashes on it (SIGSEGV). neurotwin closes every file it opens itself (the ids
+// are owned; failures discard the file, detail::discard_hdf5_file), so that handler has
+// nothing useful to do: it is not installed. This runs during static initialisation, before
+// any HDF5 call (H5dont_atexit only works then; later it is a harmless no-op).
+const bool hdf5_without_atexit = [] {
+    H5dont_atexit();
+    return true;
+}();
+
 // NOTE: chunk sizes trade file size against I/O granularity. HDF5 stores every chunk at full
 // size, so a population with one spike costs one chunk per dataset; 32768 elements (256 KiB)
 // keeps that small while writes stay large. Writes are batched by the buffers, not the chunks.
@@ -291,8 +303,9 @@ struct h5_writer::impl {
         }
     }
 
-    // Closes every handle; the file last. Returns the status of the file close.
-    herr_t close_all() noexcept {
+    // Closes every handle; the file last. Returns the status of the file close. `discard`: the
+    // file is thrown away, closed so that a failing disk cannot leave its id open.
+    herr_t close_all(bool discard = false) noexcept {
         for (auto& p : spikes) {
             p.group.reset();
             p.timestamps.reset();
@@ -306,6 +319,10 @@ struct h5_writer::impl {
         dcpl.reset();
         utf8.reset();
         sorting_type.reset();
+        if (discard) {
+            detail::discard_hdf5_file(file);
+            return 0;
+        }
         return file.reset();
     }
 };
@@ -644,7 +661,7 @@ void h5_writer::abandon() {
         return;
     }
     impl_->closed = true;
-    impl_->close_all();
+    impl_->close_all(/*discard=*/true);
     impl_->spikes.clear();
     impl_->reports.clear();
     detail::hdf5_error_detail();  // drop errors from closing a half-written file
