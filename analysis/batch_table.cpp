@@ -281,7 +281,7 @@ std::vector<batch_run> read_batch_json(const std::string& path) {
         }
         if (const json* sweep = r.get("sweep"); sweep != nullptr) {
             for (const auto& [k, v] : sweep->members) {
-                b.sweep.emplace_back(k, value_text(v));
+                b.sweep.push_back({k, value_text(v), v.k == json::kind::number});
             }
         }
         out.push_back(std::move(b));
@@ -301,8 +301,12 @@ result_node analyze_batch(const std::string& path, const analyze_options& option
         }
         auto& p = points.child(run.name);
         p.set("output", run.output);
-        for (const auto& [k, v] : run.sweep) {
-            p.set("sweep." + k, v);
+        for (const auto& v : run.sweep) {
+            if (v.number) {
+                p.set("sweep." + v.key, std::stod(v.text));
+            } else {
+                p.set("sweep." + v.key, v.text);
+            }
         }
         if (const auto* pops = r.find("populations")) {
             for (const auto& pop : pops->children) {

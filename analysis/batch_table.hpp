@@ -16,7 +16,12 @@ namespace neurotwin::analysis {
 struct batch_run {
     std::string name;
     std::string output;  // resolved: as written, else next to batch.json (the folder moved)
-    std::vector<std::pair<std::string, std::string>> sweep;  // key -> value as JSON text
+    struct value {
+        std::string key;
+        std::string text;     // a string's text, else the JSON as written ("[...]" for lists)
+        bool number = false;  // a JSON number (stored as a number in the table)
+    };
+    std::vector<value> sweep;
 };
 
 // The runs with status "ok" and an output. Throws input_error (file:line:column) for text that

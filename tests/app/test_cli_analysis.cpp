@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The reading side of the executable end to end (summary, analyze, plot) and what a full disk
+// does to run and analyze (issue 10, items 7, 9, 10, 18, 19). A full disk is simulated without
+// root and without a special file system: the child gets RLIMIT_FSIZE (setrlimit between fork
+// and exec) with SIGXFSZ ignored, so every write past the limit fails with EFBIG, the way a
+// full disk makes it fail with ENOSPC.
+#include <fcntl.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh folder, removed with its contents at scope exit.
+struct temp_dir {
+    fs::path path;
+    temp_dir() {
+        static std::atomic<int> counter{0};
+        path = fs::temp_directory_path() / ("neurotwin_cli_analysis_" + std::to_string(::getpid()) +
+                                            "_" + std::to_string(counter++));
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    fs::path write(const std::string& name, const std::string& text) const {
+        std::ofstream out(path / name, std::ios::binary);
+        out << text;
+        REQUIRE(out.good());
+        return path / name;
+    }
+};
+
+std::string read_text(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct result {
+    int code;  // exit code, or minus the signal number
+    std::string out, err;
+};
+
+// Runs `argv` (argv[0] a path) in `dir`, with files limited to `file_limit` bytes when > 0.
+// Waits at most 120 s, then kills the child and fails.
+result run(const temp_dir& dir, std::vector<std::string> argv, rlim_t file_limit = 0) {
+    static std::atomic<int> counter{0};
+    const auto tag = std::to_string(counter++);
+    const std::string out = (dir.path / ("stdout-" + tag)).string();
+    const std::string err = (dir.path / ("stderr-" + tag)).string();
+    const std::string cwd = dir.path.string();
+    std::vector<char*> args;
+    for (auto& a : argv) {
+        args.push_back(a.data());
+    }
+    args.push_back(nullptr);
+    // after fork(): async-signal-safe calls only
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int in_fd = ::open("/dev/null", O_RDONLY);
+        const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in_fd < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in_fd, 0) < 0 ||
+            ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
+            ::_exit(127);
+        }
+        if (file_limit > 0) {
+            ::signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail (EFBIG) instead
+            const rlimit limit{file_limit, file_limit};
+            if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) {
+                ::_exit(126);
+            }
+        }
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    REQUIRE(pid > 0);
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            FAIL("child did not finish within 120 s: " << argv[0] << " " << argv[1]);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return {code, read_text(out), read_text(err)};
+}
+
+result neurotwin(const temp_dir& dir, std::vector<std::string> args, rlim_t file_limit = 0) {
+    args.insert(args.begin(), NEUROTWIN_BINARY);
+    return run(dir, std::move(args), file_limit);
+}
+
+// A relu/lif twin of 12 pairs with a sweep of two points; 500 ms, V_m recorded.
+const std::string sweep_toml = R"(
+[simulation]
+duration = 500
+seed = 1
+
+[[twin]]
+name = "tw"
+size = 12
+activation = "relu"
+inputs = [ { rate = 20.0, weight = 0.8 } ]
+bias = { linspace = [-20.0, 20.0] }
+record_interval = 1.0
+
+[sweep]
+"twin.tw.params.tau_m" = [10.0, 20.0]
+)";
+
+const std::string run_toml = R"(
+[simulation]
+duration = 500
+seed = 1
+
+[[twin]]
+name = "tw"
+size = 12
+activation = "relu"
+inputs = [ { rate = 20.0, weight = 0.8 } ]
+bias = { linspace = [-20.0, 20.0] }
+record_interval = 1.0
+)";
+
+std::vector<std::string> names_in(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+}  // namespace
+
+TEST_CASE("cli: a run onto a full disk exits 3 with the reason and leaves no file",
+          "[cli][io][errors]") {
+    // Before: the clean message, then SIGSEGV in HDF5's atexit handler (exit 139), because
+    // the file HDF5 could not flush stayed open. 64 KiB is less than the run writes.
+    temp_dir dir;
+    dir.write("twin.toml", run_toml);
+    const auto r = neurotwin(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}, 64 * 1024);
+    INFO("stderr: " << r.err);
+    CHECK(r.code == 3);
+    CHECK_THAT(r.err, Contains("error: ") && Contains("out.h5.tmp-") && Contains("File too large"));
+    for (const auto& name : names_in(dir.path)) {
+        CHECK_FALSE(name.starts_with("out.h5"));
+    }
+}
+
+TEST_CASE("cli: analyze onto a full disk exits 3 and leaves the run file as it was",
+          "[cli][io][errors]") {
+    // Before: exit 139 and a dangling /analysis link; every later analyze of the file failed
+    // ("len not positive after adjustment for EOA").
+    temp_dir dir;
+    dir.write("twin.toml", run_toml);
+    REQUIRE(neurotwin(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
+    const auto before = read_text(dir.path / "out.h5");
+    // Room for the copy of the file, not for the analysis written into it.
+    const auto r = neurotwin(dir, {"analyze", "out.h5"}, before.size() + 1024);
+    INFO("stderr: " << r.err);
+    CHECK(r.code == 3);
+    CHECK_THAT(r.err, Contains("out.h5") && Contains("File too large") &&
+                          Contains("the file is unchanged"));
+    CHECK(read_text(dir.path / "out.h5") == before);
+    for (const auto& name : names_in(dir.path)) {
+        CHECK_FALSE(name.starts_with("out.h5.tmp"));
+    }
+    // With room, the same file is analysed.
+    const auto again = neurotwin(dir, {"analyze", "out.h5"});
+    INFO("stderr: " << again.err);
+    CHECK(again.code == 0);
+    CHECK_THAT(again.out, Contains("-> /analysis in out.h5"));
+}
+
+TEST_CASE("cli: summary names sweep points and analyze tabulates a batch.json", "[cli][analysis]") {
+    temp_dir dir;
+    dir.write("scan.toml", sweep_toml);
+    const auto b = neurotwin(dir, {"batch", "scan.toml", "-o", "out", "-j", "1"});
+    INFO("batch stderr: " << b.err);
+    REQUIRE(b.code == 0);
+    const std::string p10 = "scan__tau_m=10.0", p20 = "scan__tau_m=20.0";
+
+    // Before: both rows said "scan".
+    const auto s = neurotwin(dir, {"summary", "out/" + p10 + ".h5", "out/" + p20 + ".h5"});
+    INFO("summary: " << s.out << s.err);
+    REQUIRE(s.code == 0);
+    CHECK(std::regex_search(s.out, std::regex("\n" + p10 + " +500\\.0 ")));
+    CHECK(std::regex_search(s.out, std::regex("\n" + p20 + " +500\\.0 ")));
+
+    // Before: exit 3 ("not an HDF5 file"). One row per point: the swept value, the mean
+    // rate of the biological side, the twin's agreement.
+    const auto a = neurotwin(dir, {"analyze", "out/batch.json"});
+    INFO("analyze: " << a.out << a.err);
+    REQUIRE(a.code == 0);
+    CHECK(std::regex_search(a.out, std::regex("\nrun +tau_m +tw\\.biological \\[Hz\\] +tw rho\n")));
+    CHECK(std::regex_search(a.out, std::regex("\n" + p10 + " +10 +[0-9.]+ +-?[0-9.]+\n")));
+    CHECK(std::regex_search(a.out, std::regex("\n" + p20 + " +20 +[0-9.]+ +-?[0-9.]+\n")));
+
+    const auto j = neurotwin(dir, {"analyze", "--json", "out/batch.json"});
+    REQUIRE(j.code == 0);
+    CHECK_THAT(j.out, Contains("\"" + p10 + "\": {") &&
+                          Contains("\"sweep.twin.tw.params.tau_m\": 10,") &&
+                          Contains("\"agreement.tw\": "));
+    // A batch.json that is not JSON: file, line and column.
+    dir.write("bad.json", "{\n  \"runs\": [ oops ]\n}\n");
+    const auto bad = neurotwin(dir, {"analyze", "bad.json"});
+    CHECK(bad.code == 2);
+    CHECK_THAT(bad.err, Contains("bad.json:2:13: error: batch.json: expected a value"));
+}
+
+TEST_CASE("cli: analyze warns about a file whose run did not complete", "[cli][analysis]") {
+    temp_dir dir;
+    dir.write("twin.toml", run_toml);
+    REQUIRE(neurotwin(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
+    {
+        // what an interrupted run leaves: completed = 0 (the writer's last word)
+        const hid_t f = H5Fopen((dir.path / "out.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        REQUIRE(f >= 0);
+        const hid_t g = H5Gopen2(f, "/neurotwin", H5P_DEFAULT);
+        const hid_t a = H5Aopen(g, "completed", H5P_DEFAULT);
+        const std::uint8_t zero = 0;
+        REQUIRE(H5Awrite(a, H5T_NATIVE_UINT8, &zero) >= 0);
+        H5Aclose(a);
+        H5Gclose(g);
+        H5Fclose(f);
+    }
+    for (const bool json : {false, true}) {
+        auto args = std::vector<std::string>{"analyze", "out.h5"};
+        if (json) {
+            args.push_back("--json");
+        }
+        const auto r = neurotwin(dir, args);
+        INFO("stderr: " << r.err);
+        CHECK(r.code == 0);
+        CHECK_THAT(r.err, Contains("warning: out.h5: incomplete run (completed = 0, stopped at "
+                                   "500 of 500 ms)"));
+    }
+}
+
+TEST_CASE("cli: analyze and summary report the same agreement for a twin that never fires",
+          "[cli][analysis]") {
+    // dendritic_twin: a passive cell, compared through its soma V_m. Before: analyze said n/a.
+    temp_dir dir;
+    const std::string scenario =
+        std::string(NEUROTWIN_SOURCE_DIR) + "/scenarios/dendritic_twin.toml";
+    REQUIRE(neurotwin(dir, {"run", scenario, "-o", "d.h5", "-q", "--threads", "1"}).code == 0);
+    const auto s = neurotwin(dir, {"summary", "d.h5"});
+    std::smatch m;
+    REQUIRE(std::regex_search(s.out, m, std::regex("dendrite (-?[0-9.]+) \\(vs V_m\\)")));
+    const auto a = neurotwin(dir, {"analyze", "d.h5"});
+    INFO("analyze: " << a.out);
+    REQUIRE(a.code == 0);
+    std::smatch n;
+    REQUIRE(std::regex_search(a.out, n,
+                              std::regex("twin dendrite +agreement: Spearman ([-0-9.]+) "
+                                         "\\(activation vs mean soma V_m")));
+    // summary prints 3 decimals, analyze 4 significant digits: the same number
+    CHECK(std::stod(n[1].str()) == Approx(std::stod(m[1].str())).margin(5e-4));
+}
