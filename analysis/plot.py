@@ -46,6 +46,44 @@ plt.rcParams.update({"font.size": 12, "axes.titlesize": 13, "legend.fontsize": 1
                      "axes.grid": True, "grid.alpha": 0.3})
 
 
+def ordinal(n):
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def empty_panel(ax, message):
+    """Says in the panel why it is empty instead of leaving a blank frame."""
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
+            fontsize=14, color="0.35")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def log_axis(ax, lo, hi):
+    """A log x axis with readable tick labels over [lo, hi]: a label at each decade when the
+    range spans several, at 1-2-5 steps when it spans about one or two (one label per decade
+    would leave a single number), plain numbers ("0.5", "20") rather than powers."""
+    ax.set_xscale("log")
+    decades = math.log10(hi / lo) if hi > lo > 0 else 0.0
+    subs = (1.0,) if decades > 3 else (1.0, 2.0, 5.0) if decades > 0.7 else \
+        (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
+    ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10.0, subs=subs))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def compartment_names(f, pop, elements):
+    """NEURON-style names of compartments, sec(x), from /neurotwin/populations/<pop>/
+    compartments (written for compartmental populations); "compartment c" without it."""
+    g = f.get(f"neurotwin/populations/{pop}/compartments")
+    if g is None or "section" not in g or "x" not in g:
+        return [f"compartment {int(c)}" for c in elements]
+    sec, x = g["section"][()], g["x"][()]
+    return [f"{text(sec[c])}({x[c]:.3g})" if 0 <= c < len(sec) else f"compartment {int(c)}"
+            for c in (int(e) for e in elements)]
+
+
 def safe(name):
     return re.sub(r"[^A-Za-z0-9._=+-]", "_", name)
 
@@ -157,10 +195,12 @@ def plot_spikes(f, path, scen, out_dir, written):
         stride = max(1, math.ceil(n / MAX_RASTER_NEURONS))
         keep = ids % stride == 0
         ax.plot(t[keep], ids[keep], "|", color="k", markersize=3 if n / stride > 100 else 6)
-        ax.set_ylabel("neuron id" + (f" (every {stride}th)" if stride > 1 else ""))
+        ax.set_ylabel("neuron id" + (f" (every {ordinal(stride)})" if stride > 1 else ""))
         ax.set_ylim(-0.5, n - 0.5)
         ax.set_title(f"{scen} - population '{pop}': spike raster ({t.size} spikes, "
                      f"{rec.size} of {n} neurons recorded)")
+        if t.size == 0:
+            empty_panel(ax, f"no spikes in {T:g} ms")
         bin_ms = max(T / 200.0, 1.0)
         edges = np.arange(0.0, T + bin_ms, bin_ms)
         counts, _ = np.histogram(t, edges)
@@ -182,21 +222,27 @@ def plot_spikes(f, path, scen, out_dir, written):
         fig, (a1, a2) = plt.subplots(1, 2, figsize=FIGSIZE)
         if isi.size:
             lo, hi = max(isi.min(), 1e-3), max(isi.max(), 1e-3 * 1.01)
+            if hi < lo * 1.01:  # all ISIs alike (a regular train): a bin around them
+                lo, hi = lo / 1.1, hi * 1.1
             a1.hist(isi, bins=np.logspace(np.log10(lo), np.log10(hi) + 1e-9, 50), color="C1",
                     label=f"{isi.size} ISIs, mean {isi.mean():.3g} ms")
-            a1.set_xscale("log")
-            a1.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-            a1.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+            log_axis(a1, lo, hi)
             a1.legend()
+        else:
+            empty_panel(a1, "no spikes" if t.size == 0 else
+                        "no ISIs: no neuron fired twice")
         a1.set_xlabel("inter-spike interval (ms)")
         a1.set_ylabel("count")
         a1.set_title(f"{scen} - '{pop}': ISI distribution")
-        a2.hist(rates, bins=30, color="C2",
-                label=f"{rates.size} recorded neurons, mean {rates.mean():.3g} Hz")
+        if t.size:
+            a2.hist(rates, bins=30, color="C2",
+                    label=f"{rates.size} recorded neurons, mean {rates.mean():.3g} Hz")
+            a2.legend()
+        else:
+            empty_panel(a2, f"no spikes: all {rates.size} recorded neurons at 0 Hz")
         a2.set_xlabel("firing rate (Hz)")
         a2.set_ylabel("neurons")
         a2.set_title(f"{scen} - '{pop}': firing rates")
-        a2.legend()
         fig.tight_layout()
         save(fig, out_dir, f"{scen}_isi_rate_{pop}", written)
 
@@ -212,8 +258,9 @@ def plot_traces(f, scen, out_dir, written):
         mapping = f[f"report/{pop}/V_m/mapping"]
         ptr = mapping["index_pointers"][()]
         if data.shape[1] > nodes.size:
-            plot_compartments(t, data, nodes, ptr, mapping["element_ids"][()], units, scen, pop,
-                              out_dir, written)
+            plot_compartments(t, data, nodes, ptr,
+                              compartment_names(f, pop, mapping["element_ids"][()]), units, scen,
+                              pop, out_dir, written)
             continue
         cols = np.unique(np.linspace(0, data.shape[1] - 1, min(MAX_TRACES, data.shape[1]))
                          .astype(int))
@@ -226,6 +273,7 @@ def plot_traces(f, scen, out_dir, written):
             ax.plot(t[shown], data[shown, c], lw=1, color=f"C{k}", label=f"neuron {nodes[c]}")
             ax.legend(loc="upper right")
             ax.set_ylabel(f"V_m ({units or 'mV'})")
+            ax.yaxis.get_major_formatter().set_useOffset(False)
         axes[-1, 0].set_xlabel("time (ms)")
         part = f", first {TRACE_MS:.0f} ms" if not shown.all() else ""
         axes[0, 0].set_title(f"{scen} - population '{pop}': membrane potential{part}")
@@ -233,7 +281,7 @@ def plot_traces(f, scen, out_dir, written):
         save(fig, out_dir, f"{scen}_traces_{pop}", written)
 
 
-def plot_compartments(t, data, nodes, ptr, elements, units, scen, pop, out_dir, written):
+def plot_compartments(t, data, nodes, ptr, names, units, scen, pop, out_dir, written):
     """A compartment report: one row per neuron (up to MAX_TRACES), a line per compartment
     (up to MAX_TRACES of them, spread over the recorded ones)."""
     rows = np.unique(np.linspace(0, nodes.size - 1, min(MAX_TRACES, nodes.size)).astype(int))
@@ -245,8 +293,9 @@ def plot_compartments(t, data, nodes, ptr, elements, units, scen, pop, out_dir, 
         cols = np.unique(np.linspace(first, last - 1, min(MAX_TRACES, last - first)).astype(int))
         for m, c in enumerate(cols):
             ax.plot(t[shown], data[shown, c], lw=1, color=f"C{m}",
-                    label=f"compartment {elements[c]}")
+                    label=names[c])
         ax.set_ylabel(f"neuron {nodes[i]}\nV_m ({units or 'mV'})")
+        ax.yaxis.get_major_formatter().set_useOffset(False)
         ax.legend(loc="upper right", fontsize="small")
     axes[-1, 0].set_xlabel("time (ms)")
     part = f", first {TRACE_MS:.0f} ms" if not shown.all() else ""
@@ -285,7 +334,8 @@ def plot_twins(f, scen, out_dir, written):
                 m = f[f"report/{bio}/V_m/mapping"]
                 first = m["index_pointers"][()][:-1].astype(np.int64)
                 R = R[:, first]
-                bio_label = f"V_m of compartment {int(m['element_ids'][()][first[0]])}"
+                where = compartment_names(f, bio, m["element_ids"][()][first[:1]])[0]
+                bio_label = f"V_m at {where}"
         bio_short = "V_m(t)" if subthreshold else "r(t)"
         pairs = A.shape[1]
         a_label = f"activation a ({a_units})" if a_units else "activation a (unitless)"
@@ -343,17 +393,81 @@ def plot_twins(f, scen, out_dir, written):
         save(fig, out_dir, f"{scen}_twin_{name}_tuning", written)
 
 
-def mean_rates(path):
-    """Mean firing rate (Hz) of every spiking population of an output file."""
+def mean_rates(f):
+    """Mean firing rate (Hz) of every spiking population of an open output file."""
     out = {}
-    with h5py.File(path, "r") as f:
-        for pop in sorted(f.get("spikes", {}).keys()):
-            g = f["spikes"][pop]
-            ids = g["node_ids"][()].astype(np.int64)
-            t = g["timestamps"][()]
-            n, T = n_neurons(f, pop, ids), duration_ms(f, t)
-            if n > 0 and T > 0:
-                out[pop] = ids.size / max(1, recorded_ids(f, pop, n).size) / (T / 1000.0)
+    for pop in sorted(f.get("spikes", {}).keys()):
+        g = f["spikes"][pop]
+        ids = g["node_ids"][()].astype(np.int64)
+        t = g["timestamps"][()]
+        n, T = n_neurons(f, pop, ids), duration_ms(f, t)
+        if n > 0 and T > 0:
+            out[pop] = ids.size / max(1, recorded_ids(f, pop, n).size) / (T / 1000.0)
+    return out
+
+
+def spearman(x, y):
+    """Spearman's rank correlation with average ranks for ties (analysis/stats.cpp); NaN
+    when either side is constant."""
+    def ranks(v):
+        order = np.argsort(v, kind="stable")
+        r = np.empty(len(v))
+        i = 0
+        while i < len(v):
+            j = i
+            while j + 1 < len(v) and v[order[j + 1]] == v[order[i]]:
+                j += 1
+            r[order[i:j + 1]] = 0.5 * (i + j) + 1.0
+            i = j + 1
+        return r
+    if len(x) != len(y) or len(x) < 2:
+        return float("nan")
+    rx, ry = ranks(np.asarray(x)), ranks(np.asarray(y))
+    if rx.std() == 0 or ry.std() == 0:
+        return float("nan")
+    return float(np.clip(np.corrcoef(rx, ry)[0, 1], -1.0, 1.0))
+
+
+def twin_summary(f):
+    """Per twin: (mean activation, mean biological rate [Hz], agreement, what it is against)
+    -- the agreement `neurotwin summary` prints (analysis/summary.cpp): Spearman of each
+    pair's time-averaged activation against its firing rate, or against its mean soma V_m
+    when the biological side never fires."""
+    out = {}
+    tw = f.get("neurotwin/twins")
+    if tw is None:
+        return out
+    T = float(f["neurotwin"].attrs.get("t_reached_ms", 0.0))
+    for name in sorted(tw.keys()):
+        g = tw[name]
+        n = int(g.attrs["size"])
+        art, bio = text(g.attrs["artificial"]), text(g.attrs["biological_population"])
+
+        def time_average(pop, var):
+            r = f.get(f"report/{pop}/{var}")
+            if r is None:
+                return None
+            avg = np.zeros(n)
+            data = r["data"][()].astype(np.float64)
+            ptr = r["mapping/index_pointers"][()].astype(np.int64)
+            for k, node in enumerate(r["mapping/node_ids"][()].astype(np.int64)):
+                if 0 <= node < n and ptr[k] < ptr[k + 1] and data.shape[0] > 0:
+                    avg[node] = data[:, ptr[k]].mean()
+            return avg
+
+        a = time_average(art, "activation")
+        if a is None:
+            continue
+        sp = f.get(f"spikes/{bio}")
+        ids = sp["node_ids"][()].astype(np.int64) if sp is not None else np.zeros(0, np.int64)
+        rate = np.bincount(ids[ids < n], minlength=n)[:n] / (T / 1000.0) if T > 0 \
+            else np.zeros(n)
+        vs, response = "rate", rate
+        if not np.any(rate > 0):
+            v = time_average(bio, "V_m")
+            if v is not None:
+                vs, response = "V_m", v
+        out[name] = (float(a.mean()), float(rate.mean()), spearman(a, response), vs)
     return out
 
 
@@ -366,36 +480,67 @@ def plot_batch(path, out_dir, written):
         sys.stderr.write(f"{path}: no successful sweep runs to summarise\n")
         return
     keys = list(runs[0]["sweep"].keys())
-    rates = {}
+    rates, twins = {}, {}
     for r in runs:
         out = r["output"]
         if not os.path.isabs(out) and not os.path.exists(out):
             out = os.path.join(base, os.path.basename(out))  # batch.json moved with its runs
         r["output"] = out
-        rates[r["name"]] = mean_rates(out)
+        with h5py.File(out, "r") as f:
+            rates[r["name"]] = mean_rates(f)
+            twins[r["name"]] = twin_summary(f)
     pops = sorted({p for v in rates.values() for p in v})
+    twin_names = sorted({t for v in twins.values() for t in v})
+    stem = os.path.splitext(os.path.basename(runs[0]["scenario_file"]))[0]
     for key in keys:
         numeric = all(isinstance(r["sweep"].get(key), (int, float)) for r in runs)
-        fig, ax = plt.subplots(figsize=FIGSIZE)
         others = [k for k in keys if k != key]
-        for pop in pops:
+
+        def curves(value_of):
+            """(label, xs, ys) per setting of the other swept keys."""
             groups = {}
             for r in runs:
                 label = ", ".join(f"{k.split('.')[-1]}={r['sweep'][k]}" for k in others)
-                groups.setdefault(label, []).append(
-                    (r["sweep"][key], rates[r["name"]].get(pop, float("nan"))))
+                groups.setdefault(label, []).append((r["sweep"][key], value_of(r["name"])))
             for label, pts in sorted(groups.items()):
                 if numeric:
                     pts.sort()
                 xs = [p[0] for p in pts] if numeric else [str(p[0]) for p in pts]
-                name = pop + (f" ({label})" if label else "")
-                ax.plot(xs, [p[1] for p in pts], "o-", label=name)
+                yield label, xs, [p[1] for p in pts]
+
+        # A twin sweep is run for the artificial side, the biological side and how well they
+        # agree: one panel each. Otherwise the mean rate of every spiking population.
+        rows = 3 if twin_names else 1
+        fig, axes = plt.subplots(rows, 1, figsize=FIGSIZE, sharex=True, squeeze=False)
+        axes = axes[:, 0]
+        nan = float("nan")
+        if twin_names:
+            for tw in twin_names:
+                for label, xs, ys in curves(lambda n, tw=tw: twins[n].get(tw, (nan,) * 4)[0]):
+                    axes[0].plot(xs, ys, "o-", label=tw + (f" ({label})" if label else ""))
+                for label, xs, ys in curves(lambda n, tw=tw: twins[n].get(tw, (nan,) * 4)[1]):
+                    axes[1].plot(xs, ys, "s-", label=tw + (f" ({label})" if label else ""))
+                vs = {twins[n][tw][3] for n in twins if tw in twins[n]}
+                for label, xs, ys in curves(lambda n, tw=tw: twins[n].get(tw, (nan,) * 4)[2]):
+                    axes[2].plot(xs, ys, "^-", label=tw + (f" ({label})" if label else "") +
+                                 (" vs V_m" if vs == {"V_m"} else ""))
+            axes[0].set_ylabel("mean activation a")
+            axes[1].set_ylabel("mean biological\nrate (Hz)")
+            axes[2].set_ylabel("agreement\n(Spearman)")
+            axes[2].set_ylim(-1.05, 1.05)
+            title = f"sweep of {stem}: activation, rate and agreement against {key.split('.')[-1]}"
+        else:
+            for pop in pops:
+                for label, xs, ys in curves(lambda n, pop=pop: rates[n].get(pop, nan)):
+                    axes[0].plot(xs, ys, "o-", label=pop + (f" ({label})" if label else ""))
+            axes[0].set_ylabel("mean firing rate (Hz)")
+            title = f"sweep of {stem}: mean firing rate against {key.split('.')[-1]}"
+        for ax in axes:
+            if ax.lines:
+                ax.legend(fontsize=9, loc="best")
         units = param_units(runs[0]["output"], key)
-        ax.set_xlabel(f"{key}" + (f" ({units})" if units else "") + ", swept")
-        ax.set_ylabel("mean firing rate (Hz)")
-        stem = os.path.splitext(os.path.basename(runs[0]["scenario_file"]))[0]
-        ax.set_title(f"sweep of {stem}: mean firing rate against {key.split('.')[-1]}")
-        ax.legend(fontsize=9, loc="best")
+        axes[-1].set_xlabel(f"{key}" + (f" ({units})" if units else "") + ", swept")
+        axes[0].set_title(title)
         fig.tight_layout()
         save(fig, out_dir, f"sweep_{stem}_{key.split('.')[-1]}", written)
 
@@ -406,7 +551,12 @@ def main():
     ap.add_argument("-o", "--output", required=True, help="folder for the PNG files")
     ap.add_argument("files", nargs="+", help="HDF5 outputs and/or batch.json files")
     args = ap.parse_args()
-    os.makedirs(args.output, exist_ok=True)
+    try:
+        os.makedirs(args.output, exist_ok=True)
+    except OSError as e:
+        sys.stderr.write(f"error: cannot create the output folder {args.output}: "
+                         f"{e.strerror or e}\n")
+        return 3
     written = []
     for path in args.files:
         try:
@@ -418,9 +568,16 @@ def main():
                 plot_spikes(f, path, scen, args.output, written)
                 plot_traces(f, scen, args.output, written)
                 plot_twins(f, scen, args.output, written)
-        except (OSError, KeyError, ValueError) as e:
-            sys.stderr.write(f"error: {path}: {e}\n")
+        except Exception as e:  # pylint: disable=broad-except
+            # A damaged or foreign file, or an output folder that cannot be written: one line,
+            # no traceback (the figures of the other files are not made either).
+            reason = " ".join(str(e).split()) or type(e).__name__
+            if isinstance(e, OSError) and e.filename is not None and e.strerror:
+                reason = f"{e.strerror}: {e.filename}"
+            sys.stderr.write(f"error: {path}: {reason} ({type(e).__name__})\n")
             return 3
+        finally:
+            plt.close("all")
     for w in written:
         print(w)
     if not written:

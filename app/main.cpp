@@ -192,7 +192,8 @@ run_input load_run_input(const std::string& file, const std::string& point) {
 }
 
 // analysis/plot.py: --script, $NEUROTWIN_PLOT_SCRIPT, next to the executable (the build
-// directory has a copy), an installed share/neurotwin, then the source tree it was built from.
+// directory has a copy, made by CMake), then the source tree it was built from. There is no
+// install rule, so no installed location is searched.
 std::string find_plot_script(const std::string& given) {
     namespace fs = std::filesystem;
     if (!given.empty()) {
@@ -205,19 +206,20 @@ std::string find_plot_script(const std::string& given) {
     const auto exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
     std::vector<fs::path> candidates;
     if (!ec) {
-        candidates = {exe_dir / "analysis" / "plot.py",
-                      exe_dir.parent_path() / "share" / "neurotwin" / "plot.py"};
+        candidates.push_back(exe_dir / "analysis" / "plot.py");
     }
 #ifdef NEUROTWIN_SOURCE_DIR
     candidates.push_back(fs::path(NEUROTWIN_SOURCE_DIR) / "analysis" / "plot.py");
 #endif
+    std::string tried;
     for (const auto& c : candidates) {
         if (fs::is_regular_file(c, ec)) {
             return c.string();
         }
+        tried += (tried.empty() ? "" : ", ") + c.string();
     }
-    throw nt::io_error("cannot find analysis/plot.py; give it with --script or "
-                       "NEUROTWIN_PLOT_SCRIPT");
+    throw nt::io_error("cannot find analysis/plot.py (looked in: " + tried +
+                       "); give it with --script or NEUROTWIN_PLOT_SCRIPT");
 }
 
 int run_plot(const std::vector<std::string>& files, const std::string& out_dir,

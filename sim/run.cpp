@@ -62,6 +62,44 @@ std::string iso_time_now() {
     return buf;
 }
 
+// Compartmental populations: where compartment c (the element_ids of their reports) lies,
+// as NEURON names it, sec(x): compartments/section (string) and compartments/x (its centre,
+// (j + 0.5) / nseg of its section). Compartments are numbered section by section in
+// morphology order, by ascending x (models/cable.cpp).
+void write_compartments(h5_writer& w, const scenario_desc& desc, const population& pop,
+                        const std::string& group) {
+    if (pop.compartments() == 0) {
+        return;
+    }
+    std::string morphology;
+    for (const auto& pd : desc.populations) {
+        if (pd.name == pop.name()) {
+            morphology = pd.morphology;
+        }
+    }
+    for (const auto& td : desc.twins) {
+        if (td.name + ".biological" == pop.name()) {
+            morphology = td.morphology;
+        }
+    }
+    const auto* m = desc.find_morphology(morphology);
+    if (m == nullptr) {
+        return;
+    }
+    std::vector<std::string> section;
+    std::vector<double> x;
+    for (const auto& s : m->sections) {
+        for (int j = 0; j < s.nseg; ++j) {
+            section.push_back(s.name);
+            x.push_back((j + 0.5) / s.nseg);
+        }
+    }
+    if (section.size() == pop.compartments()) {
+        w.write_strings(group + "/compartments/section", section);
+        w.write_vector(group + "/compartments/x", x);
+    }
+}
+
 void write_metadata(h5_writer& w, const scenario_desc& desc, const network& net, int threads,
                     const std::string& start_time) {
     w.write_attributes("/neurotwin",
@@ -86,6 +124,7 @@ void write_metadata(h5_writer& w, const scenario_desc& desc, const network& net,
             w.write_vector(group + "/params/" + name, values,
                            std::string(info != nullptr ? unit_symbol(info->dim) : ""));
         }
+        write_compartments(w, desc, pop, group);
     }
     for (const auto& tw : net.twins) {
         const auto group = "/neurotwin/twins/" + tw.name;

@@ -609,6 +609,22 @@ void h5_writer::write_string(const std::string& object, const std::string& value
     m.ok(H5Dwrite(ds.get(), m.utf8.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), what);
 }
 
+void h5_writer::write_strings(const std::string& object, const std::vector<std::string>& values) {
+    detail::silence_hdf5_errors();
+    const std::string path = absolute(object);
+    auto& m = *impl_;
+    m.require_open("write_strings");
+    if (m.exists(path)) {
+        throw internal_error("h5_writer::write_strings: '" + path + "' written twice");
+    }
+    m.make_parent_groups(path);
+    std::vector<const char*> p;
+    for (const auto& v : values) {
+        p.push_back(v.c_str());
+    }
+    m.write_fixed(m.file.get(), path, path, m.utf8.get(), m.utf8.get(), p.size(), p.data());
+}
+
 void h5_writer::finish(bool completed, double t_reached_ms) {
     detail::silence_hdf5_errors();
     auto& m = *impl_;

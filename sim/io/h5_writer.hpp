@@ -73,6 +73,8 @@ public:
                       const std::string& units = "");
     // A scalar variable-length UTF-8 string dataset (e.g. the scenario text).
     void write_string(const std::string& path, const std::string& value);
+    // A 1-D variable-length UTF-8 string dataset (e.g. the section of each compartment).
+    void write_strings(const std::string& path, const std::vector<std::string>& values);
 
     // Writes mapping/time of every report, flushes, sets /neurotwin attributes `completed`
     // (uint8 0/1) and `t_reached_ms`, closes the file and renames it to final_path().

@@ -284,3 +284,75 @@ TEST_CASE("cli: analyze and summary report the same agreement for a twin that ne
     // summary prints 3 decimals, analyze 4 significant digits: the same number
     CHECK(std::stod(n[1].str()) == Approx(std::stod(m[1].str())).margin(5e-4));
 }
+
+TEST_CASE("cli: plot reports a damaged file or an unusable folder in one line, exit 3",
+          "[cli][plot][errors]") {
+    // Before: Python tracebacks (an AttributeError for /spikes that is not a group, a
+    // FileExistsError for an output folder that is a file).
+    temp_dir dir;
+    dir.write("twin.toml", run_toml);
+    REQUIRE(neurotwin(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
+    fs::copy_file(dir.path / "out.h5", dir.path / "damaged.h5");
+    {
+        const hid_t f = H5Fopen((dir.path / "damaged.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        REQUIRE(f >= 0);
+        REQUIRE(H5Ldelete(f, "/spikes", H5P_DEFAULT) >= 0);
+        const hsize_t n = 3;
+        const hid_t space = H5Screate_simple(1, &n, nullptr);
+        const hid_t ds =
+            H5Dcreate2(f, "/spikes", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        REQUIRE(ds >= 0);
+        H5Dclose(ds);
+        H5Sclose(space);
+        H5Fclose(f);
+    }
+    dir.write("not_a_folder", "");
+    dir.write("truncated.h5", read_text(dir.path / "out.h5").substr(0, 4096));
+    const std::vector<std::vector<std::string>> cases = {
+        {"plot", "damaged.h5", "-o", "png"},
+        {"plot", "truncated.h5", "-o", "png"},
+        {"plot", "out.h5", "-o", "not_a_folder"},
+    };
+    for (const auto& args : cases) {
+        const auto r = neurotwin(dir, args);
+        INFO(args[1] << " -o " << args[3] << ": stderr " << r.err);
+        CHECK(r.code == 3);
+        CHECK_THAT(r.err, !Contains("Traceback"));
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        CHECK_THAT(r.err, Catch::Matchers::StartsWith("error: "));
+    }
+}
+
+TEST_CASE("cli: plot helpers: ordinals, several labels on a short log axis, sec(x) names",
+          "[cli][plot]") {
+    // Before: "every 3th" in the raster label, one tick label on an ISI axis spanning less
+    // than a decade, compartments labelled by number.
+    temp_dir dir;
+    const std::string scenario =
+        std::string(NEUROTWIN_SOURCE_DIR) + "/scenarios/ball_and_stick.toml";
+    REQUIRE(neurotwin(dir, {"run", scenario, "-o", "bs.h5", "-q"}).code == 0);
+    dir.write("check.py", R"(import sys
+sys.path.insert(0, sys.argv[1])
+import h5py
+import plot
+assert [plot.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111)] == \
+    ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st",
+     "111th"]
+fig, ax = plot.plt.subplots()
+for lo, hi in ((16.0, 100.0), (3.0, 9.0), (0.5, 4000.0)):
+    ax.set_xlim(lo, hi)
+    plot.log_axis(ax, lo, hi)
+    ticks = [t for t in ax.xaxis.get_major_locator().tick_values(lo, hi) if lo <= t <= hi]
+    assert len(ticks) >= 2, (lo, hi, ticks)
+with h5py.File("bs.h5", "r") as f:
+    names = plot.compartment_names(f, "cells", [0, 1, 51])
+print(names)
+)");
+    const auto r =
+        run(dir, {"/usr/bin/python3", "check.py", std::string(NEUROTWIN_SOURCE_DIR) + "/analysis"});
+    INFO("stderr: " << r.err);
+    REQUIRE(r.code == 0);
+    // ball_and_stick: soma (nseg 1) then dend (nseg 51): compartment 1 is the centre of
+    // dend's first of 51 segments, x = 0.5 / 51 = 0.0098, shown with 3 digits.
+    CHECK(r.out == "['soma(0.5)', 'dend(0.0098)', 'dend(0.99)']\n");
+}
