@@ -66,8 +66,9 @@ def log_axis(ax, lo, hi):
     would leave a single number), plain numbers ("0.5", "20") rather than powers."""
     ax.set_xscale("log")
     decades = math.log10(hi / lo) if hi > lo > 0 else 0.0
-    subs = (1.0,) if decades > 3 else (1.0, 2.0, 5.0) if decades > 0.7 else \
-        (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
+    subs = (1.0,) if decades > 3 else (1.0, 2.0, 5.0) if decades > 1.3 else \
+        (1.0, 1.5, 2.0, 3.0, 5.0, 7.0) if decades > 0.5 else \
+        (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
     ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10.0, subs=subs))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -168,7 +169,12 @@ def report(f, pop, var):
     g = f.get(f"report/{pop}/{var}")
     if g is None or "data" not in g:
         return None
+    for k in ("mapping/time", "mapping/node_ids", "mapping/index_pointers"):
+        if k not in g:
+            raise KeyError(f"/report/{pop}/{var}/{k} is missing")
     data = g["data"][()]
+    if data.ndim != 2:
+        raise ValueError(f"/report/{pop}/{var}/data: expected 2 dimensions, found {data.ndim}")
     start, _stop, step = g["mapping/time"][()]
     t = start + step * np.arange(data.shape[0])
     return t, data, g["mapping/node_ids"][()], text(g["data"].attrs.get("units", ""))
@@ -181,8 +187,13 @@ def plot_spikes(f, path, scen, out_dir, written):
         g = f["spikes"][pop]
         if not isinstance(g, h5py.Group) or "timestamps" not in g:
             continue
+        if "node_ids" not in g:
+            raise KeyError(f"/spikes/{pop}/node_ids is missing")
         t = g["timestamps"][()]
         ids = g["node_ids"][()].astype(np.int64)
+        if t.shape != ids.shape or t.ndim != 1:
+            raise ValueError(f"/spikes/{pop}: timestamps {t.shape} and node_ids {ids.shape} "
+                             "differ in shape")
         n = n_neurons(f, pop, ids)
         T = duration_ms(f, t)
         if n == 0 or T <= 0:
