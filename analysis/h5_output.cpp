@@ -5,9 +5,11 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <variant>
+#include <vector>
 
 #include "analysis/h5_reader.hpp"
 #include "sim/errors.hpp"
@@ -92,12 +94,120 @@ h5_id make_group(hid_t loc, const std::string& path, const std::string& file) {
     return g;
 }
 
+// Copies the attributes of one object to another (same names, types and shapes).
+void copy_attributes(hid_t from, hid_t to, const std::string& file, const std::string& what) {
+    struct ctx {
+        hid_t to;
+        bool ok = true;
+    } c{to};
+    const auto one = [](hid_t obj, const char* name, const H5A_info_t*, void* data) -> herr_t {
+        auto& c = *static_cast<ctx*>(data);
+        h5_id a(H5Aopen(obj, name, H5P_DEFAULT));
+        h5_id type(a.valid() ? H5Aget_type(a.get()) : -1);
+        h5_id space(a.valid() ? H5Aget_space(a.get()) : -1);
+        if (!type.valid() || !space.valid()) {
+            c.ok = false;
+            return -1;
+        }
+        const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+        std::vector<unsigned char> buf(std::size_t(std::max<hssize_t>(n, 1)) *
+                                       H5Tget_size(type.get()));
+        h5_id b(H5Acreate2(c.to, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
+        const bool ok = b.valid() && H5Aread(a.get(), type.get(), buf.data()) >= 0 &&
+                        H5Awrite(b.get(), type.get(), buf.data()) >= 0;
+        if (H5Tdetect_class(type.get(), H5T_VLEN) > 0 || H5Tis_variable_str(type.get()) > 0) {
+            H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, buf.data());
+        }
+        c.ok = ok;
+        return ok ? 0 : -1;
+    };
+    hsize_t idx = 0;
+    if (H5Aiterate2(from, H5_INDEX_NAME, H5_ITER_INC, &idx, one, &c) < 0 || !c.ok) {
+        fail(file, "cannot copy the attributes of '" + what + "'");
+    }
+}
+
+// Copies a dataset in blocks of rows (memory stays bounded for large reports), with its
+// creation properties (chunking) and attributes. Datasets of variable-length types are not
+// part of what export-sonata copies.
+void copy_dataset(hid_t src, const std::string& from, hid_t dst, const std::string& to,
+                  hid_t lcpl, const std::string& file) {
+    h5_id in(H5Dopen2(src, from.c_str(), H5P_DEFAULT));
+    h5_id type(in.valid() ? H5Dget_type(in.get()) : -1);
+    h5_id space(in.valid() ? H5Dget_space(in.get()) : -1);
+    h5_id dcpl(in.valid() ? H5Dget_create_plist(in.get()) : -1);
+    const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+    if (!type.valid() || !dcpl.valid() || rank < 0 || rank > 2) {
+        fail(file, "cannot copy '" + from + "'");
+    }
+    hsize_t dims[2] = {1, 1};
+    H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+    h5_id out(H5Dcreate2(dst, to.c_str(), type.get(), space.get(), lcpl, dcpl.get(), H5P_DEFAULT));
+    if (!out.valid()) {
+        fail(file, "cannot copy '" + from + "'");
+    }
+    const std::size_t elem = H5Tget_size(type.get());
+    const hsize_t row = rank == 2 ? dims[1] : 1;
+    const hsize_t rows_per_block = std::max<hsize_t>(1, (hsize_t(1) << 24) / std::max<hsize_t>(1, row * elem));
+    std::vector<unsigned char> buf;
+    for (hsize_t r0 = 0; rank > 0 && r0 < dims[0] && row > 0; r0 += rows_per_block) {
+        const hsize_t start[2] = {r0, 0};
+        const hsize_t count[2] = {std::min(rows_per_block, dims[0] - r0), row};
+        buf.resize(std::size_t(count[0] * row) * elem);
+        h5_id fin(H5Dget_space(in.get()));
+        h5_id fout(H5Dget_space(out.get()));
+        h5_id mem(H5Screate_simple(rank, count, nullptr));
+        if (!fin.valid() || !fout.valid() || !mem.valid() ||
+            H5Sselect_hyperslab(fin.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+            H5Sselect_hyperslab(fout.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+            H5Dread(in.get(), type.get(), mem.get(), fin.get(), H5P_DEFAULT, buf.data()) < 0 ||
+            H5Dwrite(out.get(), type.get(), mem.get(), fout.get(), H5P_DEFAULT, buf.data()) < 0) {
+            fail(file, "cannot copy '" + from + "'");
+        }
+    }
+    if (rank == 0) {  // a scalar
+        buf.resize(elem);
+        if (H5Dread(in.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0 ||
+            H5Dwrite(out.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) {
+            fail(file, "cannot copy '" + from + "'");
+        }
+    }
+    copy_attributes(in.get(), out.get(), file, from);
+}
+
+// Copies a group (recursively) or a dataset. Written with plain reads and writes rather than
+// H5Ocopy: HDF5 1.10's H5Ocopy crashes (SIGSEGV) when a write fails inside it (a full disk).
 void copy(hid_t src, const std::string& from, hid_t dst, const std::string& to,
           const std::string& file) {
     h5_id lcpl(H5Pcreate(H5P_LINK_CREATE));
     H5Pset_create_intermediate_group(lcpl.get(), 1);
-    if (H5Ocopy(src, from.c_str(), dst, to.c_str(), H5P_DEFAULT, lcpl.get()) < 0) {
+    H5O_info_t info;
+    if (H5Oget_info_by_name(src, from.c_str(), &info, H5P_DEFAULT) < 0) {
         fail(file, "cannot copy '" + from + "'");
+    }
+    if (info.type == H5O_TYPE_DATASET) {
+        copy_dataset(src, from, dst, to, lcpl.get(), file);
+        return;
+    }
+    if (info.type != H5O_TYPE_GROUP) {
+        fail(file, "cannot copy '" + from + "' (neither a group nor a dataset)");
+    }
+    h5_id in(H5Gopen2(src, from.c_str(), H5P_DEFAULT));
+    h5_id out(H5Gcreate2(dst, to.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT));
+    if (!in.valid() || !out.valid()) {
+        fail(file, "cannot copy '" + from + "'");
+    }
+    copy_attributes(in.get(), out.get(), file, from);
+    std::vector<std::string> names;
+    const auto collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+        static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+        return 0;
+    };
+    if (H5Literate(in.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names) < 0) {
+        fail(file, "cannot list '" + from + "'");
+    }
+    for (const auto& n : names) {
+        copy(src, from + "/" + n, dst, to + "/" + n, file);
     }
 }
 

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -37,13 +38,13 @@ inline std::string hdf5_error_detail() {
     // A failed system call is described with time, descriptor, buffer address and offsets
     // (over two lines); what the user needs is the operation and the system's reason:
     // "file write failed: No space left on device".
-    const auto colon = out.find(':');
+    const auto op_end = std::min(out.find(':'), out.find(", errno"));
     const auto reason = out.find("error message = '");
-    if (colon != std::string::npos && reason != std::string::npos) {
+    if (op_end != std::string::npos && reason != std::string::npos) {
         const auto start = reason + 17;
         const auto end = out.find('\'', start);
         if (end != std::string::npos) {
-            out = out.substr(0, colon) + ": " + out.substr(start, end - start);
+            out = out.substr(0, op_end) + ": " + out.substr(start, end - start);
         }
     }
     return out;

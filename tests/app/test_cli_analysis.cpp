@@ -199,6 +199,28 @@ TEST_CASE("cli: analyze onto a full disk exits 3 and leaves the run file as it w
     CHECK_THAT(again.out, Contains("-> /analysis in out.h5"));
 }
 
+TEST_CASE("cli: export-sonata onto a full disk exits 3 and leaves no temporary file",
+          "[cli][io][errors]") {
+    // Before: SIGSEGV inside HDF5's H5Ocopy when a write failed (exit 139), and the
+    // temporary spikes.h5.tmp-<pid> stayed behind.
+    temp_dir dir;
+    dir.write("twin.toml", run_toml);
+    REQUIRE(neurotwin(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
+    for (const rlim_t limit : {rlim_t(16 * 1024), rlim_t(200 * 1024)}) {
+        const auto r = neurotwin(dir, {"export-sonata", "out.h5", "sonata"}, limit);
+        INFO("limit " << limit << " B, stderr: " << r.err);
+        CHECK(r.code == 3);
+        CHECK_THAT(r.err, Contains("File too large"));
+        for (const auto& name : names_in(dir.path / "sonata")) {
+            CHECK(name.find(".tmp") == std::string::npos);
+        }
+    }
+    // With room, every file is written.
+    const auto ok = neurotwin(dir, {"export-sonata", "out.h5", "sonata"});
+    CHECK(ok.code == 0);
+    CHECK_THAT(ok.out, Contains("sonata/spikes.h5") && Contains("sonata/V_m.h5"));
+}
+
 TEST_CASE("cli: summary names sweep points and analyze tabulates a batch.json", "[cli][analysis]") {
     temp_dir dir;
     dir.write("scan.toml", sweep_toml);
