@@ -130,8 +130,8 @@ void copy_attributes(hid_t from, hid_t to, const std::string& file, const std::s
 // Copies a dataset in blocks of rows (memory stays bounded for large reports), with its
 // creation properties (chunking) and attributes. Datasets of variable-length types are not
 // part of what export-sonata copies.
-void copy_dataset(hid_t src, const std::string& from, hid_t dst, const std::string& to,
-                  hid_t lcpl, const std::string& file) {
+void copy_dataset(hid_t src, const std::string& from, hid_t dst, const std::string& to, hid_t lcpl,
+                  const std::string& file) {
     h5_id in(H5Dopen2(src, from.c_str(), H5P_DEFAULT));
     h5_id type(in.valid() ? H5Dget_type(in.get()) : -1);
     h5_id space(in.valid() ? H5Dget_space(in.get()) : -1);
@@ -148,7 +148,8 @@ void copy_dataset(hid_t src, const std::string& from, hid_t dst, const std::stri
     }
     const std::size_t elem = H5Tget_size(type.get());
     const hsize_t row = rank == 2 ? dims[1] : 1;
-    const hsize_t rows_per_block = std::max<hsize_t>(1, (hsize_t(1) << 24) / std::max<hsize_t>(1, row * elem));
+    const hsize_t rows_per_block =
+        std::max<hsize_t>(1, (hsize_t(1) << 24) / std::max<hsize_t>(1, row * elem));
     std::vector<unsigned char> buf;
     for (hsize_t r0 = 0; rank > 0 && r0 < dims[0] && row > 0; r0 += rows_per_block) {
         const hsize_t start[2] = {r0, 0};

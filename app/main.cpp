@@ -431,8 +431,7 @@ int main(int argc, char** argv) {
                         nt::analysis::write_json(t, std::cout, afiles.size() > 1 ? 2 : 0);
                         std::cout << (i + 1 < afiles.size() ? ",\n" : "\n");
                     } else {
-                        std::cout << afiles[i] << "\n"
-                                  << nt::analysis::format_batch_table(t);
+                        std::cout << afiles[i] << "\n" << nt::analysis::format_batch_table(t);
                     }
                     continue;
                 }

@@ -62,8 +62,8 @@ TEST_CASE("readme: the h5py example runs on a fresh output and prints what it sa
         std::ofstream script(dir / "example.py");
         script << code;
     }
-    const std::string command = "cd '" + dir.string() + "' && '" + NEUROTWIN_BINARY +
-                                "' run '" + neurotwin::test::source_path("scenarios/relu_lif_twin.toml") +
+    const std::string command = "cd '" + dir.string() + "' && '" + NEUROTWIN_BINARY + "' run '" +
+                                neurotwin::test::source_path("scenarios/relu_lif_twin.toml") +
                                 "' -o relu_lif_twin.h5 -q && /usr/bin/python3 example.py 2>&1";
     FILE* p = popen(command.c_str(), "r");
     REQUIRE(p != nullptr);
