@@ -96,10 +96,13 @@ void print_stats(const nt::run_summary& s) {
     fmt::print("synapses             {} ({} between spiking populations: {:.2f} bytes each, "
                "+{:.2f} for the row index)\n",
                s.synapses, s.spike_synapses, per(s.spike_synapse_bytes), per(s.spike_index_bytes));
-    fmt::print("threads              {}\n", s.threads);
+    fmt::print("threads              {} ({})\n", s.threads, s.threads_reason);
     fmt::print("synchronised every   {} step{} (the shortest spike delay, up to 64, when only "
                "spikes connect neurons)\n",
                s.sync_interval, s.sync_interval == 1 ? "" : "s");
+    fmt::print("delay rings          {:.3f} MB (spike delays and rate histories, at most the "
+               "run's steps)\n",
+               double(s.ring_bytes) / 1e6);
     fmt::print("build time           {:.3f} s\n", s.build_seconds);
     fmt::print("simulate time        {:.3f} s for {:.1f} ms (real-time factor {:.3g}: wall / "
                "simulated)\n",
@@ -288,7 +291,7 @@ int main(int argc, char** argv) {
     bool quiet = false;
     run->add_option("scenario", scenario, "scenario file (TOML)")->required();
     run->add_option("-o,--output", output, "output file (default: <scenario stem>.h5)");
-    run->add_option("--threads", threads, "threads (0 = all cores; default: from scenario)")
+    run->add_option("--threads", threads, "threads (0 = chosen from the work; default: from scenario)")
         ->check(CLI::NonNegativeNumber);
     auto* seed_opt = run->add_option("--seed", seed, "random seed (default: from scenario)");
     run->add_flag("-q,--quiet", quiet, "no progress bar and no closing line");

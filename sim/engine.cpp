@@ -63,8 +63,56 @@ std::uint64_t run_result::total_spikes() const {
     return n;
 }
 
-int resolve_threads(int requested) {
-    return requested > 0 ? requested : std::max(1, omp_get_num_procs());
+// Small means: inversion of the cumulative distribution from one uniform of block
+// (c, t << 8) -- O(lambda), exact, and the draw every run before large means were handled
+// made. Large means: Hoermann's PTRS (transformed rejection with squeeze, W. Hoermann, "The
+// transformed rejection method for generating Poisson random variables", Insurance:
+// Mathematics and Economics 12, 1993), exact for lambda >= 10 and O(1): each trial uses the
+// two uniforms of block (c, (t << 8) | trial) and is accepted with probability > 0.9, so 256
+// trials (the counter's room) all fail with probability < 1e-250.
+std::uint64_t poisson_count(const counter_rng& rng, std::uint64_t c, std::uint64_t t,
+                            double lambda) {
+    if (!(lambda > 0.0)) {
+        return 0;
+    }
+    if (lambda <= poisson_inversion_max) {
+        const double u = rng.uniform2(c, t << 8)[0];
+        double p = std::exp(-lambda);
+        double F = p;
+        std::uint64_t k = 0;
+        while (u > F && k < 1000) {
+            ++k;
+            p *= lambda / double(k);
+            F += p;
+        }
+        return k;
+    }
+    const double slam = std::sqrt(lambda);
+    const double loglam = std::log(lambda);
+    const double b = 0.931 + 2.53 * slam;
+    const double a = -0.059 + 0.02483 * b;
+    const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+    const double v_r = 0.9277 - 3.6224 / (b - 2.0);
+    for (std::uint64_t trial = 0; trial < 256; ++trial) {
+        const auto u = rng.uniform2(c, (t << 8) | trial);
+        const double U = u[0] - 0.5;
+        const double V = u[1];
+        const double us = 0.5 - std::abs(U);
+        const double k = std::floor((2.0 * a / us + b) * U + lambda + 0.43);
+        if (us >= 0.07 && V <= v_r) {
+            return static_cast<std::uint64_t>(k);  // the squeeze: k >= 0 here
+        }
+        if (k < 0.0 || (us < 0.013 && V > us)) {
+            continue;
+        }
+        int sign = 0;
+        const double log_k_factorial = ::lgamma_r(k + 1.0, &sign);  // not lgamma: no global
+        if (std::log(V * inv_alpha / (a / (us * us) + b)) <=
+            -lambda + k * loglam - log_k_factorial) {
+            return static_cast<std::uint64_t>(k);
+        }
+    }
+    return static_cast<std::uint64_t>(std::floor(lambda));  // the mode; probability < 1e-250
 }
 
 namespace {
@@ -75,30 +123,6 @@ struct range_t {
     index_t lo = 0;
     index_t hi = 0;
 };
-
-// A Poisson(lambda) count from counter block (c, t) and its successors: inversion of the
-// cumulative distribution in chunks of lambda <= 20 (a sum of Poisson counts is Poisson), so
-// e^-lambda never underflows and the cost is O(lambda).
-std::uint64_t poisson_count(const counter_rng& rng, std::uint64_t c, std::uint64_t t,
-                            double lambda) {
-    std::uint64_t total = 0;
-    std::uint64_t draw = 0;
-    while (lambda > 0.0) {
-        const double l = std::min(lambda, 20.0);
-        lambda -= l;
-        const double u = rng.uniform2(c, (t << 8) | (draw++ & 0xff))[0];
-        double p = std::exp(-l);
-        double F = p;
-        std::uint64_t k = 0;
-        while (u > F && k < 1000) {
-            ++k;
-            p *= l / double(k);
-            F += p;
-        }
-        total += k;
-    }
-    return total;
-}
 
 // Appends the indices in [lo, hi) where flag != 0, ascending; skips 8 silent neurons at once.
 void collect_spikes(const std::uint8_t* flag, index_t lo, index_t hi,
@@ -145,9 +169,11 @@ range_t split(std::size_t n, int threads, int tid) {
 
 // Runtime state of one population beyond the model's own columns.
 struct pop_rt {
-    // Ring slots: the longest incoming delay in steps. Slot t mod n_slots is read and cleared
-    // by the update of step t, before the delivery of step t writes t + d (d <= n_slots), so
-    // a spike with the longest delay lands in the slot just emptied.
+    // Ring slots: the longest incoming delay in steps, but at most the run's steps. Slot
+    // t mod n_slots is read and cleared by the update of step t, before the delivery of step
+    // t writes t + d (d <= n_slots), so a spike with the longest delay lands in the slot just
+    // emptied. A spike that arrives at or after the end of the run (t + d >= n_steps) is not
+    // stored: with delays longer than the run, it could otherwise wrap into a slot still read.
     std::size_t n_slots = 1;
     aligned_column ring_ex, ring_in;  // [slot][input], planes ring_stride() apart
     aligned_column gather;            // sum of gathered rate inputs
@@ -189,35 +215,75 @@ struct recorder_rt {
 
 // The team barrier of the time loop: sense-reversing, on one counter and one flag in cache
 // lines of their own. A step (or interval) has one or two of them, so their latency bounds
-// how far small networks scale: on the 2-core test machine an OpenMP barrier took 1.46 us, this one 0.4-0.5
-// us (bench/scaling_ceiling.cpp measures the machine; a cache line takes ~0.2 us from core to
-// core). Waiting threads spin (with the pause hint) and yield after a while, so that more
-// threads than cores still make progress. The arriving thread's acq_rel increment and the
+// how far small networks scale: on the 2-core test machine an OpenMP barrier took 1.46 us,
+// this one 0.4-0.5 us when it spins (bench/scaling_ceiling.cpp measures the machine; a cache
+// line takes ~0.2 us from core to core). The arriving thread's acq_rel increment and the
 // release/acquire flag make every write before the barrier visible after it.
+//
+// Spinning pays only while the awaited threads are running. When they are not -- another
+// program holds their core, or there are more threads than cores -- a spinning waiter burns
+// the very core the late thread needs, and yielding does not help (CFS puts a yielding thread
+// back at once): small runs took 5-400x longer than on one thread with one core busy. So a
+// waiter spins (with the pause hint) for at most its spin budget, then sleeps on the flag
+// (std::atomic::wait, a futex on Linux) until the last thread flips it. The budget adapts per
+// thread: it halves (down to spin_min) after every wait that had to sleep and doubles (up to
+// spin_max) after every wait that spinning ended, so a machine where spinning does not pay
+// soon stops spinning, and an idle one keeps the spin barrier's latency. The last thread
+// makes the futex call only when someone sleeps (sleepers_), so the spinning case costs no
+// system call. Which thread waits how never changes a result.
 class spin_barrier {
 public:
+    // Per-thread state: the sense of the next barrier and the current spin budget.
+    struct waiter {
+        int sense = 0;
+        std::int64_t spin_ns = spin_max_ns;
+    };
+    // A futex wake-up costs about 2-10 us from the call to the sleeper running again
+    // (more on a VM); spinning longer than that before sleeping gains nothing.
+    static constexpr std::int64_t spin_max_ns = 20000;
+    static constexpr std::int64_t spin_min_ns = 500;  // still catches a barrier in step
+
     explicit spin_barrier(int threads) : n_(threads) {}
 
-    void wait(int& local_sense) {
-        local_sense ^= 1;
+    void wait(waiter& w) {
+        const int sense = w.sense ^= 1;
         if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
             count_.store(0, std::memory_order_relaxed);
-            sense_.store(local_sense, std::memory_order_release);
+            // seq_cst with the load of sleepers_: either a sleeper's increment is seen here
+            // (and it is woken), or its load of sense_ after the increment sees the flip.
+            sense_.store(sense, std::memory_order_seq_cst);
+            if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+                sense_.notify_all();
+            }
             return;
         }
-        for (std::uint32_t spins = 0; sense_.load(std::memory_order_acquire) != local_sense;
-             ++spins) {
-            if (spins < 20000) {
-                __builtin_ia32_pause();
-            } else {
-                std::this_thread::yield();
+        const auto t0 = std::chrono::steady_clock::now();
+        for (std::uint32_t spins = 1;; ++spins) {
+            if (sense_.load(std::memory_order_acquire) == sense) {
+                w.spin_ns = std::min(spin_max_ns, 2 * w.spin_ns);
+                return;
+            }
+            __builtin_ia32_pause();
+            // the clock costs ~20 ns (vDSO): read it every 32 pauses (~0.1-1 us)
+            if (spins % 32 == 0 &&
+                std::chrono::steady_clock::now() - t0 > std::chrono::nanoseconds(w.spin_ns)) {
+                break;
             }
         }
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
+        for (int v = sense_.load(std::memory_order_seq_cst); v != sense;
+             v = sense_.load(std::memory_order_seq_cst)) {
+            sense_.wait(v, std::memory_order_seq_cst);
+        }
+        sleepers_.fetch_sub(1, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        w.spin_ns = std::max(spin_min_ns, w.spin_ns / 2);
     }
 
 private:
     alignas(64) std::atomic<int> count_{0};
     alignas(64) std::atomic<int> sense_{0};
+    alignas(64) std::atomic<int> sleepers_{0};
     int n_;
 };
 
@@ -281,8 +347,8 @@ private:
     void deliver_phase(step_t t, int tid);
     void single_phase(step_t t);
     void plan_next(step_t t, int tid);
-    // Waits for the team; `sense` is the calling thread's own (see spin_barrier).
-    void barrier(int& sense);
+    // Waits for the team; `w` is the calling thread's own (see spin_barrier).
+    void barrier(spin_barrier::waiter& w);
     double source_value(std::size_t pop, std::uint32_t j, step_t t, step_t delay) const;
     // Input arrays (rings, gathered inputs, stimuli) hold size * ports values per population
     // (compartmental cells have several input ports per neuron): the thread's part of them is
@@ -294,6 +360,10 @@ private:
         const auto rg = split(net_.populations[p]->size(), T_, tid);
         const index_t P = net_.populations[p]->ports();
         return {rg.lo * P, rg.hi * P};
+    }
+    // Slots of a spike ring for delays up to max_delay steps (see pop_rt).
+    std::size_t ring_slots(step_t max_delay) const {
+        return std::size_t(std::max<step_t>(1, std::min(max_delay, net_.n_steps)));
     }
     // Distance between the slot planes of a population's input rings: whole cache lines.
     std::size_t ring_stride(std::size_t p) const { return line_stride<double>(in_size(p)); }
@@ -353,6 +423,10 @@ private:
     std::vector<counter_rng> poisson_rng_;
     std::vector<std::vector<event_wheel>> wheels_;   // [thread][group]
     std::vector<std::uint8_t> dense_;                // per group: per-step Poisson counts
+    // Channels of the other groups that also average half an event per step or more (the
+    // rest of a group of mixed rates; rate-driven channels), drawn as per-step counts too:
+    // [thread][group], ascending.
+    std::vector<std::vector<std::vector<std::uint32_t>>> busy_;
     std::vector<std::vector<double>> cdf_;           // dense groups of one rate: its CDF
     std::vector<double> zeros_;
     std::vector<double> spike_times_buf_;
@@ -397,7 +471,7 @@ void engine::setup() {
         if (sp.rate_coupled) {
             auto& c = coupled_[k];
             const std::size_t n = in_size(sp.target);
-            c.n_slots = std::size_t(sp.max_delay);  // read in the input phase: as pop_rt
+            c.n_slots = ring_slots(sp.max_delay);  // read in the input phase: as pop_rt
             c.ring.assign(c.n_slots * ring_stride(sp.target), 0.0);
             c.sum.assign(n, 0.0);
             rt_[sp.target].has_gather = true;
@@ -405,7 +479,7 @@ void engine::setup() {
             continue;
         }
         rt_[sp.target].n_slots =
-            std::max<std::size_t>(rt_[sp.target].n_slots, std::size_t(sp.max_delay));
+            std::max<std::size_t>(rt_[sp.target].n_slots, ring_slots(sp.max_delay));
     }
     for (const auto& gp : net_.gather_projections) {
         rt_[gp.target].has_gather = true;
@@ -425,9 +499,10 @@ void engine::setup() {
     // (t + 1) mod L, is then never one the same step's input phase reads (t - d + 1 for
     // 1 <= d < L), so delayed reads need no barrier. Sources read without delay (hist_len 1)
     // are read straight from output(), which their update overwrites: `direct_` lists them.
+    // n_steps + 1 slots hold the whole run without wrapping, so no delay needs more.
     for (std::size_t p = 0; p < rt_.size(); ++p) {
         if (rt_[p].hist_len > 1) {
-            ++rt_[p].hist_len;
+            rt_[p].hist_len = std::min(rt_[p].hist_len + 1, std::size_t(net_.n_steps) + 1);
         }
     }
     for (const auto& gp : net_.gather_projections) {
@@ -587,7 +662,10 @@ void engine::setup() {
     wheels_.assign(std::size_t(T_), std::vector<event_wheel>(G));
     // Constant-rate groups (stimuli) whose channels average half an event per step or more
     // draw a count per step instead; channels must then be sorted by target (stimuli are).
+    // In the other groups, each such channel does the same (busy_): a channel's events then
+    // cost O(1) per step whatever its rate, not O(rate * dt) calendar entries.
     dense_.assign(G, 0);
+    busy_.assign(std::size_t(T_), std::vector<std::vector<std::uint32_t>>(G));
     cdf_.assign(G, {});
     for (std::size_t g = 0; g < G; ++g) {
         const auto& grp = net_.poisson_groups[g];
@@ -599,7 +677,7 @@ void engine::setup() {
         dense_[g] = min_rate * net_.dt * 1e-3 >= 0.5 ? 1 : 0;
         const double max_rate = *std::max_element(grp.rate_max.begin(), grp.rate_max.end());
         const double lambda = max_rate * net_.dt * 1e-3;
-        if (dense_[g] && min_rate == max_rate && lambda <= 20.0) {
+        if (dense_[g] && min_rate == max_rate && lambda <= poisson_inversion_max) {
             // P(K <= k) for k = 0, 1, ... until 1 - 1e-16 (the inversion stops at the end,
             // so the table's last entry stands for the far tail, probability < 1e-16)
             double p = std::exp(-lambda);
@@ -610,6 +688,21 @@ void engine::setup() {
                 F += p;
             }
             cdf_[g].push_back(1.0);
+        }
+    }
+    for (std::size_t g = 0; g < G; ++g) {
+        const auto& grp = net_.poisson_groups[g];
+        if (dense_[g]) {
+            continue;
+        }
+        for (int tid = 0; tid < T_; ++tid) {
+            const auto rg = in_split(grp.target, tid);
+            for (std::uint32_t c = 0; c < grp.channel_target.size(); ++c) {
+                if (grp.channel_target[c] >= rg.lo && grp.channel_target[c] < rg.hi &&
+                    grp.rate_max[c] * net_.dt * 1e-3 >= 0.5) {
+                    busy_[std::size_t(tid)][g].push_back(c);
+                }
+            }
         }
     }
 }
@@ -626,8 +719,14 @@ step_t engine::advance_channel(std::size_t g, std::uint32_t c) {
     const auto m = next_index_[g][c];
     const double gap = poisson_rng_[g].exponential(c, m) / r_max * 1000.0;  // [ms]
     next_time_[g][c] += gap;
-    const auto step = static_cast<step_t>(std::floor(next_time_[g][c] / net_.dt));
-    return std::min(step, grp.stop);
+    // Saturated before the conversion: a tiny rate puts the next event (and its step) beyond
+    // what step_t holds (rate 1e-20 Hz: ~1e23 ms), and such an event -- like any at or after
+    // `stop` -- is simply never scheduled.
+    const double step = std::floor(next_time_[g][c] / net_.dt);
+    if (!(step < double(grp.stop))) {
+        return grp.stop;
+    }
+    return static_cast<step_t>(step);
 }
 
 double engine::source_value(std::size_t pop, std::uint32_t j, step_t t, step_t delay) const {
@@ -766,10 +865,29 @@ void engine::input_phase(step_t t, int tid) {
             }
             continue;
         }
+        if (t >= grp.start && t < grp.stop) {
+            for (const auto c : busy_[std::size_t(tid)][g]) {
+                // the thinned rate is min(rate, rate_max): see advance_channel
+                double rate = grp.rate_max[c];
+                if (grp.source != npos) {
+                    rate = std::clamp(source_value(grp.source, grp.channel_source[c], t,
+                                                   grp.channel_delay[c]),
+                                      0.0, rate);
+                }
+                const auto k = poisson_count(poisson_rng_[g], c, std::uint64_t(t),
+                                             rate * net_.dt * 1e-3);
+                if (k > 0) {
+                    const double J = grp.jump[c];
+                    (J >= 0.0 ? ex : in)[grp.channel_target[c]] += J * double(k);
+                }
+            }
+        }
         auto& due = wheel.take(t);
         for (const auto c : due) {
             step_t next = t;
-            while (next == t) {
+            // Every event at or before t is taken here, so the channel's next one is pushed
+            // into a later bucket, never into `due` (which a push could reallocate).
+            while (next <= t) {
                 bool accept = true;
                 if (grp.source != npos) {
                     const double rate = source_value(grp.source, grp.channel_source[c], t,
@@ -878,6 +996,7 @@ void engine::deliver_phase(step_t t, int tid) {
         double* const ring_ex = sp.rate_coupled ? cp.ring.data() : r.ring_ex.data();
         double* const ring_in = sp.rate_coupled ? cp.ring.data() : r.ring_in.data();
         const auto slots = step_t(sp.rate_coupled ? cp.n_slots : r.n_slots);
+        const step_t n_steps = net_.n_steps;
         const step_t now = t % slots;
         const auto mask = sp.target_mask;
         const auto P = std::size_t(sp.parts);
@@ -895,6 +1014,9 @@ void engine::deliver_phase(step_t t, int tid) {
                 }
                 ++events;
                 const step_t d = sp.delay_of(k);
+                if (t + d >= n_steps) {
+                    continue;  // arrives after the run: never read, not stored (see pop_rt)
+                }
                 if (d != d_prev) {
                     step_t slot = now + d;
                     slot -= slot >= slots ? slots : 0;
@@ -1062,8 +1184,10 @@ void engine::thread_main(int tid) {
             continue;
         }
         const auto rg = in_split(grp.target, tid);
+        const auto& busy = busy_[std::size_t(tid)][g];
         for (std::uint32_t c = 0; c < grp.channel_target.size(); ++c) {
-            if (grp.channel_target[c] >= rg.lo && grp.channel_target[c] < rg.hi) {
+            if (grp.channel_target[c] >= rg.lo && grp.channel_target[c] < rg.hi &&
+                !std::binary_search(busy.begin(), busy.end(), c)) {
                 next_time_[g][c] = double(grp.start) * net_.dt;
                 const step_t first = advance_channel(g, c);
                 if (first < grp.stop) {
@@ -1072,7 +1196,7 @@ void engine::thread_main(int tid) {
             }
         }
     }
-    int sense = 0;
+    spin_barrier::waiter sense;
     barrier(sense);
     for (step_t t0 = 0; t0 < net_.n_steps; t0 += interval_) {
         const step_t t1 = std::min(net_.n_steps, t0 + interval_);
@@ -1114,9 +1238,9 @@ void engine::thread_main(int tid) {
 }
 
 // A team barrier; nothing to wait for with one thread.
-void engine::barrier(int& sense) {
+void engine::barrier(spin_barrier::waiter& w) {
     if (T_ > 1) {
-        barrier_.wait(sense);
+        barrier_.wait(w);
     }
 }
 
@@ -1175,6 +1299,12 @@ run_result engine::run() {
         res.events_delivered += th.events;
     }
     res.sync_interval = interval_;
+    for (const auto& r : rt_) {
+        res.ring_bytes += (r.ring_ex.size() + r.ring_in.size() + r.hist.size()) * sizeof(double);
+    }
+    for (const auto& c : coupled_) {
+        res.ring_bytes += c.ring.size() * sizeof(double);
+    }
     return res;
 }
 

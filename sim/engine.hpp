@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/network.hpp"
+#include "sim/random.hpp"
 #include "sim/recorder.hpp"
 
 namespace neurotwin {
@@ -32,6 +33,7 @@ struct run_result {
     std::vector<std::uint64_t> spikes;  // per population, all neurons
     std::uint64_t events_delivered = 0; // spike x synapse deliveries
     step_t sync_interval = 1;           // steps between synchronisations of the threads
+    std::size_t ring_bytes = 0;         // delay rings and output histories (at most the run)
     std::uint64_t total_spikes() const;
 };
 
@@ -39,7 +41,12 @@ struct run_result {
 // (may be null). Throws runtime_fault on a numerical fault (NaN/inf in a state variable).
 run_result run_network(network& net, output_sink* sink, const run_control& control);
 
-// Number of threads to use for a request (0 = all cores).
-int resolve_threads(int requested);
+// A Poisson(lambda) count from the counter blocks (c, (t << 8) | i), i < 256, of `rng`: the
+// same count for the same (c, t, lambda) on any thread. lambda <= poisson_inversion_max:
+// inversion from one uniform (O(lambda)); above: Hoermann's PTRS (O(1)). lambda above
+// max_poisson_events_per_step (sim/scenario/desc.hpp) is rejected when a scenario is loaded.
+inline constexpr double poisson_inversion_max = 20.0;
+std::uint64_t poisson_count(const counter_rng& rng, std::uint64_t c, std::uint64_t t,
+                            double lambda);
 
 }  // namespace neurotwin

@@ -923,6 +923,17 @@ void builder::add_projection(const projection_desc& pd, std::size_t src, std::si
             g.channel_delay.push_back(static_cast<std::uint32_t>(delays[e]));
             g.jump.push_back(weights[e]);
             g.rate_max.push_back(source_bound(src, edges[e].source));
+            // the source's largest rate, known only now: bounded as a stimulus's rate is
+            if (g.rate_max.back() * net.dt * 1e-3 > max_poisson_events_per_step) {
+                throw input_error(
+                    pd.where,
+                    fmt::format("projection '{}' -> '{}': poisson encoding: the rate of source "
+                                "neuron {} reaches {:g} Hz; expected at most {:g} Hz ({:g} "
+                                "events per step of {:g} ms)",
+                                pd.source, pd.target, edges[e].source, g.rate_max.back(),
+                                max_poisson_events_per_step / (net.dt * 1e-3),
+                                max_poisson_events_per_step, net.dt));
+            }
         }
         net.poisson_groups.push_back(std::move(g));
         return;

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "sim/run.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <sched.h>
 #include <sys/resource.h>
+#include <thread>
 #include <fmt/format.h>
 
 #include "neurotwin_version.hpp"
@@ -145,7 +149,227 @@ void write_metadata(h5_writer& w, const scenario_desc& desc, const network& net,
     }
 }
 
+// Largest value a value_spec can take (constants, arrays, ranges); `fallback` for draws
+// without an upper bound.
+double spec_max(const value_spec& v, double fallback) {
+    switch (v.k) {
+        case value_spec::kind::constant: return v.a;
+        case value_spec::kind::uniform:
+        case value_spec::kind::linspace: return std::max(v.a, v.b);
+        case value_spec::kind::array:
+            return v.values.empty() ? fallback
+                                    : *std::max_element(v.values.begin(), v.values.end());
+        default: return std::isfinite(v.hi) ? v.hi : fallback;
+    }
+}
+
+// "12,345"
+std::string grouped(double x) {
+    const auto digits = fmt::format("{:.0f}", x);
+    std::string out;
+    for (std::size_t k = 0; k < digits.size(); ++k) {
+        if (k > 0 && (digits.size() - k) % 3 == 0) {
+            out += ',';
+        }
+        out += digits[k];
+    }
+    return out;
+}
+
 }  // namespace
+
+int available_cores() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        return std::max(1, CPU_COUNT(&set));
+    }
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+// 4 per core: the determinism tests run 3 threads on 2-core machines, and oversubscription
+// by a few threads still finishes (the barrier sleeps when spinning does not pay); beyond
+// that it only costs (--threads 100000 used 8 GB and failed). 1024 at most on any machine.
+int max_threads(int cores) { return std::min(1024, 4 * std::max(1, cores)); }
+
+// Cost figures [ns per neuron-step, one core], measured with `run --threads 1 --stats` on the
+// 2-core test machine while it was loaded (load average ~11, about twice the idle figures:
+// CUBA 4k took 0.27 s on one thread there, 0.12 s idle): 2,000 silent cells, 1,000 steps of
+// 0.1 ms: lif 1.5 (6 with synaptic input: CUBA 4k, 26 us per step), izhikevich 810 and adex
+// 1,650 (4 RK4 substeps of h_max = 0.025 ms), hh 1,200 and hh_traub 1,500 (dopri5); mc_cell
+// 9 ns per compartment (100 ball-and-stick cells, 53 compartments); a relu pair 0.1-0.5
+// (skipped when its input is unchanged); a synaptic event ~5 (2,000 lif cells, in-degree 100,
+// 784 events per step: 12.5 us per step).
+double estimate_step_ns(const scenario_desc& desc, std::string* what) {
+    const double dt = desc.simulation.dt_ms;
+    // Spikes are not known before the run: a nominal rate of 10 Hz per source neuron.
+    constexpr double nominal_rate_hz = 10.0;
+    constexpr double event_ns = 5.0;      // one synaptic event delivered
+    constexpr double poisson_ns = 20.0;   // one Poisson event or per-step count
+    std::map<std::string, double> neurons_by_model;
+    double ns = 0.0;
+    std::map<std::string, index_t> sizes;
+    std::map<std::string, bool> spiking;
+    const auto cell_ns = [&](const std::string& model, const std::string& integrator,
+                             const std::map<std::string, value_spec>& params,
+                             const std::string& morphology) {
+        const auto substeps = [&](double h_max_default) {
+            const auto it = params.find("h_max");
+            const double h = it != params.end() && it->second.is_constant() && it->second.a > 0
+                                 ? it->second.a
+                                 : h_max_default;
+            return std::max(1.0, std::ceil(dt / h));
+        };
+        if (model == "lif") {
+            return 6.0;
+        }
+        if (model == "izhikevich") {
+            return 200.0 * substeps(0.025);
+        }
+        if (model == "adex") {
+            return 400.0 * substeps(0.025);
+        }
+        if (model == "hh" || model == "hh_traub") {
+            // exponential Euler is 7-10x cheaper than dopri5 (README, Numerics)
+            return integrator == "exp_euler" ? 150.0 : 1300.0;
+        }
+        if (model == "mc_cell") {
+            double compartments = 0.0;
+            if (const auto* m = desc.find_morphology(morphology)) {
+                for (const auto& sec : m->sections) {
+                    compartments += double(std::max(1, sec.nseg));
+                }
+            }
+            return 9.0 * std::max(1.0, compartments);
+        }
+        return 1.0;  // artificial neurons and rate sources
+    };
+    const auto add_cells = [&](const std::string& model, double n, double each) {
+        neurons_by_model[model] += n;
+        ns += n * each;
+    };
+    for (const auto& p : desc.populations) {
+        add_cells(p.model, double(p.size), cell_ns(p.model, p.integrator, p.params, p.morphology));
+        sizes[p.name] = p.size;
+        const auto* info = find_model(p.model);
+        spiking[p.name] = info != nullptr && info->kind == model_kind::spiking;
+    }
+    for (const auto& t : desc.twins) {
+        const double n = double(t.size);
+        add_cells(t.biological, n, cell_ns(t.biological, t.integrator, t.params, t.morphology));
+        add_cells(t.activation, n, 1.0);
+        add_cells("rate_source", n * double(t.inputs.size()), 1.0);
+        if (t.encoding == twin_encoding::poisson) {
+            for (const auto& in : t.inputs) {
+                const double lambda = spec_max(in.rate, nominal_rate_hz) * dt * 1e-3;
+                ns += n * poisson_ns * std::min(1.0, lambda);
+            }
+        }
+    }
+    for (const auto& st : desc.stimuli) {
+        if (st.type != stimulus_type::poisson) {
+            continue;
+        }
+        const auto it = st.params.find("rate");
+        const double rate = it == st.params.end() ? 0.0 : spec_max(it->second, 0.0);
+        const auto sz = sizes.find(st.target);
+        const double n = sz != sizes.end() ? double(sz->second) : 1.0;
+        ns += n * poisson_ns * std::min(1.0, rate * dt * 1e-3);
+    }
+    double synapses = 0.0;
+    for (const auto& pd : desc.projections) {
+        const auto s_it = sizes.find(pd.source);
+        const auto t_it = sizes.find(pd.target);
+        const double ns_ = s_it != sizes.end() ? double(s_it->second) : 1.0;
+        const double nt = t_it != sizes.end() ? double(t_it->second) : 1.0;
+        double count = 0.0;
+        switch (pd.rule) {
+            case connection_rule::all_to_all: count = ns_ * nt; break;
+            case connection_rule::one_to_one: count = nt; break;
+            case connection_rule::fixed_probability: count = pd.p * ns_ * nt; break;
+            case connection_rule::fixed_indegree: count = double(pd.k) * nt; break;
+            case connection_rule::fixed_outdegree: count = double(pd.k) * ns_; break;
+            case connection_rule::fixed_total_number: count = double(pd.n); break;
+            // the file is not read before the choice: 100 connections per target neuron
+            case connection_rule::from_file: count = 100.0 * nt; break;
+        }
+        synapses += count;
+        const bool spiking_source = spiking.count(pd.source) > 0 && spiking[pd.source];
+        if (spiking_source) {
+            ns += count * nominal_rate_hz * dt * 1e-3 * event_ns;
+        } else if (pd.encoding == projection_encoding::poisson) {
+            ns += count * poisson_ns * std::min(1.0, nominal_rate_hz * dt * 1e-3);
+        } else {
+            ns += count * 1.0;  // a gathered rate input: a multiply-add per step
+        }
+    }
+    if (what != nullptr) {
+        std::string text;
+        for (const auto& [model, n] : neurons_by_model) {
+            text += fmt::format("{}{} {}", text.empty() ? "" : " + ", grouped(n), model);
+        }
+        if (text.empty()) {
+            text = "no neurons";
+        }
+        if (synapses > 0) {
+            text += fmt::format(", ~{} synapses", grouped(synapses));
+        }
+        *what = text;
+    }
+    return ns;
+}
+
+// The default count: one thread per `per_thread_ns` of estimated work per step, at most one
+// per core. Sharing a step costs a barrier and a few cache lines from core to core (~1-2 us
+// per step on the idle 2-core test machine: CUBA 4k 0.12 s on 1 thread, 0.078 s on 2), and
+// far more when another program holds one of the cores (a thread that waits for one that is
+// not running loses its core's time slice: small runs took 5-400x longer). At 10 us (in the
+// units above, ~5 us idle) per thread, CUBA 4k (~20 us per step estimated) still gets 2
+// threads, and every shipped example of scenarios/ but the hh ones gets 1.
+constexpr double per_thread_ns = 10000.0;
+
+thread_choice choose_threads(const scenario_desc& desc, int requested, bool from_command_line,
+                             int cores) {
+    cores = std::max(1, cores);
+    thread_choice c;
+    const int limit = max_threads(cores);
+    if (requested > limit) {
+        const auto why = fmt::format(
+            "expected at most {} threads (4 per core, at most 1024; this process may use {} "
+            "core{}), found {}",
+            limit, cores, cores == 1 ? "" : "s", requested);
+        if (from_command_line) {
+            throw input_error(source_pos{}, "--threads: " + why);
+        }
+        throw input_error(desc.simulation.threads_where, "[simulation] threads: " + why);
+    }
+    if (requested > 0) {
+        c.threads = requested;
+        c.reason = fmt::format("as requested ({})", from_command_line ? "--threads"
+                                                                      : "[simulation] threads");
+        if (requested > cores) {
+            c.warning = fmt::format(
+                "{} threads on {} core{}: threads wait for each other's turn on a core, so the "
+                "run is slower than on {} (the output is the same)",
+                requested, cores, cores == 1 ? "" : "s", cores);
+        }
+        return c;
+    }
+    std::string what;
+    const double ns = estimate_step_ns(desc, &what);
+    const int by_work = static_cast<int>(std::clamp(std::floor(ns / per_thread_ns), 1.0, 1024.0));
+    c.threads = std::min(by_work, cores);
+    const auto work = fmt::format("{}: ~{:.3g} us per step estimated", what, ns * 1e-3);
+    if (c.threads == 1 && cores > 1) {
+        c.reason = fmt::format("{}, less than 2 x {:.0f} us: too little to share", work,
+                               per_thread_ns * 1e-3);
+    } else if (c.threads == cores) {
+        c.reason = fmt::format("{}, {} core{}", work, cores, cores == 1 ? "" : "s");
+    } else {
+        c.reason = fmt::format("{}, {:.0f} us per thread", work, per_thread_ns * 1e-3);
+    }
+    return c;
+}
 
 run_summary run_scenario(scenario_desc desc, const run_options& options) {
     // Fail before a possibly long network build when the output cannot be written.
@@ -158,7 +382,12 @@ run_summary run_scenario(scenario_desc desc, const run_options& options) {
     if (options.seed) {
         desc.simulation.seed = *options.seed;
     }
-    const int threads = resolve_threads(options.threads.value_or(desc.simulation.threads));
+    const auto choice = choose_threads(desc, options.threads.value_or(desc.simulation.threads),
+                                       options.threads.has_value(), available_cores());
+    if (!choice.warning.empty()) {
+        fmt::print(stderr, "warning: {}\n", choice.warning);
+    }
+    const int threads = choice.threads;
     network net = build_network(desc, threads);  // throws input_error before any file is touched
     const double build_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_build).count();
@@ -189,12 +418,14 @@ run_summary run_scenario(scenario_desc desc, const run_options& options) {
     s.spikes = result.total_spikes();
     s.completed = result.completed;
     s.threads = threads;
+    s.threads_reason = choice.reason;
     s.synapses = net.synapse_count();
     s.spike_synapses = net.spike_synapse_count();
     s.spike_synapse_bytes = net.spike_synapse_bytes();
     s.spike_index_bytes = net.spike_index_bytes();
     s.events_delivered = result.events_delivered;
     s.sync_interval = result.sync_interval;
+    s.ring_bytes = result.ring_bytes;
     for (const auto& pop : net.populations) {
         s.neurons += pop->size();
     }

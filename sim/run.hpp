@@ -34,6 +34,7 @@ struct run_summary {
     std::uint64_t spikes = 0;
     bool completed = false;
     int threads = 1;
+    std::string threads_reason;            // how the thread count was chosen
     std::uint64_t neurons = 0;
     std::uint64_t synapses = 0;            // all connections
     std::uint64_t spike_synapses = 0;      // between spiking populations
@@ -41,9 +42,35 @@ struct run_summary {
     std::size_t spike_index_bytes = 0;     // their row indices
     std::uint64_t events_delivered = 0;    // spike x synapse deliveries
     step_t sync_interval = 1;              // steps between synchronisations of the threads
+    std::size_t ring_bytes = 0;            // spike delay rings and rate histories
     double peak_rss_mb = 0.0;              // of the process, at the end of the run
 };
 
 run_summary run_scenario(scenario_desc desc, const run_options& options);
+
+// Cores this process may run on (sched_getaffinity; at least 1).
+int available_cores();
+
+// The most threads a run may have on `cores` cores: more only slow the run down, and
+// beyond this they cost memory and time for nothing.
+int max_threads(int cores);
+
+// Estimated cost of one time step on one core [ns]: neurons x model cost (compartments,
+// substeps, integrator), expected synaptic events, Poisson events. See sim/run.cpp for the
+// figures and their measurements. `what` receives a short account ("2,000 lif neurons, ...").
+double estimate_step_ns(const scenario_desc& desc, std::string* what = nullptr);
+
+// How many threads a run gets, and why.
+struct thread_choice {
+    int threads = 1;
+    std::string reason;   // for --stats
+    std::string warning;  // non-empty: more threads than cores were asked for (stderr)
+};
+
+// `requested`: --threads or the scenario's `threads` (0 = choose from the work), from the
+// command line when `from_command_line`. A count above max_threads(cores) is an input_error
+// naming the option or the key's position.
+thread_choice choose_threads(const scenario_desc& desc, int requested, bool from_command_line,
+                             int cores);
 
 }  // namespace neurotwin

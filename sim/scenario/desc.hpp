@@ -43,7 +43,8 @@ struct simulation_desc {
     double duration_ms = 0.0;
     double dt_ms = 0.1;
     std::uint64_t seed = 0;
-    int threads = 0;        // 0 = all cores
+    int threads = 0;        // 0 = chosen from the work (sim/run.cpp)
+    source_pos threads_where;  // position of the `threads` value (none: not given)
     step_t n_steps = 0;     // duration / dt, checked to be an exact multiple
     source_pos where;
 };
@@ -64,6 +65,12 @@ struct population_desc {
 };
 
 enum class stimulus_type { dc, step, ramp, sine, poisson };
+
+// Poisson inputs: at most this many events per step and channel (rate * dt). The engine
+// draws each step's count in O(1) at any rate, but a rate beyond this is no input a neuron
+// can tell from a current (1e9 jumps of a step) and is taken for a typo (rate = 1e19 Hz);
+// the bound also keeps counts far inside the sampler's exact range (sim/engine.cpp).
+inline constexpr double max_poisson_events_per_step = 1e9;
 
 struct stimulus_desc {
     std::string name;

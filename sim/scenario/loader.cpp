@@ -243,6 +243,24 @@ value_check range_check(const std::string& ctx, const range& valid, dimension di
     };
 }
 
+// A Poisson rate [Hz]: >= 0 and at most max_poisson_events_per_step per step of dt ms.
+value_check poisson_rate_check(const std::string& ctx, double dt_ms) {
+    const double max_hz = max_poisson_events_per_step / (dt_ms * 1e-3);
+    const auto non_negative = range_check(ctx, range::at_least(0.0), dimension::rate);
+    return [ctx, max_hz, dt_ms, non_negative](double v,
+                                             const std::string& found) -> std::optional<std::string> {
+        if (auto bad = non_negative(v, found)) {
+            return bad;
+        }
+        if (v > max_hz) {
+            return fmt::format("{}: expected at most {:g} Hz ({:g} events per step of {:g} ms), "
+                               "found {}",
+                               ctx, max_hz, max_poisson_events_per_step, dt_ms, found);
+        }
+        return std::nullopt;
+    };
+}
+
 class loader {
 public:
     explicit loader(std::string file) : file_(std::move(file)) {}
@@ -868,6 +886,7 @@ void loader::simulation(const toml::table& root) {
         if (const auto v =
                 integer_of(*n, "[simulation] threads", 0, std::numeric_limits<int>::max())) {
             sim.threads = static_cast<int>(*v);
+            sim.threads_where = pos(*n);  // the thread limit depends on the machine: run.cpp
         }
     }
 }
@@ -1484,8 +1503,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
                     rules.count = size;
                     rules.per = "pair";
                     if (td.encoding == twin_encoding::poisson) {
-                        rules.check =
-                            range_check(ictx + ".rate", range::at_least(0.0), dimension::rate);
+                        rules.check = poisson_rate_check(ictx + ".rate", dt_);
                     }
                     if (auto s = spec_of(*r, rules, ictx + ".rate")) {
                         in.rate = std::move(*s);
@@ -1802,8 +1820,7 @@ void loader::stimulus(const toml::table& t, std::size_t index) {
             param("offset", amp_dim, {}, false);
             break;
         case stimulus_type::poisson: {
-            param("rate", dimension::rate,
-                  range_check(ctx + ", rate", range::at_least(0.0), dimension::rate), true);
+            param("rate", dimension::rate, poisson_rate_check(ctx + ", rate", dt_), true);
             const auto wctx = ctx + ", weight";
             const auto wdim = jump_dim(sd.target);
             param("weight", wdim,

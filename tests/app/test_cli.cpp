@@ -1016,3 +1016,31 @@ TEST_CASE("cli: summary prints the scenario, the spikes and the twin agreement",
     CHECK(rho >= -1.0);
     CHECK(rho <= 1.0);
 }
+
+TEST_CASE("cli: an absurd thread count is rejected naming the option or the key position",
+          "[cli]") {
+    // 4 threads per core at most (sim/run.cpp max_threads): 100000 is beyond it on any machine
+    // with fewer than 25,000 cores, and above the absolute bound of 1024 anyway.
+    temp_dir dir;
+    dir.write("ok.toml", "[simulation]\nduration = 1\n[[population]]\nname = \"p\"\n"
+                         "model = \"lif\"\nsize = 2\n");
+    {
+        const auto r = run_cli(dir, {"run", "ok.toml", "-o", "out.h5", "--threads", "100000"});
+        INFO("stderr:\n" << r.err);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Contains("error: --threads: expected at most") &&
+                              Contains("found 100000"));
+        CHECK(entries_starting_with(dir.work, "out.h5").empty());
+    }
+    dir.write("bad.toml", "[simulation]\nduration = 1\nthreads = 100000\n[[population]]\n"
+                          "name = \"p\"\nmodel = \"lif\"\nsize = 2\n");
+    {
+        const auto r = run_cli(dir, {"run", "bad.toml", "-o", "out.h5"});
+        INFO("stderr:\n" << r.err);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Contains("bad.toml:3:11: error: [simulation] threads: expected at "
+                                   "most") &&
+                              Contains("found 100000"));
+        CHECK(entries_starting_with(dir.work, "out.h5").empty());
+    }
+}

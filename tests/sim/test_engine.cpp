@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "sim/run.hpp"
 #include "tests/test_util.hpp"
 
 using namespace neurotwin;
@@ -327,4 +328,257 @@ spikes = true
             CHECK(what == first);
         }
     }
+}
+
+namespace {
+// One poisson stimulus of the given rate on 4 lif cells that never fire; its jumps (1 pA
+// each) are visible in I_syn_ex.
+std::string poisson_on_lif(const std::string& rate, double duration_ms = 10.0) {
+    return fmt::format(R"(
+[simulation]
+duration = {}
+dt = 0.1
+[[population]]
+name = "n"
+model = "lif"
+size = 4
+params = {{ V_th = 1000.0 }}
+[[stimulus]]
+name = "s"
+type = "poisson"
+target = "n"
+rate = {}
+weight = 1.0
+[[record]]
+population = "n"
+variables = ["I_syn_ex"]
+)",
+                       duration_ms, rate);
+}
+}  // namespace
+
+TEST_CASE("engine: a poisson stimulus of rate 1e-20 Hz runs and gives no events",
+          "[sim][engine][errors]") {
+    // The first event lies ~1e23 ms away: beyond step_t's range. It was converted to
+    // INT64_MIN, delivered at step 0 and pushed into the bucket being iterated (a
+    // use-after-free under ASan); now it is past the end of the run, never scheduled.
+    for (const int threads : {1, 2}) {
+        auto out = test::run_text(poisson_on_lif("1e-20"), threads);
+        const auto& I = out.sink.report("n", "I_syn_ex");
+        REQUIRE(I.frames == 100);
+        for (std::size_t f = 0; f < I.frames; ++f) {
+            for (std::size_t c = 0; c < 4; ++c) {
+                REQUIRE(I.at(f, c) == 0.0f);
+            }
+        }
+    }
+}
+
+TEST_CASE("engine: a poisson rate beyond 1e9 events per step is rejected with its position",
+          "[sim][engine][errors]") {
+    using Catch::Matchers::Contains;
+    // 1e19 Hz at dt = 0.1 ms is 1e15 events per step: it hung (a stimulus in its per-step
+    // count, a twin input in the calendar queue). 1e13 Hz (1e9 per step) is the limit.
+    REQUIRE_THROWS_WITH(load_scenario_text(poisson_on_lif("1e19"), "p.toml"),
+                        Contains("p.toml:14:8") && Contains("stimulus 's', rate") &&
+                            Contains("expected at most 1e+13 Hz (1e+09 events per step of "
+                                     "0.1 ms), found 1e+19"));
+    REQUIRE_NOTHROW(load_scenario_text(poisson_on_lif("1e13"), "p.toml"));
+    const std::string twin = R"(
+[simulation]
+duration = 1.0
+[[twin]]
+name = "tw"
+size = 2
+activation = "relu"
+encoding = "poisson"
+inputs = [ { rate = 1e19, weight = 0.1 } ]
+)";
+    REQUIRE_THROWS_WITH(load_scenario_text(twin, "t.toml"),
+                        Contains("t.toml:9:") && Contains("rate") &&
+                            Contains("expected at most 1e+13 Hz") && Contains("found 1e+19"));
+    // A rate source's rate is known once its stimuli are: checked when the network is built.
+    const std::string projection = R"(
+[simulation]
+duration = 1.0
+[[population]]
+name = "src"
+model = "rate_source"
+size = 1
+params = { rate = 1e19 }
+[[population]]
+name = "n"
+model = "lif"
+size = 1
+[[projection]]
+source = "src"
+target = "n"
+rule = "all_to_all"
+encoding = "poisson"
+weight = 1.0
+)";
+    const auto desc = load_scenario_text(projection, "r.toml");
+    REQUIRE_THROWS_WITH(build_network(desc),
+                        Contains("r.toml:13:1") && Contains("poisson encoding") &&
+                            Contains("reaches 1e+19 Hz; expected at most 1e+13 Hz"));
+}
+
+TEST_CASE("engine: large-mean Poisson counts have the right mean and variance",
+          "[sim][engine][physics]") {
+    // N = 20,000 draws of Poisson(lambda) (PTRS above lambda = 20, fixed seed). The sample mean
+    // has standard error sqrt(lambda / N), the sample variance sqrt((2 lambda^2 + lambda) / N)
+    // (the fourth central moment of a Poisson law is lambda (1 + 3 lambda)): both must lie
+    // within 5 standard errors (a false alarm has probability < 1e-6).
+    const counter_rng rng(2024, 7);
+    constexpr std::size_t N = 20000;
+    for (const double lambda : {25.0, 1e4, 1e9}) {
+        double sum = 0.0, sum2 = 0.0;
+        for (std::uint64_t t = 0; t < N; ++t) {
+            const double k = double(poisson_count(rng, 3, t, lambda));
+            sum += k;
+            sum2 += (k - lambda) * (k - lambda);
+        }
+        const double mean = sum / double(N);
+        // variance about the known mean lambda: the same standard error to first order
+        const double var = sum2 / double(N);
+        INFO("lambda " << lambda << ": mean " << mean << ", variance " << var);
+        CHECK(std::abs(mean - lambda) < 5.0 * std::sqrt(lambda / double(N)));
+        CHECK(std::abs(var - lambda) <
+              5.0 * std::sqrt((2.0 * lambda * lambda + lambda) / double(N)));
+    }
+}
+
+TEST_CASE("engine: small-mean Poisson counts are the inversion of one uniform, as before",
+          "[sim][engine]") {
+    // lambda <= 20: K = min{k : u <= F(k)} for the first uniform of block (c, t << 8) -- the
+    // draw every earlier version made, so shipped scenarios keep their spikes.
+    const counter_rng rng(99, 1);
+    for (const double lambda : {0.3, 2.0, 19.9}) {
+        for (std::uint64_t t = 0; t < 200; ++t) {
+            const double u = rng.uniform2(5, t << 8)[0];
+            std::uint64_t k = 0;
+            double p = std::exp(-lambda), F = p;
+            while (u > F) {
+                ++k;
+                p *= lambda / double(k);
+                F += p;
+            }
+            REQUIRE(poisson_count(rng, 5, t, lambda) == k);
+        }
+    }
+}
+
+TEST_CASE("engine: rate-driven poisson channels of many events per step deliver their rate",
+          "[sim][engine]") {
+    // A rate source at 20 kHz drives a lif cell through a poisson projection: lambda = 2 events
+    // per step, drawn as one count per step (no longer one calendar entry per event). As in
+    // the per-step stimulus test above, the mean of I_syn_ex sampled after the jumps is
+    // J lambda / (1 - e^{-dt/tau}) = 41.0 pA; 50 cells x 1800 ms: standard error < 0.1%, 0.5%
+    // allowed.
+    const std::string toml = R"(
+[simulation]
+duration = 2000.0
+[[population]]
+name = "src"
+model = "rate_source"
+size = 50
+params = { rate = 20000.0 }
+[[population]]
+name = "n"
+model = "lif"
+size = 50
+params = { V_th = 1000.0 }
+[[projection]]
+source = "src"
+target = "n"
+rule = "one_to_one"
+encoding = "poisson"
+weight = 1.0
+[[record]]
+population = "n"
+variables = ["I_syn_ex"]
+interval = 1.0
+)";
+    auto out = test::run_text(toml, 2);
+    const auto& I = out.sink.report("n", "I_syn_ex");
+    double sum = 0.0;
+    std::size_t count = 0;
+    for (std::size_t f = 200; f < I.frames; ++f) {
+        for (std::size_t c = 0; c < 50; ++c) {
+            sum += I.at(f, c);
+            ++count;
+        }
+    }
+    CHECK(sum / double(count) == Approx(2.0 / -std::expm1(-0.05)).epsilon(0.005));
+}
+
+TEST_CASE("engine: a delay longer than the run costs rings of the run's length only",
+          "[sim][engine]") {
+    // 1,000 targets, 100 s delay, 10 ms run: rings of 1e6 slots were 16 GB. A spike arriving
+    // after the run is not stored, so the rings hold at most the run's 100 steps: 2 rings x
+    // 100 slots x 1,000 doubles = 1.6 MB, and the output equals that of a 20 ms delay (which
+    // does not arrive either).
+    const auto scenario = [](const std::string& delay) {
+        return fmt::format(R"(
+[simulation]
+duration = 10.0
+dt = 0.1
+[[population]]
+name = "src"
+model = "lif"
+size = 1
+params = {{ I_e = 10000.0, t_ref = 1000.0 }}
+[[population]]
+name = "tgt"
+model = "lif"
+size = 1000
+[[projection]]
+source = "src"
+target = "tgt"
+rule = "all_to_all"
+weight = 100.0
+delay = "{}"
+[[record]]
+population = "src"
+spikes = true
+[[record]]
+population = "tgt"
+variables = ["I_syn_ex", "V_m"]
+)",
+                           delay);
+    };
+    for (const int threads : {1, 2}) {
+        auto long_delay = test::run_text(scenario("100 s"), threads);
+        auto short_delay = test::run_text(scenario("20 ms"), threads);
+        REQUIRE(long_delay.sink.spikes("src").times.size() == 1);  // the spike is sent
+        CHECK(long_delay.result.ring_bytes <= 2 * 100 * 1000 * sizeof(double) + 4096);
+        CHECK(long_delay.result.ring_bytes == short_delay.result.ring_bytes);
+        for (const char* v : {"I_syn_ex", "V_m"}) {
+            const auto& a = long_delay.sink.report("tgt", v).data;
+            const auto& b = short_delay.sink.report("tgt", v).data;
+            CHECK(a == b);
+        }
+    }
+}
+
+TEST_CASE("engine: the default thread count follows the work and says why", "[sim][engine]") {
+    using Catch::Matchers::Contains;
+    // A shipped example (101 lif cells, ~0.6 us per step) gets one thread on any machine.
+    const auto small = load_scenario_file(test::source_path("scenarios/fi_curve.toml"));
+    const auto one = choose_threads(small, 0, false, 8);
+    CHECK(one.threads == 1);
+    CHECK_THAT(one.reason, Contains("101 lif") && Contains("too little to share"));
+    CHECK(one.warning.empty());
+    // CUBA (4,000 lif, 320,000 synapses, ~20 us per step) is worth two threads.
+    const auto cuba = load_scenario_file(test::source_path("scenarios/benchmarks/cuba.toml"));
+    CHECK(choose_threads(cuba, 0, false, 2).threads == 2);
+    CHECK(choose_threads(cuba, 0, false, 1).threads == 1);
+    // An explicit count is obeyed; more threads than cores gives a warning.
+    const auto three = choose_threads(small, 3, true, 2);
+    CHECK(three.threads == 3);
+    CHECK_THAT(three.warning, Contains("3 threads on 2 cores"));
+    CHECK(choose_threads(small, 2, false, 2).warning.empty());
+    CHECK(choose_threads(small, 8, true, 2).threads == 8);  // 4 per core: still allowed
+    REQUIRE_THROWS_WITH(choose_threads(small, 9, true, 2),
+                        Contains("--threads: expected at most 8 threads") && Contains("found 9"));
 }
