@@ -226,9 +226,10 @@ struct recorder_rt {
 // back at once): small runs took 5-400x longer than on one thread with one core busy. So a
 // waiter spins (with the pause hint) for at most its spin budget, then sleeps on the flag
 // (std::atomic::wait, a futex on Linux) until the last thread flips it. The budget adapts per
-// thread: it halves (down to spin_min) after every wait that had to sleep and doubles (up to
-// spin_max) after every wait that spinning ended, so a machine where spinning does not pay
-// soon stops spinning, and an idle one keeps the spin barrier's latency. The last thread
+// thread: it halves (down to spin_min) after every wait longer than spin_max, which no
+// spinning could have shortened, is reset to spin_max after a shorter wait that slept, and
+// doubles after every wait that spinning ended -- so where spinning does not pay the threads
+// soon stop spinning, and an idle machine keeps the spin barrier's latency. The last thread
 // makes the futex call only when someone sleeps (sleepers_), so the spinning case costs no
 // system call. Which thread waits how never changes a result.
 class spin_barrier {
@@ -277,7 +278,13 @@ public:
         }
         sleepers_.fetch_sub(1, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_acquire);
-        w.spin_ns = std::max(spin_min_ns, w.spin_ns / 2);
+        // A wait shorter than spin_max (wake-up included) would have been caught by spinning:
+        // the budget was too small. A longer one could not be: spin less next time.
+        if (std::chrono::steady_clock::now() - t0 < std::chrono::nanoseconds(spin_max_ns)) {
+            w.spin_ns = spin_max_ns;
+        } else {
+            w.spin_ns = std::max(spin_min_ns, w.spin_ns / 2);
+        }
     }
 
 private:
