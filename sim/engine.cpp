@@ -226,10 +226,12 @@ struct recorder_rt {
 // back at once): small runs took 5-400x longer than on one thread with one core busy. So a
 // waiter spins (with the pause hint) for at most its spin budget, then sleeps on the flag
 // (std::atomic::wait, a futex on Linux) until the last thread flips it. The budget adapts per
-// thread: it halves (down to spin_min) after every wait longer than spin_max, which no
-// spinning could have shortened, is reset to spin_max after a shorter wait that slept, and
-// doubles after every wait that spinning ended -- so where spinning does not pay the threads
-// soon stop spinning, and an idle machine keeps the spin barrier's latency. The last thread
+// thread: it halves (down to spin_min) after every wait whose release came more than
+// spin_max after the thread arrived (no spinning could have caught it), is reset to spin_max
+// after a wait that slept although the release came sooner, and doubles after every wait
+// that spinning ended -- so where spinning does not pay the threads soon stop spinning, a
+// thread whose partners are running keeps its core, and an idle machine keeps the spin
+// barrier's latency. The last thread
 // makes the futex call only when someone sleeps (sleepers_), so the spinning case costs no
 // system call. Which thread waits how never changes a result.
 class spin_barrier {
@@ -250,6 +252,9 @@ public:
         const int sense = w.sense ^= 1;
         if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
             count_.store(0, std::memory_order_relaxed);
+            if (sleepers_.load(std::memory_order_relaxed) > 0) {
+                release_ns_.store(now_ns(), std::memory_order_relaxed);  // published below
+            }
             // seq_cst with the load of sleepers_: either a sleeper's increment is seen here
             // (and it is woken), or its load of sense_ after the increment sees the flip.
             sense_.store(sense, std::memory_order_seq_cst);
@@ -258,7 +263,7 @@ public:
             }
             return;
         }
-        const auto t0 = std::chrono::steady_clock::now();
+        const std::int64_t t0 = now_ns();
         for (std::uint32_t spins = 1;; ++spins) {
             if (sense_.load(std::memory_order_acquire) == sense) {
                 w.spin_ns = std::min(spin_max_ns, 2 * w.spin_ns);
@@ -266,8 +271,7 @@ public:
             }
             __builtin_ia32_pause();
             // the clock costs ~20 ns (vDSO): read it every 32 pauses (~0.1-1 us)
-            if (spins % 32 == 0 &&
-                std::chrono::steady_clock::now() - t0 > std::chrono::nanoseconds(w.spin_ns)) {
+            if (spins % 32 == 0 && now_ns() - t0 > w.spin_ns) {
                 break;
             }
         }
@@ -278,9 +282,13 @@ public:
         }
         sleepers_.fetch_sub(1, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_acquire);
-        // A wait shorter than spin_max (wake-up included) would have been caught by spinning:
-        // the budget was too small. A longer one could not be: spin less next time.
-        if (std::chrono::steady_clock::now() - t0 < std::chrono::nanoseconds(spin_max_ns)) {
+        // Would spinning have paid? The last thread stamped the release (when it saw a
+        // sleeper; an older stamp reads as "soon"). Released within spin_max of our arrival:
+        // a longer spin would have caught it without giving up the core -- which on a shared
+        // core costs the other program's whole time slice (ms), not the futex's microseconds
+        // -- so the budget goes back to spin_max. Released later: no spin could have caught
+        // it; spin less next time.
+        if (release_ns_.load(std::memory_order_relaxed) - t0 < spin_max_ns) {
             w.spin_ns = spin_max_ns;
         } else {
             w.spin_ns = std::max(spin_min_ns, w.spin_ns / 2);
@@ -288,8 +296,15 @@ public:
     }
 
 private:
+    static std::int64_t now_ns() {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
     alignas(64) std::atomic<int> count_{0};
+    // the flag and the release stamp share a line: sleepers read both
     alignas(64) std::atomic<int> sense_{0};
+    std::atomic<std::int64_t> release_ns_{0};
     alignas(64) std::atomic<int> sleepers_{0};
     int n_;
 };

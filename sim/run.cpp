@@ -163,6 +163,19 @@ double spec_max(const value_spec& v, double fallback) {
     }
 }
 
+// Smallest value a value_spec can take; `fallback` for draws without a lower bound.
+double spec_min(const value_spec& v, double fallback) {
+    switch (v.k) {
+        case value_spec::kind::constant: return v.a;
+        case value_spec::kind::uniform:
+        case value_spec::kind::linspace: return std::min(v.a, v.b);
+        case value_spec::kind::array:
+            return v.values.empty() ? fallback
+                                    : *std::min_element(v.values.begin(), v.values.end());
+        default: return std::isfinite(v.lo) ? std::max(v.lo, fallback) : fallback;
+    }
+}
+
 // "12,345"
 std::string grouped(double x) {
     const auto digits = fmt::format("{:.0f}", x);
@@ -200,16 +213,19 @@ int max_threads(int cores) { return std::min(1024, 4 * std::max(1, cores)); }
 // 9 ns per compartment (100 ball-and-stick cells, 53 compartments); a relu pair 0.1-0.5
 // (skipped when its input is unchanged); a synaptic event ~5 (2,000 lif cells, in-degree 100,
 // 784 events per step: 12.5 us per step).
-double estimate_step_ns(const scenario_desc& desc, std::string* what) {
+work_estimate estimate_work(const scenario_desc& desc) {
     const double dt = desc.simulation.dt_ms;
     // Spikes are not known before the run: a nominal rate of 10 Hz per source neuron.
     constexpr double nominal_rate_hz = 10.0;
     constexpr double event_ns = 5.0;      // one synaptic event delivered
     constexpr double poisson_ns = 20.0;   // one Poisson event or per-step count
+    work_estimate w;
     std::map<std::string, double> neurons_by_model;
-    double ns = 0.0;
     std::map<std::string, index_t> sizes;
     std::map<std::string, bool> spiking;
+    bool spikes_only = desc.twins.empty();  // else rate inputs: synchronised every step
+    bool reads_rates = !desc.twins.empty();
+    step_t min_delay = 64;                  // the engine's max_sync_interval
     const auto cell_ns = [&](const std::string& model, const std::string& integrator,
                              const std::map<std::string, value_spec>& params,
                              const std::string& morphology) {
@@ -244,25 +260,25 @@ double estimate_step_ns(const scenario_desc& desc, std::string* what) {
         }
         return 1.0;  // artificial neurons and rate sources
     };
-    const auto add_cells = [&](const std::string& model, double n, double each) {
-        neurons_by_model[model] += n;
-        ns += n * each;
+    const auto add_cells = [&](const std::string& model, index_t n, double each) {
+        neurons_by_model[model] += double(n);
+        w.populations.push_back({n, each});
     };
     for (const auto& p : desc.populations) {
-        add_cells(p.model, double(p.size), cell_ns(p.model, p.integrator, p.params, p.morphology));
+        add_cells(p.model, p.size, cell_ns(p.model, p.integrator, p.params, p.morphology));
         sizes[p.name] = p.size;
         const auto* info = find_model(p.model);
         spiking[p.name] = info != nullptr && info->kind == model_kind::spiking;
     }
     for (const auto& t : desc.twins) {
-        const double n = double(t.size);
-        add_cells(t.biological, n, cell_ns(t.biological, t.integrator, t.params, t.morphology));
-        add_cells(t.activation, n, 1.0);
-        add_cells("rate_source", n * double(t.inputs.size()), 1.0);
+        add_cells(t.biological, t.size,
+                  cell_ns(t.biological, t.integrator, t.params, t.morphology));
+        add_cells(t.activation, t.size, 1.0);
+        add_cells("rate_source", t.size * index_t(t.inputs.size()), 1.0);
         if (t.encoding == twin_encoding::poisson) {
             for (const auto& in : t.inputs) {
                 const double lambda = spec_max(in.rate, nominal_rate_hz) * dt * 1e-3;
-                ns += n * poisson_ns * std::min(1.0, lambda);
+                w.shared_ns += double(t.size) * poisson_ns * std::min(1.0, lambda);
             }
         }
     }
@@ -274,7 +290,7 @@ double estimate_step_ns(const scenario_desc& desc, std::string* what) {
         const double rate = it == st.params.end() ? 0.0 : spec_max(it->second, 0.0);
         const auto sz = sizes.find(st.target);
         const double n = sz != sizes.end() ? double(sz->second) : 1.0;
-        ns += n * poisson_ns * std::min(1.0, rate * dt * 1e-3);
+        w.shared_ns += n * poisson_ns * std::min(1.0, rate * dt * 1e-3);
     }
     double synapses = 0.0;
     for (const auto& pd : desc.projections) {
@@ -295,38 +311,64 @@ double estimate_step_ns(const scenario_desc& desc, std::string* what) {
         }
         synapses += count;
         const bool spiking_source = spiking.count(pd.source) > 0 && spiking[pd.source];
+        const bool spiking_target = spiking.count(pd.target) > 0 && spiking[pd.target];
         if (spiking_source) {
-            ns += count * nominal_rate_hz * dt * 1e-3 * event_ns;
-        } else if (pd.encoding == projection_encoding::poisson) {
-            ns += count * poisson_ns * std::min(1.0, nominal_rate_hz * dt * 1e-3);
+            w.shared_ns += count * nominal_rate_hz * dt * 1e-3 * event_ns;
+            spikes_only = spikes_only && spiking_target;
+            // the shortest delay in steps (the default, and an edge file's, is one step)
+            const double d = pd.has_delay ? spec_min(pd.delay, dt) : dt;
+            min_delay = std::min<step_t>(min_delay, std::max<step_t>(1, step_t(d / dt + 1e-9)));
         } else {
-            ns += count * 1.0;  // a gathered rate input: a multiply-add per step
+            spikes_only = false;
+            reads_rates = true;
+            w.shared_ns += pd.encoding == projection_encoding::poisson
+                               ? count * poisson_ns * std::min(1.0, nominal_rate_hz * dt * 1e-3)
+                               : count * 1.0;  // a gathered rate input: a multiply-add per step
         }
     }
-    if (what != nullptr) {
-        std::string text;
-        for (const auto& [model, n] : neurons_by_model) {
-            text += fmt::format("{}{} {}", text.empty() ? "" : " + ", grouped(n), model);
+    w.steps_per_sync = spikes_only ? double(min_delay) : 1.0;
+    // Inputs read from outputs of the last step add a barrier between input and update.
+    w.syncs_per_step = reads_rates ? 2.0 : 1.0 / w.steps_per_sync;
+    for (const auto& [model, n] : neurons_by_model) {
+        w.what += fmt::format("{}{} {}", w.what.empty() ? "" : " + ", grouped(n), model);
+    }
+    if (w.what.empty()) {
+        w.what = "no neurons";
+    }
+    if (synapses > 0) {
+        w.what += fmt::format(", ~{} synapses", grouped(synapses));
+    }
+    return w;
+}
+
+double work_estimate::busiest_ns(int threads) const {
+    double ns = shared_ns / double(std::max(1, threads));
+    for (const auto& [n, each] : populations) {
+        // the engine's split: ranges start on multiples of 8 neurons (sim/network.hpp)
+        std::size_t largest = 0;
+        for (int q = 0; q < threads; ++q) {
+            largest = std::max(largest, split_point(n, threads, q + 1) - split_point(n, threads, q));
         }
-        if (text.empty()) {
-            text = "no neurons";
-        }
-        if (synapses > 0) {
-            text += fmt::format(", ~{} synapses", grouped(synapses));
-        }
-        *what = text;
+        ns += double(largest) * each;
     }
     return ns;
 }
 
-// The default count: one thread per `per_thread_ns` of estimated work per step, at most one
-// per core. Sharing a step costs a barrier and a few cache lines from core to core (~1-2 us
-// per step on the idle 2-core test machine: CUBA 4k 0.12 s on 1 thread, 0.078 s on 2), and
-// far more when another program holds one of the cores (a thread that waits for one that is
-// not running loses its core's time slice: small runs took 5-400x longer). At 10 us (in the
-// units above, ~5 us idle) per thread, CUBA 4k (~20 us per step estimated) still gets 2
-// threads, and every shipped example of scenarios/ but the hh ones gets 1.
-constexpr double per_thread_ns = 10000.0;
+// The default count: the most threads (at most one per core) of which the busiest still has
+// `per_sync_ns` of estimated work between two synchronisations and which take at most 3/4 of
+// one thread's time. Each synchronisation costs a barrier and a few cache lines from core to
+// core (~1-2 us on the idle 2-core test machine: CUBA 4k 0.12 s on 1 thread, 0.078 s on 2),
+// and far more when another program holds one of the cores: a thread that waits for one that
+// is not running loses time slices of milliseconds (small runs took 5-400x longer than on one
+// thread). At 10 us per thread and synchronisation (in the units above; ~5 us idle), CUBA
+// 4k (one barrier per step, ~13 us per thread) gets 2 threads; the shipped examples in
+// scenarios/ get 1 -- twins meet twice per step, and populations of fewer than 8 cells do not
+// split -- except hh_fi_curve (81 hh cells, one barrier per 64 steps).
+constexpr double per_sync_ns = 10000.0;
+// ... and only when the threads save at least 50 ms over the whole run: below that nobody
+// notices the gain, but a busy machine makes every synchronisation risk a time slice
+// (scenarios/fi_curve.toml: 101 lif cells, 1 s, ~6 ms of work in all, gets 1 thread).
+constexpr double min_gain_ns = 50e6;
 
 thread_choice choose_threads(const scenario_desc& desc, int requested, bool from_command_line,
                              int cores) {
@@ -355,18 +397,33 @@ thread_choice choose_threads(const scenario_desc& desc, int requested, bool from
         }
         return c;
     }
-    std::string what;
-    const double ns = estimate_step_ns(desc, &what);
-    const int by_work = static_cast<int>(std::clamp(std::floor(ns / per_thread_ns), 1.0, 1024.0));
-    c.threads = std::min(by_work, cores);
-    const auto work = fmt::format("{}: ~{:.3g} us per step estimated", what, ns * 1e-3);
+    const auto w = estimate_work(desc);
+    const double one = w.busiest_ns(1);
+    c.threads = 1;
+    for (int t = std::min(cores, 1024); t > 1; --t) {
+        const double busiest = w.busiest_ns(t);
+        const double gain_ns = (one - busiest) * double(desc.simulation.n_steps);
+        if (busiest <= 0.75 * one && busiest / w.syncs_per_step >= per_sync_ns &&
+            gain_ns >= min_gain_ns) {
+            c.threads = t;
+            break;
+        }
+    }
+    const double per_sync = w.busiest_ns(c.threads) / w.syncs_per_step;
+    const auto work = fmt::format("{}: ~{:.3g} us per step estimated, {}", w.what, one * 1e-3,
+                                  w.syncs_per_step >= 1.0
+                                      ? fmt::format("{:g} synchronisation{} per step",
+                                                    w.syncs_per_step,
+                                                    w.syncs_per_step == 1.0 ? "" : "s")
+                                      : fmt::format("one synchronisation per {:g} steps",
+                                                    w.steps_per_sync));
     if (c.threads == 1 && cores > 1) {
-        c.reason = fmt::format("{}, less than 2 x {:.0f} us: too little to share", work,
-                               per_thread_ns * 1e-3);
-    } else if (c.threads == cores) {
-        c.reason = fmt::format("{}, {} core{}", work, cores, cores == 1 ? "" : "s");
+        c.reason = fmt::format("{}: too little to share (a thread needs {:.0f} us between "
+                               "synchronisations, a gain of 1/4 and {:.0f} ms over the run)",
+                               work, per_sync_ns * 1e-3, min_gain_ns * 1e-6);
     } else {
-        c.reason = fmt::format("{}, {:.0f} us per thread", work, per_thread_ns * 1e-3);
+        c.reason = fmt::format("{}: ~{:.1f} us per thread between synchronisations, {} core{}",
+                               work, per_sync * 1e-3, cores, cores == 1 ? "" : "s");
     }
     return c;
 }

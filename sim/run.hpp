@@ -55,10 +55,19 @@ int available_cores();
 // beyond this they cost memory and time for nothing.
 int max_threads(int cores);
 
-// Estimated cost of one time step on one core [ns]: neurons x model cost (compartments,
-// substeps, integrator), expected synaptic events, Poisson events. See sim/run.cpp for the
-// figures and their measurements. `what` receives a short account ("2,000 lif neurons, ...").
-double estimate_step_ns(const scenario_desc& desc, std::string* what = nullptr);
+// Estimated cost of a run's time steps [ns, on one core]: neurons x model cost
+// (compartments, substeps, integrator), expected synaptic events, Poisson events, and how
+// often the threads synchronise. See sim/run.cpp for the figures and their measurements.
+struct work_estimate {
+    std::vector<std::pair<index_t, double>> populations;  // (neurons, ns per neuron-step)
+    double shared_ns = 0.0;      // per step, shared evenly by the threads (events)
+    double steps_per_sync = 1.0; // steps between barriers (spike-only networks: min delay)
+    double syncs_per_step = 1.0; // barriers per step (2 when inputs read rates)
+    std::string what;            // "2,000 lif, ~200,000 synapses"
+    // The busiest thread's work per step with `threads` threads (the engine's split).
+    double busiest_ns(int threads) const;
+};
+work_estimate estimate_work(const scenario_desc& desc);
 
 // How many threads a run gets, and why.
 struct thread_choice {

@@ -569,10 +569,19 @@ TEST_CASE("engine: the default thread count follows the work and says why", "[si
     CHECK(one.threads == 1);
     CHECK_THAT(one.reason, Contains("101 lif") && Contains("too little to share"));
     CHECK(one.warning.empty());
-    // CUBA (4,000 lif, 320,000 synapses, ~20 us per step) is worth two threads.
+    // CUBA (4,000 lif, 320,000 synapses, ~26 us per step, one barrier per step) is worth two.
     const auto cuba = load_scenario_file(test::source_path("scenarios/benchmarks/cuba.toml"));
     CHECK(choose_threads(cuba, 0, false, 2).threads == 2);
     CHECK(choose_threads(cuba, 0, false, 1).threads == 1);
+    // What counts is the work between synchronisations: 81 hh cells meeting once per 64
+    // steps share well; 21 hh twins meeting twice per step do not, and populations of one
+    // cell (the engine splits on multiples of 8) cannot be shared at all.
+    const auto hh = load_scenario_file(test::source_path("scenarios/hh_fi_curve.toml"));
+    CHECK(choose_threads(hh, 0, false, 2).threads == 2);
+    const auto twin = load_scenario_file(test::source_path("scenarios/sigmoid_hh_twin.toml"));
+    CHECK(choose_threads(twin, 0, false, 2).threads == 1);
+    const auto adex = load_scenario_file(test::source_path("scenarios/adex_patterns.toml"));
+    CHECK(choose_threads(adex, 0, false, 8).threads == 1);
     // An explicit count is obeyed; more threads than cores gives a warning.
     const auto three = choose_threads(small, 3, true, 2);
     CHECK(three.threads == 3);
