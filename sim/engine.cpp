@@ -231,9 +231,9 @@ struct recorder_rt {
 // after a wait that slept although the release came sooner, and doubles after every wait
 // that spinning ended -- so where spinning does not pay the threads soon stop spinning, a
 // thread whose partners are running keeps its core, and an idle machine keeps the spin
-// barrier's latency. The last thread
-// makes the futex call only when someone sleeps (sleepers_), so the spinning case costs no
-// system call. Which thread waits how never changes a result.
+// barrier's latency. The last thread makes the futex call only when someone sleeps
+// (sleepers_), so the spinning case costs no system call. Which thread waits how never
+// changes a result.
 class spin_barrier {
 public:
     // Per-thread state: the sense of the next barrier and the current spin budget.
