@@ -811,6 +811,19 @@ void builder::add_stimuli() {
             g.channel_target = neurons;
             g.jump = col("weight", 0.0);
             g.rate_max = col("rate", 0.0);
+            // random draws (normal, lognormal) are bounded only now; the loader checked the rest
+            for (std::size_t k = 0; k < g.rate_max.size(); ++k) {
+                if (g.rate_max[k] * net.dt * 1e-3 > max_poisson_events_per_step) {
+                    diags.add(sd.where,
+                              fmt::format("stimulus '{}': the rate of neuron {} is {:g} Hz; "
+                                          "expected at most {:g} Hz ({:g} events per step of "
+                                          "{:g} ms)",
+                                          sd.name, g.channel_target[k], g.rate_max[k],
+                                          max_poisson_events_per_step / (net.dt * 1e-3),
+                                          max_poisson_events_per_step, net.dt));
+                    break;
+                }
+            }
             g.start = start;
             g.stop = stop;
             net.poisson_groups.push_back(std::move(g));

@@ -397,6 +397,12 @@ inputs = [ { rate = 1e19, weight = 0.1 } ]
     REQUIRE_THROWS_WITH(load_scenario_text(twin, "t.toml"),
                         Contains("t.toml:9:") && Contains("rate") &&
                             Contains("expected at most 1e+13 Hz") && Contains("found 1e+19"));
+    // Random rates are known once drawn: checked when the network is built.
+    const auto drawn =
+        load_scenario_text(poisson_on_lif("{ normal = [1e13, 1e12] }"), "d.toml");
+    REQUIRE_THROWS_WITH(build_network(drawn),
+                        Contains("d.toml:10:1") && Contains("stimulus 's': the rate of neuron") &&
+                            Contains("expected at most 1e+13 Hz"));
     // A rate source's rate is known once its stimuli are: checked when the network is built.
     const std::string projection = R"(
 [simulation]
