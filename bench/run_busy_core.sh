@@ -12,14 +12,14 @@
 # that is otherwise idle: other load moves both columns.
 #
 # usage: bench/run_busy_core.sh [path/to/neurotwin]
-#   env: REPEATS=5, SMALL="<scenario files>", LARGE="<scenario files>"
+#   env: REPEATS=5, SMALL="<scenario files>", LARGE="<scenario files>" (empty: part skipped)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/.."
 bin="${1:-$root/build/neurotwin}"
 repeats="${REPEATS:-5}"
-small="${SMALL:-$(ls "$root"/scenarios/*.toml)}"
-large="${LARGE:-$(ls "$root"/scenarios/benchmarks/cuba*.toml)}"
+small="${SMALL-$(ls "$root"/scenarios/*.toml)}"
+large="${LARGE-$(ls "$root"/scenarios/benchmarks/cuba*.toml)}"
 work="$(mktemp -d)"
 busy_pid=""
 stop_busy() {
@@ -78,10 +78,14 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "binary: $bin; $repeats runs of each, medians of the wall time of the whole process"
 echo
 echo "== one core busy (yes > /dev/null): default threads vs --threads 1 (target ratio <= 1.5)"
-yes > /dev/null &
-busy_pid=$!
-tr ' ' '\n' <<< "$small" | compare "1 thread" --threads 1
-stop_busy
+if [[ -n "$small" ]]; then
+    yes > /dev/null &
+    busy_pid=$!
+    tr ' ' '\n' <<< "$small" | compare "1 thread" --threads 1
+    stop_busy
+fi
 echo
 echo "== idle: default threads vs --threads 2 (target ratio <= 1.0 within noise)"
-tr ' ' '\n' <<< "$large" | compare "2 threads" --threads 2
+if [[ -n "$large" ]]; then
+    tr ' ' '\n' <<< "$large" | compare "2 threads" --threads 2
+fi
