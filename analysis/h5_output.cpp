@@ -101,24 +101,24 @@ void copy_attributes(hid_t from, hid_t to, const std::string& file, const std::s
         bool ok = true;
     } c{to};
     const auto one = [](hid_t obj, const char* name, const H5A_info_t*, void* data) -> herr_t {
-        auto& c = *static_cast<ctx*>(data);
+        auto& cx = *static_cast<ctx*>(data);
         h5_id a(H5Aopen(obj, name, H5P_DEFAULT));
         h5_id type(a.valid() ? H5Aget_type(a.get()) : -1);
         h5_id space(a.valid() ? H5Aget_space(a.get()) : -1);
         if (!type.valid() || !space.valid()) {
-            c.ok = false;
+            cx.ok = false;
             return -1;
         }
         const hssize_t n = H5Sget_simple_extent_npoints(space.get());
         std::vector<unsigned char> buf(std::size_t(std::max<hssize_t>(n, 1)) *
                                        H5Tget_size(type.get()));
-        h5_id b(H5Acreate2(c.to, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
+        h5_id b(H5Acreate2(cx.to, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
         const bool ok = b.valid() && H5Aread(a.get(), type.get(), buf.data()) >= 0 &&
                         H5Awrite(b.get(), type.get(), buf.data()) >= 0;
         if (H5Tdetect_class(type.get(), H5T_VLEN) > 0 || H5Tis_variable_str(type.get()) > 0) {
             H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, buf.data());
         }
-        c.ok = ok;
+        cx.ok = ok;
         return ok ? 0 : -1;
     };
     hsize_t idx = 0;
