@@ -186,7 +186,10 @@ public:
             P21in_[i] = detail::psc_propagator(h, tau_m_[i], tau_in_[i], C_m_[i]);
             P11ex_[i] = std::exp(-h / tau_ex_[i]);
             P11in_[i] = std::exp(-h / tau_in_[i]);
-            ref_steps_[i] = static_cast<double>(std::llround(t_ref_[i] / h));
+            // a refractory period beyond max_steps outlasts any run (runs are at most
+            // max_steps long): max_steps then
+            ref_steps_[i] = static_cast<double>(
+                steps_of(t_ref_[i], h, step_rounding::nearest).value_or(max_steps));
         }
         const auto same = [](const aligned_column& col) {
             return std::all_of(col.begin(), col.end(), [&](double v) { return v == col[0]; });

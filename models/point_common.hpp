@@ -274,9 +274,12 @@ double rk4_threshold_step(const F& f, std::array<double, N>& x, double dt, doubl
     return first;
 }
 
-// Number of equal substeps of at most h_max in a step dt.
+// Number of equal substeps of at most h_max in a step dt. The network builder rejects an
+// h_max that needs more than max_substeps (sim/units.hpp); the clamp keeps the conversion
+// defined whatever the caller.
 inline int substeps(double dt, double h_max) {
-    return std::max(1, static_cast<int>(std::ceil(dt / h_max - 1e-9)));
+    const auto n = steps_of(dt, h_max, step_rounding::up, max_substeps);
+    return static_cast<int>(std::max<std::int64_t>(1, n.value_or(max_substeps)));
 }
 
 // substeps() for every neuron of a population (its h_max column).

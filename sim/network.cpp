@@ -2,6 +2,7 @@
 #include "sim/network.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
@@ -17,18 +18,6 @@ namespace neurotwin {
 namespace {
 
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
-
-// First step whose start time is at or after t_ms (times within 1e-9 steps of the grid
-// snap to it, so "10 ms" at dt = 0.1 is step 100, not 101 through rounding).
-step_t step_at_or_after(double t_ms, double dt, step_t n_steps) {
-    if (!std::isfinite(t_ms)) {
-        return n_steps;
-    }
-    const double x = t_ms / dt;
-    const double r = std::round(x);
-    const double s = std::abs(x - r) < 1e-9 * std::max(1.0, std::abs(x)) ? r : std::ceil(x);
-    return std::clamp<step_t>(static_cast<step_t>(s), 0, n_steps);
-}
 
 // A population before construction: every parameter expanded per neuron.
 struct pop_plan {
@@ -796,8 +785,8 @@ void builder::add_stimuli() {
             return expand(it->second, n, seed,
                           stream_id(fmt::format("stimulus/{}/{}", s, key)));
         };
-        const step_t start = step_at_or_after(sd.start_ms, net.dt, net.n_steps);
-        const step_t stop = step_at_or_after(sd.stop_ms, net.dt, net.n_steps);
+        const step_t start = event_step(sd.start_ms, net.dt, net.n_steps);
+        const step_t stop = event_step(sd.stop_ms, net.dt, net.n_steps);
         if (sd.type == stimulus_type::poisson) {
             if (pop.kind() != model_kind::spiking) {
                 diags.add(sd.where, fmt::format("stimulus '{}': poisson input needs a spiking "
@@ -854,7 +843,7 @@ void builder::add_stimuli() {
                 break;
             case stimulus_type::step:
                 for (const double t : sd.times) {
-                    st.times.push_back(step_at_or_after(t, net.dt, net.n_steps));
+                    st.times.push_back(event_step(t, net.dt, net.n_steps));
                 }
                 st.amplitudes = sd.amplitudes;
                 break;
@@ -1042,7 +1031,10 @@ void builder::add_projections() {
                                                             "shorter than dt {} ms",
                                                             ctx, o, pd.file, d, net.dt));
                 }
-                delays[e] = std::max<step_t>(1, std::llround(d / net.dt));
+                delays[e] = std::max<step_t>(
+                    1, to_steps(d, net.dt, step_rounding::nearest,
+                                fmt::format("{}: edge {} of '{}', delay", ctx, o, pd.file),
+                                pd.where));
             }
         } else {
             edges = connect(pd, ns, nt, src == tgt, seed,
@@ -1059,6 +1051,9 @@ void builder::add_projections() {
             for (std::size_t j = 0; j < ns; ++j) {
                 row_start[j + 1] += row_start[j];
             }
+            // a drawn delay beyond max_steps (a normal with a huge sd): the first, after the
+            // loop (no exception may leave an OpenMP region)
+            std::atomic<std::uint64_t> bad{std::numeric_limits<std::uint64_t>::max()};
             #pragma omp parallel for num_threads(threads) schedule(static)
             for (std::int64_t q = 0; q < std::int64_t(edges.size()); ++q) {
                 const auto e = std::size_t(q);
@@ -1066,7 +1061,19 @@ void builder::add_projections() {
                 const auto m = e - row_start[j];
                 weights[e] = connection_value(pd.weight, j, m, edges[e].target, nt, wrng);
                 const double d = connection_value(pd.delay, j, m, edges[e].target, nt, drng);
-                delays[e] = std::max<step_t>(1, std::llround(d / net.dt));
+                const auto steps = steps_of(d, net.dt, step_rounding::nearest);
+                delays[e] = std::max<step_t>(1, steps.value_or(1));
+                if (!steps) {
+                    auto first = bad.load();
+                    while (e < first && !bad.compare_exchange_weak(first, e)) {
+                    }
+                }
+            }
+            if (const auto e = bad.load(); e < edges.size()) {
+                const auto j = edges[e].source;
+                const auto d =
+                    connection_value(pd.delay, j, e - row_start[j], edges[e].target, nt, drng);
+                throw input_error(pd.where, steps_range_message(ctx + ", delay", d, net.dt));
             }
         }
         add_projection(pd, src, tgt, edges, weights, delays);
@@ -1195,7 +1202,9 @@ void builder::add_records() {
         if (!td->record) {
             continue;
         }
-        const auto interval = std::max<step_t>(1, std::llround(td->record_interval_ms / net.dt));
+        const auto interval = std::max<step_t>(
+            1, to_steps(td->record_interval_ms, net.dt, step_rounding::nearest,
+                        fmt::format("twin '{}', record_interval", td->name), td->where));
         const neuron_selection all;
         add(tw.inputs, "activation", all, interval);
         add(tw.artificial, "activation", all, interval);
@@ -1210,7 +1219,9 @@ void builder::add_records() {
             diags.add(rd.where, fmt::format("record: unknown population '{}'", rd.population));
             continue;
         }
-        const auto interval = std::max<step_t>(1, std::llround(rd.interval_ms / net.dt));
+        const auto interval =
+            std::max<step_t>(1, to_steps(rd.interval_ms, net.dt, step_rounding::nearest,
+                                         "record, interval", rd.where));
         if (rd.spikes) {
             add(pop, "", rd.neurons, 1);
         }

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -130,6 +131,57 @@ std::optional<double> parse_quantity(std::string_view text, dimension want, std:
     }
     error = fmt::format("unknown unit '{}', expected {}", std::string(unit), expected_text(want));
     return std::nullopt;
+}
+
+namespace {
+// x = ms / dt rounded as `r`, in double (no conversion to an integer yet).
+double rounded_steps(double x, step_rounding r) {
+    switch (r) {
+        case step_rounding::nearest: return std::round(x);  // as std::llround
+        case step_rounding::at_or_after: {
+            const double n = std::round(x);
+            return std::abs(x - n) < 1e-9 * std::max(1.0, std::abs(x)) ? n : std::ceil(x);
+        }
+        case step_rounding::up: return std::ceil(x - 1e-9);
+    }
+    return x;
+}
+}  // namespace
+
+std::optional<std::int64_t> steps_of(double ms, double dt, step_rounding r, std::int64_t limit) {
+    const double s = rounded_steps(ms / dt, r);
+    // written so that NaN fails too
+    if (!(s >= 0.0 && s <= static_cast<double>(limit))) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(s);
+}
+
+std::string steps_range_message(std::string_view what, double ms, double dt,
+                                std::int64_t limit) {
+    const bool steps = limit == max_steps;
+    return fmt::format("{}: expected at most {:g} ms ({} of dt = {:g} ms), found {:g} ms", what,
+                       static_cast<double>(limit) * dt,
+                       steps ? std::string("2^53 steps") : fmt::format("{} steps", limit), dt, ms);
+}
+
+std::int64_t to_steps(double ms, double dt, step_rounding r, std::string_view what,
+                      const source_pos& where) {
+    if (const auto s = steps_of(ms, dt, r)) {
+        return *s;
+    }
+    throw input_error(where, steps_range_message(what, ms, dt));
+}
+
+std::int64_t event_step(double ms, double dt, std::int64_t n_steps) {
+    if (!std::isfinite(ms)) {
+        return n_steps;
+    }
+    const double s = rounded_steps(ms / dt, step_rounding::at_or_after);
+    if (!(s < static_cast<double>(n_steps))) {  // after the end, or +inf
+        return n_steps;
+    }
+    return s > 0.0 ? static_cast<std::int64_t>(s) : 0;
 }
 
 }  // namespace neurotwin

@@ -3,9 +3,12 @@
 // "0.5 nA") are converted by the scenario loader, through parse_quantity(), and nowhere else.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "sim/errors.hpp"
 
 namespace neurotwin {
 
@@ -32,5 +35,41 @@ std::string_view dimension_name(dimension d);
 // A bare number string ("3.5") is taken as already canonical. On failure returns nullopt and
 // sets `error` to a sentence such as "unit 'mV' is a voltage, expected a duration (ms)".
 std::optional<double> parse_quantity(std::string_view text, dimension want, std::string& error);
+
+// --- Times in steps. Every conversion of a time (ms) into a number of steps of dt goes
+// through steps_of() (or to_steps(), event_step()): a float -> int conversion out of range is
+// undefined behaviour (in practice INT64_MIN, which made a delay of 1e20 ms one step).
+
+// Longest time neurotwin represents, in steps: 2^53 (every count up to it is exact in a
+// double, and it is 1024 times below the range of int64, so sums of two such counts - a start
+// plus a delay, a step plus a ring offset - cannot overflow). At dt = 0.1 ms it is 28,500
+// years.
+inline constexpr std::int64_t max_steps = std::int64_t{1} << 53;
+// Most substeps of an integrator within one step (h_max = dt / 2^20 at most): more would not
+// finish in any useful time, and the count is an int.
+inline constexpr std::int64_t max_substeps = std::int64_t{1} << 20;
+
+enum class step_rounding {
+    nearest,      // std::llround: durations, delays, intervals, refractory periods
+    at_or_after,  // the first step starting at or after the time; a time within 1e-9 steps
+                  // of the grid snaps to it ("10 ms" at dt = 0.1 is step 100, not 101)
+    up,           // std::ceil(x - 1e-9): counts of substeps of at most a given length
+};
+
+// `ms` in steps of `dt` (ms), rounded as `r`; nullopt unless `ms` is finite and the count is
+// in [0, limit].
+std::optional<std::int64_t> steps_of(double ms, double dt, step_rounding r,
+                                     std::int64_t limit = max_steps);
+// "<what>: expected at most <limit x dt> ms (2^53 steps of dt = 0.1 ms), found <ms> ms": the
+// message of a time that steps_of() refuses.
+std::string steps_range_message(std::string_view what, double ms, double dt,
+                                std::int64_t limit = max_steps);
+// steps_of(), throwing input_error at `where` with steps_range_message() when it refuses.
+std::int64_t to_steps(double ms, double dt, step_rounding r, std::string_view what,
+                      const source_pos& where);
+// Step of an event time (stimulus start, stop and switch times), rounded at_or_after and
+// clamped to [0, n_steps]: a time after the end of the run (or +inf) is n_steps - a start
+// there never acts, a stop there means "until the end" - however large it is.
+std::int64_t event_step(double ms, double dt, std::int64_t n_steps);
 
 }  // namespace neurotwin

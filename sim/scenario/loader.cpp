@@ -665,6 +665,11 @@ value_check loader::step_multiple_check(const std::string& ctx, const std::strin
             return fmt::format("{}: {} {} ms is not a multiple of dt {} ms", ctx, what,
                                number_text(v), number_text(dt));
         }
+        if (!steps_of(v, dt, step_rounding::nearest)) {
+            return fmt::format("{}: {} {:g} ms is longer than the longest time neurotwin "
+                               "represents, {:g} ms (2^53 steps of dt {} ms)",
+                               ctx, what, v, double(max_steps) * dt, number_text(dt));
+        }
         return std::nullopt;
     };
 }
@@ -708,6 +713,23 @@ bool loader::read_params(const toml::table& t, const model_info& m, std::optiona
         spec_rules rules;
         rules.dim = p->dim;
         rules.check = range_check(pctx, p->valid, p->dim);
+        if (key == "h_max" && p->dim == dimension::time && dt_ok_) {
+            // the longest substep of an integrator: at most max_substeps per step
+            const double dt = dt_;
+            rules.check = [pctx, dt, in_range = rules.check](
+                              double x, const std::string& found) -> std::optional<std::string> {
+                if (auto msg = in_range(x, found)) {
+                    return msg;
+                }
+                if (steps_of(dt, x, step_rounding::up, max_substeps)) {
+                    return std::nullopt;
+                }
+                return fmt::format("{}: expected at least {:g} ms (dt / {}: at most {} substeps "
+                                   "per step of dt = {:g} ms), found {}",
+                                   pctx, dt / double(max_substeps), max_substeps, max_substeps,
+                                   dt, found);
+            };
+        }
         rules.count = size;
         rules.per = per;
         if (auto s = spec_of(v, rules, pctx)) {
@@ -870,9 +892,11 @@ void loader::simulation(const toml::table& root) {
                 error(pos(*n), fmt::format("[simulation]: duration {} ms is not a multiple of dt "
                                            "{} ms",
                                            number_text(*duration), number_text(dt_)));
-            } else {
+            } else if (const auto steps = steps_of(*duration, dt_, step_rounding::nearest)) {
                 sim.duration_ms = *duration;
-                sim.n_steps = std::llround(*duration / dt_);
+                sim.n_steps = *steps;
+            } else {
+                error(pos(*n), steps_range_message("[simulation] duration", *duration, dt_));
             }
         }
     }

@@ -335,3 +335,42 @@ TEST_CASE("scenario: a bad file reports positions in that file", "[scenario][err
                         Contains(path + ":6:9: error: population 'exc', model") &&
                             Contains("did you mean 'lif'?"));
 }
+
+TEST_CASE("scenario: times beyond 2^53 steps are rejected with their position",
+          "[scenario][errors]") {
+    // 2^53 steps of dt = 0.1 ms are 9.0072e14 ms. Beyond 2^63 steps the conversion to an
+    // integer was undefined behaviour (in practice INT64_MIN): a delay of 1e20 ms became one
+    // step, a duration of 1e300 ms "-9223372036854775808 steps".
+    REQUIRE_THROWS_WITH(load("[simulation]\nduration = 1e300\n"),
+                        Contains("bad.toml:2:12: error: [simulation] duration: expected at most "
+                                 "9.0072e+14 ms (2^53 steps of dt = 0.1 ms), found 1e+300 ms"));
+    REQUIRE_THROWS_WITH(
+        load(head + "[[projection]]\nsource = \"exc\"\ntarget = \"exc\"\nweight = 1\n"
+                    "delay = 1e20\n"),
+        Contains("bad.toml:11:9: error: projection 'exc' -> 'exc': delay 1e+20 ms is longer "
+                 "than the longest time neurotwin represents, 9.0072e+14 ms (2^53 steps of dt "
+                 "0.1 ms)"));
+    REQUIRE_THROWS_WITH(
+        load(head + "[[projection]]\nsource = \"exc\"\ntarget = \"exc\"\nweight = 1\n"
+                    "delay = { uniform = [0.1, 1e20] }\n"),
+        Contains("bad.toml:11:") && Contains("delay 1e+20 ms is longer than the longest time"));
+    REQUIRE_THROWS_WITH(load(head + "[[record]]\npopulation = \"exc\"\nvariables = [\"V_m\"]\n"
+                                    "interval = 1e300\n"),
+                        Contains("bad.toml:10:12: error: record of 'exc', interval: interval "
+                                 "1e+300 ms is longer than the longest time"));
+    // A time just inside the range is accepted (it is the memory estimate's business).
+    CHECK_NOTHROW(load(head + "[[projection]]\nsource = \"exc\"\ntarget = \"exc\"\n"
+                              "weight = 1\ndelay = \"1000000000 s\"\n"));
+}
+
+TEST_CASE("scenario: an h_max needing more than 2^20 substeps per step is rejected",
+          "[scenario][errors]") {
+    // dt / h_max = 1e11 substeps: cast to int it was undefined (one substep in practice).
+    const std::string izh = "[simulation]\nduration = 10\n[[population]]\nname = \"izh\"\n"
+                            "model = \"izhikevich\"\nsize = 1\n";
+    REQUIRE_THROWS_WITH(load(izh + "params = { h_max = 1e-12 }\n"),
+                        Contains("bad.toml:7:20: error: population 'izh', parameter 'h_max': "
+                                 "expected at least 9.53674e-08 ms (dt / 1048576: at most "
+                                 "1048576 substeps per step of dt = 0.1 ms), found 1e-12"));
+    CHECK_NOTHROW(load(izh + "params = { h_max = 1e-4 }\n"));
+}

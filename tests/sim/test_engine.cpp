@@ -596,4 +596,36 @@ TEST_CASE("engine: the default thread count follows the work and says why", "[si
     CHECK(choose_threads(small, 8, true, 2).threads == 8);  // 4 per core: still allowed
     REQUIRE_THROWS_WITH(choose_threads(small, 9, true, 2),
                         Contains("--threads: expected at most 8 threads") && Contains("found 9"));
+
+TEST_CASE("engine: a stimulus starting after the end of the run never acts, however late",
+          "[sim][engine]") {
+    // 1000 pA into a lif cell (C_m 250 pF, tau_m 10 ms) drives it far past threshold: it
+    // fires within the 20 ms run whenever the current is on. A start of 1e300 ms wrapped to
+    // step 0 (the float -> int64 conversion overflowed) and drove the cell from the start.
+    const auto run = [](const std::string& timing) {
+        const auto toml = fmt::format(R"([simulation]
+duration = 20.0
+[[population]]
+name = "a"
+model = "lif"
+size = 1
+[[stimulus]]
+name = "drive"
+type = "dc"
+target = "a"
+amplitude = 1000.0
+{}
+[[record]]
+population = "a"
+spikes = true
+)",
+                                      timing);
+        auto out = test::run_text(toml);
+        return out.sink.spikes("a").times.size();
+    };
+    const auto always = run("");
+    REQUIRE(always > 0);
+    CHECK(run("start = 1e300") == 0);
+    CHECK(run("start = 30.0") == 0);
+    CHECK(run("stop = 1e300") == always);  // a stop after the end: until the end
 }

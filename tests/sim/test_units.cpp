@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <string>
 
 using namespace neurotwin;
@@ -80,4 +81,36 @@ TEST_CASE("units: every dimension has a symbol and a name", "[units]") {
     CHECK(unit_symbol(dimension::none).empty());
     CHECK(dimension_name(dimension::time) == "duration");
     CHECK(dimension_name(dimension::voltage) == "voltage");
+}
+
+TEST_CASE("units: steps_of refuses times that are not finite, negative or beyond 2^53 steps",
+          "[sim][units]") {
+    CHECK(steps_of(10.0, 0.1, step_rounding::nearest) == 100);
+    CHECK(steps_of(0.25, 0.1, step_rounding::nearest) == 3);  // llround: halves away from 0
+    CHECK(steps_of(10.0, 0.1, step_rounding::at_or_after) == 100);  // snaps to the grid
+    CHECK(steps_of(10.05, 0.1, step_rounding::at_or_after) == 101);
+    CHECK(steps_of(0.1, 0.025, step_rounding::up) == 4);
+    const double limit = static_cast<double>(max_steps);  // exact in a double
+    CHECK(steps_of(limit, 1.0, step_rounding::nearest) == max_steps);
+    CHECK_FALSE(steps_of(2.0 * limit, 1.0, step_rounding::nearest));
+    CHECK_FALSE(steps_of(1e20, 0.1, step_rounding::nearest));  // was one step (INT64_MIN)
+    CHECK_FALSE(steps_of(-1.0, 0.1, step_rounding::nearest));
+    CHECK_FALSE(steps_of(std::numeric_limits<double>::quiet_NaN(), 0.1, step_rounding::nearest));
+    CHECK_FALSE(steps_of(std::numeric_limits<double>::infinity(), 0.1, step_rounding::up));
+    CHECK_FALSE(steps_of(0.1, 1e-12, step_rounding::up, max_substeps));
+    REQUIRE_THROWS_WITH(to_steps(1e20, 0.1, step_rounding::nearest, "projection 'a' -> 'a', delay",
+                                 source_pos{"x.toml", 3, 9}),
+                        Contains("x.toml:3:9: error: projection 'a' -> 'a', delay: expected at "
+                                 "most 9.0072e+14 ms (2^53 steps of dt = 0.1 ms), found 1e+20 "
+                                 "ms"));
+}
+
+TEST_CASE("units: an event time after the end of the run is the end, however large",
+          "[sim][units]") {
+    CHECK(event_step(5.0, 0.1, 100) == 50);
+    CHECK(event_step(5.05, 0.1, 100) == 51);
+    CHECK(event_step(0.0, 0.1, 100) == 0);
+    CHECK(event_step(20.0, 0.1, 100) == 100);
+    CHECK(event_step(1e300, 0.1, 100) == 100);  // wrapped to step 0 before
+    CHECK(event_step(std::numeric_limits<double>::infinity(), 0.1, 100) == 100);
 }
