@@ -585,12 +585,24 @@ sweep_plan expander::run() {
         }
         n_points = keys_.empty() ? 0 : keys_.front().values->size();
     } else {
+        // the product stops at the first key that takes it past the limit (16 keys of 16
+        // values wrapped a size_t to 0 points)
         for (const auto& k : keys_) {
+            if (n_points > max_sweep_points / k.values->size()) {
+                error(k.where, fmt::format("[sweep] '{}': more than {} points (this key "
+                                           "multiplies {} points by {} values); at most {} are "
+                                           "allowed",
+                                           k.key, max_sweep_points, n_points, k.values->size(),
+                                           max_sweep_points));
+                n_points = max_sweep_points + 1;
+                break;
+            }
             n_points *= k.values->size();
         }
     }
-    if (n_points > 100000) {
-        error(plan.where, fmt::format("[sweep]: {} points; at most 100000 are allowed", n_points));
+    if (n_points > max_sweep_points && plan.mode == "zip") {
+        error(plan.where, fmt::format("[sweep]: {} points; at most {} are allowed", n_points,
+                                      max_sweep_points));
     }
     diags_.throw_if_any();
 

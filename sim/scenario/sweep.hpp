@@ -55,6 +55,9 @@ struct sweep_plan {
     std::vector<sweep_point> points;
 };
 
+// Most points a sweep may have.
+inline constexpr std::size_t max_sweep_points = 100000;
+
 // Expands the [sweep] table of a scenario. Products vary the first key slowest. Throws
 // input_error (every problem of the [sweep] table, positioned at its key) or, for a TOML
 // syntax error, the loader's error. Without [sweep]: one point, `text` unchanged.

@@ -2,6 +2,7 @@
 // Sweep expansion: counts (product vs zip), run names, the concrete text of a point, and
 // errors positioned in the original file.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <string>
 #include <vector>
 
@@ -204,4 +205,26 @@ TEST_CASE("sweep: keys vary in file order, not alphabetically, and the example e
         INFO(p.name);
         CHECK_NOTHROW(load_sweep_point(example, p));
     }
+}
+
+TEST_CASE("sweep: a product beyond 100000 points is an error at the key that passes it",
+          "[scenario][sweep][errors]") {
+    // 16 keys of 16 values are 2^64 points: the size_t product wrapped to 0 and `run`
+    // dereferenced the first of no points (SIGSEGV). The count now stops at the fifth key
+    // (16^5 = 1048576 > 100000). Populations p0 ... p15 on lines 3 to 66, [sweep] on 67.
+    std::string text = "[simulation]\nduration = 10\n";
+    std::string sweep = "[sweep]\n";
+    for (int p = 0; p < 16; ++p) {
+        text += fmt::format("[[population]]\nname = \"p{}\"\nmodel = \"lif\"\nsize = 1\n", p);
+        sweep += fmt::format("\"population.p{}.size\" = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, "
+                             "13, 14, 15, 16]\n",
+                             p);
+    }
+    REQUIRE_THROWS_WITH(expand_sweep(text + sweep, "big.toml"),
+                        Contains("big.toml:72:1: error: [sweep] 'population.p4.size': more than "
+                                 "100000 points (this key multiplies 65536 points by 16 values); "
+                                 "at most 100000 are allowed"));
+    // 4 keys: 65536 points, allowed (counted, not expanded here)
+    CHECK_THROWS_WITH(expand_sweep(text + sweep, "big.toml"),
+                      !Contains("'population.p3.size': more than"));
 }
