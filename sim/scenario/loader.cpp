@@ -1250,14 +1250,32 @@ const std::vector<std::string>& model_names() {
     return names;
 }
 
+// Names of populations, twins and stimuli become HDF5 paths (/spikes/<name>, ...) and parts
+// of dotted sweep keys ("population.<name>.size"): a letter or '_', then letters, digits, '_'
+// and '-' (no '.', '/', NUL, space; README "Scenario reference").
 std::optional<std::string> checked_name(const std::string& name) {
-    if (name.empty()) {
-        return "a non-empty name";
+    const auto letter = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    };
+    const bool ok = !name.empty() && letter(name.front()) &&
+                    std::all_of(name.begin(), name.end(), [&](char c) {
+                        return letter(c) || (c >= '0' && c <= '9') || c == '-';
+                    });
+    if (ok) {
+        return std::nullopt;
     }
-    if (name.find('/') != std::string::npos) {
-        return "a name without '/'";
+    return "a name of letters, digits, '_' and '-' that starts with a letter or '_' (it "
+           "becomes an HDF5 path and a part of sweep keys)";
+}
+
+// A name as it can be printed: control characters and non-ASCII bytes as \xNN.
+std::string shown_name(const std::string& name) {
+    std::string out;
+    for (const char c : name) {
+        const auto u = static_cast<unsigned char>(c);
+        out += u < 0x20 || u >= 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
     }
-    return std::nullopt;
+    return out;
 }
 
 void loader::population(const toml::table& t, std::size_t index) {
@@ -1269,7 +1287,7 @@ void loader::population(const toml::table& t, std::size_t index) {
         if (const auto name = string_of(*n, ctx + ", name")) {
             if (const auto bad = checked_name(*name)) {
                 error(pos(*n), fmt::format("{}, name: expected {}, found \"{}\"", ctx, *bad,
-                                           *name));
+                                           shown_name(*name)));
             } else {
                 pd.name = *name;
                 ctx = fmt::format("population '{}'", pd.name);
@@ -1426,7 +1444,8 @@ void loader::twin(const toml::table& t, std::size_t index) {
         if (const auto name = string_of(*name_node, ctx + ", name")) {
             if (const auto bad = checked_name(*name)) {
                 error(pos(*name_node),
-                      fmt::format("{}, name: expected {}, found \"{}\"", ctx, *bad, *name));
+                      fmt::format("{}, name: expected {}, found \"{}\"", ctx, *bad,
+                                  shown_name(*name)));
                 name_node = nullptr;
             } else {
                 td.name = *name;
@@ -1693,7 +1712,7 @@ void loader::stimulus(const toml::table& t, std::size_t index) {
         if (const auto name = string_of(*name_node, fmt::format("stimulus #{}, name", index + 1))) {
             if (const auto bad = checked_name(*name)) {
                 error(pos(*name_node), fmt::format("stimulus #{}, name: expected {}, found \"{}\"",
-                                                   index + 1, *bad, *name));
+                                                   index + 1, *bad, shown_name(*name)));
             } else {
                 sd.name = *name;
             }

@@ -1044,3 +1044,31 @@ TEST_CASE("cli: an absurd thread count is rejected naming the option or the key 
         CHECK(entries_starting_with(dir.work, "out.h5").empty());
     }
 }
+
+TEST_CASE("cli: hostile times, names and sweep sizes exit with code 2 before anything is "
+          "written",
+          "[cli]") {
+    temp_dir dir;
+    SECTION("a duration of 1e300 ms (ran as INT64_MIN steps, exit 130 with a file)") {
+        check_rejected(dir, "[simulation]\nduration = 1e300\n", "2:12",
+                       "[simulation] duration: expected at most 9.0072e+14 ms");
+    }
+    SECTION("a population name with a dot (failed late: internal error)") {
+        check_rejected(dir,
+                       "[simulation]\nduration = 10\n[[population]]\nname = \"a.b\"\n"
+                       "model = \"lif\"\nsize = 1\n",
+                       "4:8", "population #1, name: expected a name of letters, digits");
+    }
+    SECTION("a sweep of 16 keys x 16 values (the count wrapped to 0: SIGSEGV)") {
+        std::string text = "[simulation]\nduration = 10\n";
+        std::string sweep = "[sweep]\n";
+        for (int p = 0; p < 16; ++p) {
+            const auto name = "p" + std::to_string(p);
+            text += "[[population]]\nname = \"" + name + "\"\nmodel = \"lif\"\nsize = 1\n";
+            sweep += "\"population." + name +
+                     ".size\" = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]\n";
+        }
+        check_rejected(dir, text + sweep, "72:1",
+                       "[sweep] 'population.p4.size': more than 100000 points");
+    }
+}

@@ -374,3 +374,35 @@ TEST_CASE("scenario: an h_max needing more than 2^20 substeps per step is reject
                                  "1048576 substeps per step of dt = 0.1 ms), found 1e-12"));
     CHECK_NOTHROW(load(izh + "params = { h_max = 1e-4 }\n"));
 }
+
+TEST_CASE("scenario: names that cannot be HDF5 paths or sweep keys are rejected with their "
+          "position",
+          "[scenario][errors]") {
+    // Population names become /spikes/<name> and /report/<name>; '.', '..', '/' and NUL
+    // validated, then `run` failed late with "internal error (please report)".
+    const auto pop = [](const std::string& name) {
+        return "[simulation]\nduration = 10\n[[population]]\nname = \"" + name +
+               "\"\nmodel = \"lif\"\nsize = 1\n";
+    };
+    const std::string rule = "expected a name of letters, digits, '_' and '-' that starts with "
+                             "a letter or '_' (it becomes an HDF5 path and a part of sweep keys)";
+    for (const auto* bad : {"a.b", "..", "a/b", "1st", "a b", ""}) {
+        INFO(bad);
+        REQUIRE_THROWS_WITH(load(pop(bad)),
+                            Contains("bad.toml:4:8: error: population #1, name: " + rule +
+                                     ", found \"" + bad + "\""));
+    }
+    // TOML's "\u0000": shown escaped
+    REQUIRE_THROWS_WITH(load(pop("a\\u0000x")),
+                        Contains("bad.toml:4:8: error: population #1, name: " + rule +
+                                 ", found \"a\\x00x\""));
+    REQUIRE_THROWS_WITH(
+        load(pop("exc") + "[[twin]]\nname = \"t.w\"\nsize = 1\n"
+                          "inputs = [{ rate = 1, weight = 1 }]\n"),
+        Contains("bad.toml:8:8: error: twin #1, name: " + rule + ", found \"t.w\""));
+    REQUIRE_THROWS_WITH(load(pop("exc") + "[[stimulus]]\nname = \"s/1\"\ntype = \"dc\"\n"
+                                          "target = \"exc\"\namplitude = 1\n"),
+                        Contains("bad.toml:8:8: error: stimulus #1, name: " + rule +
+                                 ", found \"s/1\""));
+    CHECK_NOTHROW(load(pop("Exc_2-b")));
+}
