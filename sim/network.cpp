@@ -983,7 +983,8 @@ void builder::add_projections() {
             const auto path = (scenario_dir / pd.file).string();
             edge_list file;
             try {
-                file = read_edges(path, pd.edge_population);
+                file = read_edges(path, pd.edge_population,
+                                  edge_limits{ns, nt, pd.source, pd.target});
             } catch (const io_error& e) {
                 throw input_error(pd.where, fmt::format("{}: {}", ctx, e.what()));
             }

@@ -2,12 +2,14 @@
 #include "sim/io/edges.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <unistd.h>
 
@@ -32,20 +34,36 @@ std::vector<std::string> group_members(hid_t group) {
     return names;
 }
 
-template <class T>
-std::vector<T> read_1d(hid_t loc, const std::string& name, hid_t mem_type, const std::string& path,
-                       const std::string& where) {
-    h5_id ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT));
-    if (!ds.valid()) {
-        throw io_error(fmt::format("{}: cannot open dataset {}/{}", path, where, name));
-    }
-    h5_id space(H5Dget_space(ds.get()));
+// Length of the 1-D dataset `name`, checked against what the file holds before anything is
+// allocated for it: a dataset whose chunks were never written (or a truncated file) declares
+// entries it has no bytes for. Compressed data need at least 1/1024 of the raw size (deflate
+// cannot do better than about 1032:1).
+hsize_t dataset_length(hid_t ds, const std::string& path, const std::string& where,
+                       const std::string& name) {
+    h5_id space(H5Dget_space(ds));
     if (H5Sget_simple_extent_ndims(space.get()) != 1) {
         throw io_error(fmt::format("{}: {}/{} must be one-dimensional", path, where, name));
     }
     hsize_t n = 0;
     H5Sget_simple_extent_dims(space.get(), &n, nullptr);
-    std::vector<T> out(n);
+    h5_id type(H5Dget_type(ds));
+    const double raw = double(n) * double(H5Tget_size(type.get()));  // [bytes]
+    const double stored = double(H5Dget_storage_size(ds));            // [bytes]
+    if (n > 0 && stored * 1024.0 < raw) {
+        throw io_error(fmt::format("{}: {}/{} declares {} entries ({:.3g} bytes) but the file "
+                                   "holds {:.0f} bytes of it (unwritten or damaged)",
+                                   path, where, name, n, raw, stored));
+    }
+    return n;
+}
+
+template <class T>
+std::vector<T> read_1d(hid_t loc, const std::string& name, hid_t mem_type, const std::string& path,
+                       const std::string& where, std::optional<hsize_t> expected = {}) {
+    h5_id ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT));
+    if (!ds.valid()) {
+        throw io_error(fmt::format("{}: cannot open dataset {}/{}", path, where, name));
+    }
     h5_id type(H5Dget_type(ds.get()));
     const auto cls = H5Tget_class(type.get());
     const bool want_int = std::is_integral_v<T>;
@@ -53,11 +71,63 @@ std::vector<T> read_1d(hid_t loc, const std::string& name, hid_t mem_type, const
         throw io_error(fmt::format("{}: {}/{} must be {}", path, where, name,
                                    want_int ? "integer" : "numeric"));
     }
+    const auto n = dataset_length(ds.get(), path, where, name);
+    if (expected && n != *expected) {
+        throw io_error(fmt::format("{}: {}/{} has {} entries for {} edges", path, where, name, n,
+                                   *expected));
+    }
+    std::vector<T> out(n);
     if (n > 0 && H5Dread(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
         throw io_error(fmt::format("{}: cannot read {}/{} ({})", path, where, name,
                                    detail::hdf5_error_detail()));
     }
     return out;
+}
+
+// Node ids of a SONATA dataset: read as int64 (a negative id converted to uint64 by HDF5
+// became 0), each in [0, limit).
+std::vector<std::uint64_t> read_ids(hid_t loc, const std::string& name, const std::string& path,
+                                    const std::string& where, std::optional<hsize_t> expected,
+                                    std::uint64_t limit, const std::string& pop_name) {
+    h5_id ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT));
+    bool is_signed = true;
+    if (ds.valid()) {
+        h5_id type(H5Dget_type(ds.get()));
+        is_signed = H5Tget_class(type.get()) != H5T_INTEGER || H5Tget_sign(type.get()) != H5T_SGN_NONE;
+    }
+    std::vector<std::uint64_t> out;
+    if (is_signed) {
+        const auto v = read_1d<std::int64_t>(loc, name, H5T_NATIVE_INT64, path, where, expected);
+        out.resize(v.size());
+        for (std::size_t e = 0; e < v.size(); ++e) {
+            if (v[e] < 0) {
+                throw io_error(fmt::format("{}: {}/{}[{}]: expected a node id (an integer >= 0), "
+                                           "found {}",
+                                           path, where, name, e, v[e]));
+            }
+            out[e] = static_cast<std::uint64_t>(v[e]);
+        }
+    } else {
+        out = read_1d<std::uint64_t>(loc, name, H5T_NATIVE_UINT64, path, where, expected);
+    }
+    for (std::size_t e = 0; e < out.size(); ++e) {
+        if (out[e] >= limit) {
+            throw io_error(fmt::format("{}: {}/{}[{}]: node id {}, but '{}' has {} neurons", path,
+                                       where, name, e, out[e], pop_name, limit));
+        }
+    }
+    return out;
+}
+
+// Weights and delays must be finite numbers (as in CSV files).
+void check_finite(const std::vector<double>& v, const std::string& path, const std::string& grp,
+                  const char* name) {
+    for (std::size_t e = 0; e < v.size(); ++e) {
+        if (!std::isfinite(v[e])) {
+            throw io_error(fmt::format("{}: {}/{}[{}]: expected a finite number, found {}", path,
+                                       grp, name, e, v[e]));
+        }
+    }
 }
 
 std::string string_attr(hid_t obj, const char* name) {
@@ -90,7 +160,8 @@ std::string string_attr(hid_t obj, const char* name) {
 
 }  // namespace
 
-edge_list read_sonata_edges(const std::string& path, const std::string& population) {
+edge_list read_sonata_edges(const std::string& path, const std::string& population,
+                            const edge_limits& limits) {
     detail::silence_hdf5_errors();
     if (!std::filesystem::exists(path)) {
         throw io_error(fmt::format("cannot open edge file '{}': no such file", path));
@@ -119,12 +190,28 @@ edge_list read_sonata_edges(const std::string& path, const std::string& populati
     const std::string where = "/edges/" + name;
     h5_id pop(H5Gopen2(edges.get(), name.c_str(), H5P_DEFAULT));
     edge_list out;
-    out.source = read_1d<std::uint64_t>(pop.get(), "source_node_id", H5T_NATIVE_UINT64, path, where);
-    out.target = read_1d<std::uint64_t>(pop.get(), "target_node_id", H5T_NATIVE_UINT64, path, where);
-    if (out.source.size() != out.target.size()) {
-        throw io_error(fmt::format("{}: {}/source_node_id has {} entries but target_node_id {}",
-                                   path, where, out.source.size(), out.target.size()));
+    // every length is checked before the first dataset is read
+    hsize_t n_edges = 0;
+    {
+        h5_id s(H5Dopen2(pop.get(), "source_node_id", H5P_DEFAULT));
+        h5_id t(H5Dopen2(pop.get(), "target_node_id", H5P_DEFAULT));
+        for (const auto* id : {&s, &t}) {
+            if (!id->valid()) {
+                throw io_error(fmt::format("{}: cannot open dataset {}/{}", path, where,
+                                           id == &s ? "source_node_id" : "target_node_id"));
+            }
+        }
+        n_edges = dataset_length(s.get(), path, where, "source_node_id");
+        const auto n_t = dataset_length(t.get(), path, where, "target_node_id");
+        if (n_edges != n_t) {
+            throw io_error(fmt::format("{}: {}/source_node_id has {} entries but target_node_id {}",
+                                       path, where, n_edges, n_t));
+        }
     }
+    out.source = read_ids(pop.get(), "source_node_id", path, where, n_edges, limits.sources,
+                          limits.source_name);
+    out.target = read_ids(pop.get(), "target_node_id", path, where, n_edges, limits.targets,
+                          limits.target_name);
     {
         h5_id s(H5Dopen2(pop.get(), "source_node_id", H5P_DEFAULT));
         h5_id t(H5Dopen2(pop.get(), "target_node_id", H5P_DEFAULT));
@@ -139,24 +226,20 @@ edge_list read_sonata_edges(const std::string& path, const std::string& populati
         h5_id g(H5Gopen2(file.get(), grp.c_str(), H5P_DEFAULT));
         for (const char* wname : {"syn_weight", "weight"}) {
             if (out.weight.empty() && detail::hdf5_path_exists(g.get(), wname)) {
-                out.weight = read_1d<double>(g.get(), wname, H5T_NATIVE_DOUBLE, path, grp);
+                out.weight =
+                    read_1d<double>(g.get(), wname, H5T_NATIVE_DOUBLE, path, grp, n_edges);
+                check_finite(out.weight, path, grp, wname);
             }
         }
         if (out.delay_ms.empty() && detail::hdf5_path_exists(g.get(), "delay")) {
-            out.delay_ms = read_1d<double>(g.get(), "delay", H5T_NATIVE_DOUBLE, path, grp);
-        }
-    }
-    for (const auto* col : {&out.weight, &out.delay_ms}) {
-        if (!col->empty() && col->size() != out.source.size()) {
-            throw io_error(fmt::format("{}: {} has {} entries for {} edges", path,
-                                       col == &out.weight ? "the weight dataset" : "delay",
-                                       col->size(), out.source.size()));
+            out.delay_ms = read_1d<double>(g.get(), "delay", H5T_NATIVE_DOUBLE, path, grp, n_edges);
+            check_finite(out.delay_ms, path, grp, "delay");
         }
     }
     return out;
 }
 
-edge_list read_csv_edges(const std::string& path) {
+edge_list read_csv_edges(const std::string& path, const edge_limits& limits) {
     std::ifstream in(path);
     if (!in) {
         throw io_error(fmt::format("cannot open edge file '{}': {}", path, std::strerror(errno)));
@@ -219,17 +302,30 @@ edge_list read_csv_edges(const std::string& path) {
             }
             return v;
         };
-        const auto id = [&](int c, const char* what) {
-            const double v = number(c, what);
-            if (v < 0 || std::floor(v) != v) {
-                throw io_error(fmt::format("{}:{}: {}: expected a node id (integer >= 0), found "
-                                           "\"{}\"",
-                                           path, line_no, what, fields[std::size_t(c)]));
+        // Node ids: integers ("3", or "3.0" and "3e2" when exact below 2^53), below the
+        // population's size (1e30 was cast to uint64, undefined, and became a real edge).
+        const auto id = [&](int c, const char* what, std::uint64_t limit,
+                            const std::string& pop_name) {
+            const auto& text = fields[std::size_t(c)];
+            std::uint64_t v = 0;
+            const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc{} || ptr != text.data() + text.size()) {
+                const double x = number(c, what);
+                if (x < 0 || std::floor(x) != x || x >= 9007199254740992.0) {  // 2^53
+                    throw io_error(fmt::format("{}:{}: {}: expected a node id (an integer >= 0), "
+                                               "found \"{}\"",
+                                               path, line_no, what, text));
+                }
+                v = static_cast<std::uint64_t>(x);
             }
-            return static_cast<std::uint64_t>(v);
+            if (v >= limit) {
+                throw io_error(fmt::format("{}:{}: {} node id {}, but '{}' has {} neurons", path,
+                                           line_no, what, text, pop_name, limit));
+            }
+            return v;
         };
-        out.source.push_back(id(col_source, "source"));
-        out.target.push_back(id(col_target, "target"));
+        out.source.push_back(id(col_source, "source", limits.sources, limits.source_name));
+        out.target.push_back(id(col_target, "target", limits.targets, limits.target_name));
         if (col_weight >= 0) {
             out.weight.push_back(number(col_weight, "weight"));
         }
@@ -245,7 +341,8 @@ edge_list read_csv_edges(const std::string& path) {
     return out;
 }
 
-edge_list read_edges(const std::string& path, const std::string& population) {
+edge_list read_edges(const std::string& path, const std::string& population,
+                     const edge_limits& limits) {
     const auto ext = std::filesystem::path(path).extension().string();
     if (ext == ".csv") {
         if (!population.empty()) {
@@ -253,10 +350,10 @@ edge_list read_edges(const std::string& path, const std::string& population) {
                                        "files only",
                                        path));
         }
-        return read_csv_edges(path);
+        return read_csv_edges(path, limits);
     }
     if (ext == ".h5" || ext == ".hdf5" || ext == ".sonata") {
-        return read_sonata_edges(path, population);
+        return read_sonata_edges(path, population, limits);
     }
     throw io_error(fmt::format("{}: unknown edge file type '{}'; expected .h5 (SONATA) or .csv",
                                path, ext));

@@ -24,12 +24,26 @@ struct edge_list {
     std::string target_population;
 };
 
-// Throws io_error naming the file, the object or line, and what was wrong.
+// What the edges may refer to: node ids must be below the sizes of the source and target
+// populations (named in messages).
+struct edge_limits {
+    std::uint64_t sources = UINT64_MAX;
+    std::uint64_t targets = UINT64_MAX;
+    std::string source_name = "the source";
+    std::string target_name = "the target";
+};
+
+// Throws io_error naming the file, the dataset and index or the line, and what was wrong:
+// node ids that are not integers, negative or beyond `limits`, weights and delays that are
+// not finite, datasets of different lengths, and (SONATA) datasets that declare more entries
+// than the file can hold - checked before anything is allocated for them.
 // `population` = "" takes the only population under /edges (an error when there are several).
-edge_list read_sonata_edges(const std::string& path, const std::string& population);
-edge_list read_csv_edges(const std::string& path);
+edge_list read_sonata_edges(const std::string& path, const std::string& population,
+                            const edge_limits& limits = {});
+edge_list read_csv_edges(const std::string& path, const edge_limits& limits = {});
 // Dispatch on the extension: .h5/.hdf5/.sonata -> SONATA, .csv -> CSV.
-edge_list read_edges(const std::string& path, const std::string& population);
+edge_list read_edges(const std::string& path, const std::string& population,
+                     const edge_limits& limits = {});
 
 // Writes a SONATA edge file (temporary name, then rename): used by tests and tools.
 void write_sonata_edges(const std::string& path, const std::string& population,

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <hdf5.h>
+#include <limits>
 #include <set>
 #include <tuple>
 
@@ -108,6 +110,48 @@ bool rows_sorted(const network& net) {
         }
     }
     return true;
+}
+
+// SONATA files the writer cannot make: signed ids with a negative one (neg.h5), a NaN weight
+// (nan.h5), and 6e8 declared edges whose chunks were never written (big.h5: a few kB).
+void hdf5_ids_file(const std::filesystem::path& dir) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    const auto dataset = [](hid_t file, const char* name, hid_t type, hsize_t n, const void* data) {
+        const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(lcpl, 1);
+        const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        const hsize_t chunk = std::min<hsize_t>(n, 1024);
+        H5Pset_chunk(dcpl, 1, &chunk);
+        const hid_t space = H5Screate_simple(1, &n, nullptr);
+        const hid_t ds = H5Dcreate2(file, name, type, space, lcpl, dcpl, H5P_DEFAULT);
+        REQUIRE(ds >= 0);
+        if (data != nullptr) {
+            REQUIRE(H5Dwrite(ds, type == H5T_STD_I64LE ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE,
+                             H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
+        }
+        H5Dclose(ds);
+        H5Sclose(space);
+        H5Pclose(dcpl);
+        H5Pclose(lcpl);
+    };
+    const std::int64_t ids[] = {1, -1};
+    const std::int64_t good[] = {1, 2};
+    const double w[] = {std::nan(""), 1.0};
+    for (const char* name : {"neg.h5", "nan.h5", "big.h5"}) {
+        const hid_t f =
+            H5Fcreate((dir / name).string().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        REQUIRE(f >= 0);
+        const std::string n(name);
+        if (n == "big.h5") {
+            dataset(f, "/edges/p/source_node_id", H5T_STD_I64LE, 600000000, nullptr);
+            dataset(f, "/edges/p/target_node_id", H5T_STD_I64LE, 600000000, nullptr);
+        } else {
+            dataset(f, "/edges/p/source_node_id", H5T_STD_I64LE, 2, n == "neg.h5" ? ids : good);
+            dataset(f, "/edges/p/target_node_id", H5T_STD_I64LE, 2, good);
+            dataset(f, "/edges/p/0/syn_weight", H5T_IEEE_F64LE, 2, w);
+        }
+        H5Fclose(f);
+    }
 }
 
 }  // namespace
@@ -417,4 +461,56 @@ TEST_CASE("connectivity: rule parameters are checked when the scenario is loaded
                         Contains("expected min < max"));
     REQUIRE_THROWS_WITH(build("rule = \"all_to_all\"\nweight = { uniform = [1.0, 2.0], min = 0.0 }"),
                         Contains("apply to normal and lognormal only"));
+}
+
+TEST_CASE("connectivity: edge files with ids out of range or non-finite values are rejected "
+          "with the line or dataset",
+          "[sim][connectivity][io][errors]") {
+    // 'a' has 200 neurons, 'b' 300. Before: a CSV id of 1e30 was cast to uint64 (undefined)
+    // and became a real edge; SONATA ids of -1 became 0 and NaN weights were accepted.
+    const auto dir = std::filesystem::path(test::temp_path("hostile-edges"));
+    std::filesystem::create_directories(dir);
+    const auto scenario = (dir / "s.toml").string();
+    const auto write = [&](const char* name, const char* text) {
+        std::ofstream(dir / name) << text;
+    };
+    const auto fails = [&](const char* file, const std::string& what) {
+        INFO(file);
+        REQUIRE_THROWS_WITH(
+            build(fmt::format("rule = \"from_file\"\nfile = \"{}\"", file), 200, 300, false, 1,
+                  scenario),
+            Contains("s.toml:13:1") && Contains(what));
+    };
+    write("huge.csv", "source,target,weight\n1,2,1\n1e30,0,1\n");
+    write("negative.csv", "source,target,weight\n-1,2,1\n");
+    write("target.csv", "source,target,weight\n# comment\n1,2,1\n\n199,300,1\n");
+    write("exact.csv", "source,target,weight\n1.0,2e2,1\n");
+    fails("huge.csv", "huge.csv:3: source: expected a node id (an integer >= 0), found \"1e30\"");
+    fails("negative.csv",
+          "negative.csv:2: source: expected a node id (an integer >= 0), found \"-1\"");
+    fails("target.csv", "target.csv:5: target node id 300, but 'b' has 300 neurons");
+    const auto net =
+        build("rule = \"from_file\"\nfile = \"exact.csv\"", 200, 300, false, 1, scenario);
+    const auto s = synapses(net);
+    REQUIRE(s.size() == 1);
+    CHECK((s[0].source == 1 && s[0].target == 200));
+
+    hdf5_ids_file(dir);  // writes neg.h5, nan.h5, big.h5
+    fails("neg.h5", "neg.h5: /edges/p/source_node_id[1]: expected a node id (an integer >= 0), "
+                    "found -1");
+    fails("nan.h5", "nan.h5: /edges/p/0/syn_weight[0]: expected a finite number, found nan");
+    fails("big.h5", "big.h5: /edges/p/source_node_id declares 600000000 entries (4.8e+09 bytes) "
+                    "but the file holds 0 bytes of it (unwritten or damaged)");
+    edge_list e;
+    e.source = {1, 2};
+    e.target = {3, 300};
+    e.weight = {1.0, 1.0};
+    write_sonata_edges((dir / "range.h5").string(), "p", e);
+    fails("range.h5", "range.h5: /edges/p/target_node_id[1]: node id 300, but 'b' has 300 "
+                      "neurons");
+    e.target = {3, 4};
+    e.delay_ms = {1.0, std::numeric_limits<double>::infinity()};
+    write_sonata_edges((dir / "inf.h5").string(), "p", e);
+    fails("inf.h5", "inf.h5: /edges/p/0/delay[1]: expected a finite number, found inf");
+    std::filesystem::remove_all(dir);
 }
