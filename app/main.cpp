@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -26,6 +27,7 @@
 #include "app/batch.hpp"
 #include "neurotwin_version.hpp"
 #include "sim/errors.hpp"
+#include "sim/memory.hpp"
 #include "sim/model_api.hpp"
 #include "sim/network.hpp"
 #include "sim/run.hpp"
@@ -388,6 +390,7 @@ int main(int argc, char** argv) {
             const auto plan = nt::expand_sweep_file(vscenario);
             if (plan.is_sweep) {
                 // Every point, with its problems at positions of the file.
+                double most = 0.0;  // [bytes] the largest memory estimate of a point
                 for (const auto& p : plan.points) {
                     const auto d = nt::load_sweep_point(plan, p);
                     try {
@@ -395,16 +398,19 @@ int main(int argc, char** argv) {
                     } catch (const nt::input_error& e) {
                         throw nt::remap_sweep_error(e, plan, p);
                     }
+                    most = std::max(most, nt::estimate_memory(d).total);
                 }
-                fmt::print("{}: ok (a {} sweep of {} runs: {} ... {})\n", vscenario, plan.mode,
-                           plan.points.size(), plan.points.front().name,
-                           plan.points.back().name);
+                fmt::print("{}: ok (a {} sweep of {} runs: {} ... {}; estimated memory up to {} "
+                           "per run)\n",
+                           vscenario, plan.mode, plan.points.size(), plan.points.front().name,
+                           plan.points.back().name, nt::format_bytes(most));
                 return nt::exit_ok;
             }
             const auto desc = nt::load_scenario_file(vscenario);
             (void)nt::build_network(desc);  // every check that needs the expanded network
-            fmt::print("{}: ok ({} populations, {} twins, {} steps)\n", vscenario,
-                       desc.populations.size(), desc.twins.size(), desc.simulation.n_steps);
+            fmt::print("{}: ok ({} populations, {} twins, {} steps, estimated memory {})\n",
+                       vscenario, desc.populations.size(), desc.twins.size(),
+                       desc.simulation.n_steps, nt::format_bytes(nt::estimate_memory(desc).total));
             return nt::exit_ok;
         }
         if (app.got_subcommand("summary")) {
@@ -530,6 +536,12 @@ int main(int argc, char** argv) {
         return report(e, nt::exit_runtime, "error: numerical fault: ");
     } catch (const nt::internal_error& e) {
         return report(e, nt::exit_internal, "internal error (please report): ");
+    } catch (const std::bad_alloc&) {
+        // build_network turns its own failures into an input_error with the estimate; this
+        // is one elsewhere (the engine's buffers, a reader): not a bug, and no file is left
+        fmt::print(stderr, "error: out of memory (see 'neurotwin validate' for the estimate of "
+                           "a scenario)\n");
+        return nt::exit_input;
     } catch (const std::exception& e) {
         return report(e, nt::exit_internal, "internal error (please report): ");
     }

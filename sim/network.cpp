@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <new>
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
@@ -10,6 +12,7 @@
 #include <numbers>
 
 #include "sim/io/edges.hpp"
+#include "sim/memory.hpp"
 #include "sim/random.hpp"
 #include "sim/values.hpp"
 
@@ -18,6 +21,36 @@ namespace neurotwin {
 namespace {
 
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+// The first exception thrown by any thread of an OpenMP region, rethrown after it: an
+// exception may not leave a region (a failed allocation in one was std::terminate, SIGABRT).
+class region_errors {
+public:
+    template <class F>
+    void run(F&& f) noexcept {
+        try {
+            f();
+        } catch (...) {
+            #pragma omp critical(neurotwin_region_errors)
+            {
+                if (!first_) {
+                    first_ = std::current_exception();
+                }
+            }
+            failed_.store(true, std::memory_order_relaxed);
+        }
+    }
+    bool failed() const { return failed_.load(std::memory_order_relaxed); }
+    void rethrow() const {
+        if (first_) {
+            std::rethrow_exception(first_);
+        }
+    }
+
+private:
+    std::exception_ptr first_;
+    std::atomic<bool> failed_{false};
+};
 
 // A population before construction: every parameter expanded per neuron.
 struct pop_plan {
@@ -192,68 +225,77 @@ std::vector<edge> connect(const projection_desc& pd, index_t ns, index_t nt, boo
     constexpr index_t block = 256;
     const std::size_t n_blocks = (std::size_t(rows) + block - 1) / block;
     std::vector<std::vector<edge>> parts(n_blocks);
+    region_errors errors;
     #pragma omp parallel num_threads(threads)
     {
-        std::vector<std::uint8_t> mark(std::size_t(cols) + 1, 0);
+        std::vector<std::uint8_t> mark;
         std::vector<std::uint32_t> picked;
+        errors.run([&] { mark.assign(std::size_t(cols) + 1, 0); });
         #pragma omp for schedule(dynamic)
         for (std::int64_t b = 0; b < std::int64_t(n_blocks); ++b) {
-            auto& out = parts[std::size_t(b)];
-            const index_t r0 = static_cast<index_t>(b) * block;
-            const index_t r1 = std::min(rows, r0 + block);
-            for (index_t r = r0; r < r1; ++r) {
-                const index_t self = skip_self && r < cols ? r : cols;  // excluded column
-                const auto emit = [&](index_t c) {
-                    out.push_back(by_target ? edge{c, r} : edge{r, c});
-                };
-                switch (pd.rule) {
-                    case connection_rule::all_to_all:
-                        for (index_t c = 0; c < cols; ++c) {
-                            if (c != self) {
-                                emit(c);
+            if (errors.failed()) {
+                continue;  // every thread still takes part in the loop
+            }
+            errors.run([&] {
+                auto& out = parts[std::size_t(b)];
+                const index_t r0 = static_cast<index_t>(b) * block;
+                const index_t r1 = std::min(rows, r0 + block);
+                for (index_t r = r0; r < r1; ++r) {
+                    const index_t self = skip_self && r < cols ? r : cols;  // excluded column
+                    const auto emit = [&](index_t c) {
+                        out.push_back(by_target ? edge{c, r} : edge{r, c});
+                    };
+                    switch (pd.rule) {
+                        case connection_rule::all_to_all:
+                            for (index_t c = 0; c < cols; ++c) {
+                                if (c != self) {
+                                    emit(c);
+                                }
                             }
-                        }
-                        break;
-                    case connection_rule::one_to_one:
-                        if (r < cols && r != self) {
-                            emit(r);
-                        }
-                        break;
-                    case connection_rule::fixed_probability: {
-                        if (pd.p <= 0.0) {
                             break;
-                        }
-                        // gaps between successive connections are geometric: one draw per
-                        // connection, not per pair
-                        const double log_q = std::log1p(-pd.p);  // -inf for p == 1
-                        double pos = -1.0;
-                        for (std::uint64_t k = 0;; ++k) {
-                            const double gap =
-                                pd.p >= 1.0 ? 0.0 : std::floor(std::log(rng.uniform(r, k)) / log_q);
-                            pos += 1.0 + gap;
-                            if (pos >= cols) {
+                        case connection_rule::one_to_one:
+                            if (r < cols && r != self) {
+                                emit(r);
+                            }
+                            break;
+                        case connection_rule::fixed_probability: {
+                            if (pd.p <= 0.0) {
                                 break;
                             }
-                            const auto c = static_cast<index_t>(pos);
-                            if (c != self) {
+                            // gaps between successive connections are geometric: one draw per
+                            // connection, not per pair
+                            const double log_q = std::log1p(-pd.p);  // -inf for p == 1
+                            double pos = -1.0;
+                            for (std::uint64_t k = 0;; ++k) {
+                                const double gap =
+                                    pd.p >= 1.0 ? 0.0
+                                                : std::floor(std::log(rng.uniform(r, k)) / log_q);
+                                pos += 1.0 + gap;
+                                if (pos >= cols) {
+                                    break;
+                                }
+                                const auto c = static_cast<index_t>(pos);
+                                if (c != self) {
+                                    emit(c);
+                                }
+                            }
+                            break;
+                        }
+                        case connection_rule::fixed_indegree:
+                        case connection_rule::fixed_outdegree:
+                            draw_row(rng, r, pd.k, cols, self, !pd.multapses, mark, picked);
+                            for (const auto c : picked) {
                                 emit(c);
                             }
-                        }
-                        break;
+                            break;
+                        case connection_rule::fixed_total_number:
+                        case connection_rule::from_file: break;
                     }
-                    case connection_rule::fixed_indegree:
-                    case connection_rule::fixed_outdegree:
-                        draw_row(rng, r, pd.k, cols, self, !pd.multapses, mark, picked);
-                        for (const auto c : picked) {
-                            emit(c);
-                        }
-                        break;
-                    case connection_rule::fixed_total_number:
-                    case connection_rule::from_file: break;
                 }
-            }
+            });
         }
     }
+    errors.rethrow();
     std::size_t total = 0;
     for (const auto& p : parts) {
         total += p.size();
@@ -458,39 +500,49 @@ spike_projection make_spike_projection(const projection_desc& pd, std::size_t sr
         p.row_ptr[k + 1] += p.row_ptr[k];
     }
     p.synapses.resize(edges.size());
+    // counting sort by delay - min_delay: a long uniform delay needs 2 counters, not delay + 2
+    region_errors errors;
     #pragma omp parallel num_threads(threads)
     {
-        std::vector<std::uint64_t> count(std::size_t(p.max_delay) + 2);
+        std::vector<std::uint64_t> count;
+        errors.run([&] { count.resize(std::size_t(p.max_delay - p.min_delay) + 2); });
         #pragma omp for schedule(dynamic, 64)
         for (std::int64_t jj = 0; jj < std::int64_t(ns); ++jj) {
-            const auto j = std::size_t(jj);
-            auto e = row[j];
-            for (std::size_t q = 0; q < P; ++q) {
-                const auto first = p.row_ptr[j * P + q];
-                const auto last = p.row_ptr[j * P + q + 1];
-                // stable counting sort of this sub-row by delay
-                std::fill(count.begin(), count.end(), 0);
-                for (auto k = e; k < e + (last - first); ++k) {
-                    ++count[std::size_t(delays[k]) + 1];
-                }
-                for (std::size_t d = 1; d < count.size(); ++d) {
-                    count[d] += count[d - 1];
-                }
-                for (auto k = e; k < e + (last - first); ++k) {
-                    const auto d = delays[k];
-                    const auto pos = first + count[std::size_t(d)]++;
-                    std::uint32_t field = edges[k].target;
-                    if (p.delay_shift > 0) {
-                        field |= std::uint32_t(d - 1) << p.delay_shift;
-                    } else if (!p.delay_steps.empty()) {
-                        p.delay_steps[pos] = static_cast<std::uint16_t>(d);
-                    }
-                    p.synapses[pos] = {field, static_cast<float>(weights[k])};
-                }
-                e += last - first;
+            if (errors.failed()) {
+                continue;  // every thread still takes part in the loop
             }
+            errors.run([&] {
+
+                const auto j = std::size_t(jj);
+                auto e = row[j];
+                for (std::size_t q = 0; q < P; ++q) {
+                    const auto first = p.row_ptr[j * P + q];
+                    const auto last = p.row_ptr[j * P + q + 1];
+                    // stable counting sort of this sub-row by delay
+                    std::fill(count.begin(), count.end(), 0);
+                    for (auto k = e; k < e + (last - first); ++k) {
+                        ++count[std::size_t(delays[k] - p.min_delay) + 1];
+                    }
+                    for (std::size_t d = 1; d < count.size(); ++d) {
+                        count[d] += count[d - 1];
+                    }
+                    for (auto k = e; k < e + (last - first); ++k) {
+                        const auto d = delays[k];
+                        const auto pos = first + count[std::size_t(d - p.min_delay)]++;
+                        std::uint32_t field = edges[k].target;
+                        if (p.delay_shift > 0) {
+                            field |= std::uint32_t(d - 1) << p.delay_shift;
+                        } else if (!p.delay_steps.empty()) {
+                            p.delay_steps[pos] = static_cast<std::uint16_t>(d);
+                        }
+                        p.synapses[pos] = {field, static_cast<float>(weights[k])};
+                    }
+                    e += last - first;
+                }
+            });
         }
     }
+    errors.rethrow();
     return p;
 }
 
@@ -1255,9 +1307,7 @@ void builder::add_records() {
     }
 }
 
-}  // namespace
-
-network build_network(const scenario_desc& desc, int threads) {
+network build(const scenario_desc& desc, int threads) {
     builder b(desc, threads);
     b.net.dt = desc.simulation.dt_ms;
     b.net.n_steps = desc.simulation.n_steps;
@@ -1272,6 +1322,26 @@ network build_network(const scenario_desc& desc, int threads) {
     b.add_records();
     b.diags.throw_if_any();
     return std::move(b.net);
+}
+
+}  // namespace
+
+network build_network(const scenario_desc& desc, int threads) {
+    // Refuse what cannot fit before allocating any of it; an allocation that fails anyway
+    // (the estimate is not exact, other programs take memory) is a clear error too.
+    std::string source;
+    const double available = available_memory(&source);
+    const auto estimate = estimate_memory(desc);
+    check_memory(estimate, available, source, desc.file);
+    try {
+        return build(desc, threads);
+    } catch (const std::bad_alloc&) {
+        throw input_error(source_pos{desc.file},
+                          fmt::format("out of memory while building the network (estimated {}, "
+                                      "{} available ({}))",
+                                      format_bytes(estimate.total), format_bytes(available),
+                                      source));
+    }
 }
 
 }  // namespace neurotwin

@@ -10,6 +10,7 @@
 #include "sim/model_api.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <signal.h>
@@ -1063,12 +1064,38 @@ TEST_CASE("cli: hostile times, names and sweep sizes exit with code 2 before any
         std::string text = "[simulation]\nduration = 10\n";
         std::string sweep = "[sweep]\n";
         for (int p = 0; p < 16; ++p) {
-            const auto name = "p" + std::to_string(p);
-            text += "[[population]]\nname = \"" + name + "\"\nmodel = \"lif\"\nsize = 1\n";
-            sweep += "\"population." + name +
-                     ".size\" = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]\n";
+            text += fmt::format("[[population]]\nname = \"p{}\"\nmodel = \"lif\"\nsize = 1\n",
+                                p);
+            sweep += fmt::format("\"population.p{}.size\" = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, "
+                                 "12, 13, 14, 15, 16]\n",
+                                 p);
         }
         check_rejected(dir, text + sweep, "72:1",
                        "[sweep] 'population.p4.size': more than 100000 points");
     }
+    SECTION("delay rings of 1.6 EB (std::bad_alloc in an OpenMP region: SIGABRT)") {
+        check_rejected(dir,
+                       "[simulation]\nduration = 1e13\n[[population]]\nname = \"a\"\n"
+                       "model = \"lif\"\nsize = 10000\n[[projection]]\nsource = \"a\"\n"
+                       "target = \"a\"\nrule = \"one_to_one\"\nweight = 1\n"
+                       "delay = \"1000000000 s\"\n",
+                       "7:1",
+                       "this scenario needs an estimated 1.6 EB of memory, more than the");
+    }
+}
+
+TEST_CASE("cli: validate prints the memory estimate", "[cli]") {
+    temp_dir dir;
+    // 1000 neurons x 100 steps of ring x 16 bytes = 1.6 MB, plus 1000 neurons of about 300
+    // bytes and 1000 connections of 44 bytes while built
+    dir.write("ok.toml", "[simulation]\nduration = 10\n[[population]]\nname = \"a\"\n"
+                         "model = \"lif\"\nsize = 1000\n[[projection]]\nsource = \"a\"\n"
+                         "target = \"a\"\nrule = \"one_to_one\"\nweight = 1\n"
+                         "delay = \"100 s\"\n");
+    const auto r = run_cli(dir, {"validate", "ok.toml"});
+    INFO("stderr:\n" << r.err);
+    CHECK(r.code == 0);
+    CHECK_THAT(r.out, Contains("ok.toml: ok (1 populations, 0 twins, 100 steps, estimated "
+                               "memory 1.") &&
+                          Contains(" MB)"));
 }
