@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <hdf5.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,7 +121,8 @@ int decode_status(int status) {
 // failed REQUIRE between start and wait cannot leave a process behind.
 class child {
 public:
-    child(const temp_dir& dir, const std::vector<std::string>& args) {
+    // `address_space` > 0: the child's RLIMIT_AS in bytes (allocation failures on demand).
+    child(const temp_dir& dir, const std::vector<std::string>& args, rlim_t address_space = 0) {
         static std::atomic<int> counter{0};
         const auto tag = std::to_string(counter++);
         out_path_ = dir.root / ("stdout-" + tag);
@@ -154,6 +156,10 @@ public:
             // interrupt test needs the binary to see it as a user would.
             ::signal(SIGINT, SIG_DFL);
             ::sigprocmask(SIG_SETMASK, &none, nullptr);
+            if (address_space > 0) {
+                const struct rlimit limit {address_space, address_space};
+                ::setrlimit(RLIMIT_AS, &limit);
+            }
             ::execv(argv[0], argv.data());
             ::_exit(127);
         }
@@ -1098,4 +1104,44 @@ TEST_CASE("cli: validate prints the memory estimate", "[cli]") {
     CHECK_THAT(r.out, Contains("ok.toml: ok (1 populations, 0 twins, 100 steps, estimated "
                                "memory 1.") &&
                           Contains(" MB)"));
+}
+
+TEST_CASE("cli: a failed allocation while building is a clear error, not a crash", "[cli]") {
+#if defined(__SANITIZE_ADDRESS__)
+    WARN("skipped: AddressSanitizer needs more address space than the limit");
+    return;
+#endif
+    // 2000 x 2000 all-to-all connections (estimated 177 MB: below any machine's memory, so
+    // the estimate lets it through) under an address-space limit of 64 MB: the builder's
+    // allocations fail, some inside OpenMP regions on 2 threads, which was std::terminate
+    // (SIGABRT, exit 134) or "internal error (please report): std::bad_alloc" (exit 5).
+    temp_dir dir;
+    constexpr rlim_t limit = 64u << 20;
+    dir.write("tiny.toml", "[simulation]\nduration = 1\n");
+    dir.write("big.toml", "[simulation]\nduration = 10\n[[population]]\nname = \"a\"\n"
+                          "model = \"lif\"\nsize = 2000\n[[projection]]\nsource = \"a\"\n"
+                          "target = \"a\"\nweight = 1\n");
+    {
+        child c(dir, {"validate", "tiny.toml"}, limit);
+        if (c.wait() != 0) {
+            WARN("skipped: the binary cannot start within " << limit << " bytes of address "
+                                                             "space here");
+            return;
+        }
+    }
+    for (const char* cmd : {"validate", "run"}) {
+        INFO(cmd);
+        std::vector<std::string> args{cmd, "big.toml"};
+        if (std::string(cmd) == "run") {
+            args.insert(args.end(), {"-o", "out.h5", "--threads", "2"});
+        }
+        child c(dir, args, limit);
+        const int code = c.wait();
+        const auto err = c.stderr_text();
+        INFO("stderr:\n" << err);
+        CHECK(code == 2);
+        CHECK_THAT(err, Contains("big.toml: error: out of memory while building the network "
+                                 "(estimated 177 MB, "));
+        CHECK(entries_starting_with(dir.work, "out.h5").empty());
+    }
 }
