@@ -539,8 +539,7 @@ int main(int argc, char** argv) {
     } catch (const std::bad_alloc&) {
         // build_network turns its own failures into an input_error with the estimate; this
         // is one elsewhere (the engine's buffers, a reader): not a bug, and no file is left
-        fmt::print(stderr, "error: out of memory (see 'neurotwin validate' for the estimate of "
-                           "a scenario)\n");
+        fmt::print(stderr, "error: out of memory\n");
         return nt::exit_input;
     } catch (const std::exception& e) {
         return report(e, nt::exit_internal, "internal error (please report): ");
