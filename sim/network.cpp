@@ -959,6 +959,15 @@ void builder::add_projection(const projection_desc& pd, std::size_t src, std::si
         net.spike_projections.push_back(std::move(p));
         return;
     }
+    // rate and Poisson connections keep 32-bit delays (a longer one would wrap and arrive
+    // early)
+    if (max_d > step_t(std::numeric_limits<std::uint32_t>::max())) {
+        throw input_error(pd.where, fmt::format("projection '{}' -> '{}': delays above {} steps "
+                                                "are not supported for rate or Poisson "
+                                                "connections, found {} steps",
+                                                pd.source, pd.target,
+                                                std::numeric_limits<std::uint32_t>::max(), max_d));
+    }
     if (pd.encoding == projection_encoding::poisson) {
         if (sp.kind() != model_kind::source) {
             throw input_error(pd.where, fmt::format("projection '{}' -> '{}': poisson encoding "

@@ -3,6 +3,7 @@
 // file, line and column, what was expected and what was found. Positions are those of the
 // inline texts below (line 1 is the line of the opening quote).
 #include "sim/scenario/desc.hpp"
+#include "sim/network.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -405,4 +406,19 @@ TEST_CASE("scenario: names that cannot be HDF5 paths or sweep keys are rejected 
                         Contains("bad.toml:8:8: error: stimulus #1, name: " + rule +
                                  ", found \"s/1\""));
     CHECK_NOTHROW(load(pop("Exc_2-b")));
+}
+
+TEST_CASE("scenario: a rate connection's delay beyond 2^32 steps is an error, not a wrapped "
+          "delay",
+          "[scenario][errors]") {
+    // Rate connections keep 32-bit delays: 2^32 + 1 steps became 1 step (the input arrived
+    // after 1 ms instead of never within the run).
+    const auto desc = load("[simulation]\nduration = 10\ndt = 1\n[[population]]\nname = \"x\"\n"
+                           "model = \"rate_source\"\nsize = 1\n[[population]]\nname = \"y\"\n"
+                           "model = \"relu\"\nsize = 1\n[[projection]]\nsource = \"x\"\n"
+                           "target = \"y\"\nweight = 1\ndelay = 4294967297\n");
+    REQUIRE_THROWS_WITH(build_network(desc),
+                        Contains("bad.toml:12:1: error: projection 'x' -> 'y': delays above "
+                                 "4294967295 steps are not supported for rate or Poisson "
+                                 "connections, found 4294967297 steps"));
 }
