@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
-#include <new>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <fmt/format.h>
 #include <limits>
+#include <new>
 #include <numbers>
 
 #include "sim/io/edges.hpp"

@@ -1252,7 +1252,7 @@ const std::vector<std::string>& model_names() {
 
 // Names of populations, twins and stimuli become HDF5 paths (/spikes/<name>, ...) and parts
 // of dotted sweep keys ("population.<name>.size"): a letter or '_', then letters, digits, '_'
-// and '-' (no '.', '/', NUL, space; README "Scenario reference").
+// and '-' (no '.', '/', NUL, space; README "Units", names).
 std::optional<std::string> checked_name(const std::string& name) {
     const auto letter = [](char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
