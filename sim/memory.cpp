@@ -92,8 +92,9 @@ memory_estimate estimate_memory(const scenario_desc& desc) {
     // steps of the longest delay of a spec, capped at the run length (the engine's rings
     // hold no more slots than the run has steps)
     const auto slots_of = [&](const value_spec& delay) {
-        const double steps = double(
-            steps_of(std::max(0.0, spec_max(delay)), dt, step_rounding::nearest).value_or(max_steps));
+        const auto steps_or_max =
+            steps_of(std::max(0.0, spec_max(delay)), dt, step_rounding::nearest);
+        const double steps = double(steps_or_max.value_or(max_steps));
         return std::clamp(steps, 1.0, n_steps);
     };
     const auto add = [&](std::string what, double bytes, const source_pos& where) {

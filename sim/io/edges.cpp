@@ -93,7 +93,8 @@ std::vector<std::uint64_t> read_ids(hid_t loc, const std::string& name, const st
     bool is_signed = true;
     if (ds.valid()) {
         h5_id type(H5Dget_type(ds.get()));
-        is_signed = H5Tget_class(type.get()) != H5T_INTEGER || H5Tget_sign(type.get()) != H5T_SGN_NONE;
+        is_signed = H5Tget_class(type.get()) != H5T_INTEGER ||
+                    H5Tget_sign(type.get()) != H5T_SGN_NONE;
     }
     std::vector<std::uint64_t> out;
     if (is_signed) {
