@@ -596,6 +596,7 @@ TEST_CASE("engine: the default thread count follows the work and says why", "[si
     CHECK(choose_threads(small, 8, true, 2).threads == 8);  // 4 per core: still allowed
     REQUIRE_THROWS_WITH(choose_threads(small, 9, true, 2),
                         Contains("--threads: expected at most 8 threads") && Contains("found 9"));
+}
 
 TEST_CASE("engine: a stimulus starting after the end of the run never acts, however late",
           "[sim][engine]") {
