@@ -7,6 +7,9 @@ namespace neurotwin {
 
 namespace {
 
+// Default initial V_m: NEURON's finitialize(-65) and NEST hh_psc_alpha's V_m, whatever E_L is.
+constexpr double V_init = -65.0;  // [mV]
+
 std::vector<param_info> hh_params() {
     auto p = detail::hh_param_rows(100.0, 12000.0, 3600.0, 30.0, 50.0, -77.0, -54.3, 0.0);
     p.push_back({"celsius", dimension::none, 6.3, range::between(-50.0, 100.0),
@@ -24,11 +27,11 @@ detail::hh_cell cell_of(const param_lookup& p) {
 const model_info hh_info{
     .name = "hh",
     .summary = "Hodgkin-Huxley (1952) point neuron, NEURON's hh rates, NEST names and absolute "
-               "units, Boost.Odeint dopri5, interpolated spike times" +
+               "units, Boost.Odeint dopri5, interpolated spike times; starts at V_m = -65 mV, gates at steady state" +
                detail::integrators_note() + detail::synapses_note(detail::all_synapse_types()),
     .kind = model_kind::spiking,
     .params = hh_params(),
-    .state = detail::hh_state_rows(),
+    .state = detail::hh_state_rows(V_init),
     .check = {},
     .create = [](const population_init& init) -> std::unique_ptr<population> {
         std::vector<double> q(init.size);
@@ -37,7 +40,7 @@ const model_info hh_info{
             q[i] = detail::q10_factor(celsius[i]);
         }
         return std::make_unique<detail::hh_population<detail::hh_kinetics>>(hh_info, init,
-                                                                             std::move(q), true);
+                                                                             std::move(q), V_init);
     },
     .rest_param = "E_L",
     .calibrate =

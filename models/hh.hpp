@@ -9,8 +9,11 @@
 // The x/(1 - e^-x) forms go through a helper exact at x = 0. Defaults: the 1952 densities on
 // 1e-4 cm^2 (C_m 100 pF = 1 uF/cm^2; 10 uA/cm^2 = 1000 pA). Equations, integration (dopri5,
 // tolerance `tol`, default 1e-6) and spike detection: models/hh_kernel.hpp. Without input the
-// cell rests at -64.974 mV (V_m defaults to this resting state, m, h, n to their steady
-// states at the initial V_m). First 10 spike times under 1 nA from t = 10 ms agree with
+// cell rests at -64.974 mV. V_m starts at -65 mV unless `init` gives it (NEURON's
+// finitialize(-65), NEST hh_psc_alpha's V_m), m, h, n at their steady states at the initial
+// V_m: a constant start, not the rest of the given E_L, so that a cell whose E_L (or twin
+// bias) lies past the onset fires (its fixed point is unstable, a cell started on it would
+// stay), and an E_L shift dE acts exactly as the current g_L dE. First 10 spike times under 1 nA from t = 10 ms agree with
 // NEURON's hh (exact rates) + CVODE (tests/reference/hh_spike_times.py) to ~1e-6 ms at the
 // defaults (tests/models/test_hh.cpp).
 #pragma once

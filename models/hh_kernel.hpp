@@ -16,12 +16,18 @@
 // the last step is reused at the next step's start when no jump and no change of the held
 // current intervened (bit-identical, one right-hand side fewer per step). Cost:
 // bench/hh_traub.toml, ~0.38 us per neuron-step on one core. Synaptic jumps of a step are
-// added at its end, as in NEST. Internal to models/: included by hh.cpp and hh_traub.cpp.
+// added at its end, as in NEST. Initial state: V_m = a constant of the model (hh -65 mV,
+// hh_traub -60 mV, see their headers), m, h, n at their steady states there, unless the
+// scenario's `init` says otherwise; never the fixed point of the given parameters, which is
+// unstable past the onset (a cell put there would never leave it) and would make an E_L
+// shift act differently from the equivalent current. Internal to models/: included by hh.cpp
+// and hh_traub.cpp.
 #pragma once
 
 #include <array>
 #include <boost/numeric/odeint.hpp>
 #include <cmath>
+#include <fmt/format.h>
 
 #include "models/hh_rates.hpp"
 #include "models/point_common.hpp"
@@ -153,10 +159,12 @@ double onset_current(const hh_cell& c) {
 template <class Kinetics>
 class hh_population final : public population {
 public:
-    // init_at_rest: V_m defaults to the resting state without input (hh), else to E_L
-    // (hh_traub: with the COBAHH parameters the cell has no stable rest).
+    // V_init: the default initial V_m (mV), a constant of the model, not of its parameters:
+    // a cell started on its own fixed point stays there when that point is unstable
+    // (E_L or a twin's bias past the onset), and an E_L shift dE must act exactly as the
+    // current g_L dE does, from the same initial state.
     hh_population(const model_info& info, const population_init& init,
-                  std::vector<double> kinetics_param, bool init_at_rest)
+                  std::vector<double> kinetics_param, double V_init)
         : population(info, init.name, init.size),
           C_m_(init.param("C_m")),
           g_Na_(init.param("g_Na")),
@@ -177,13 +185,8 @@ public:
           dxdt_(init.size),
           last_I_(init.size, 0.0),
           dxdt_valid_(init.size, 0) {
-        std::vector<double> rest(init.size);
-        for (std::size_t i = 0; i < init.size; ++i) {
-            const double r = init_at_rest ? resting_potential<Kinetics>(cell(i), 0.0)
-                                          : std::nan("");  // I_e acts from t = 0
-            rest[i] = std::isnan(r) ? E_L_[i] : r;
-        }
-        V_m_ = init.initial("V_m", rest);
+        const std::vector<double> V0(init.size, V_init);  // [mV]
+        V_m_ = init.initial("V_m", V0);
         std::vector<double> m(init.size), h(init.size), n(init.size);
         for (std::size_t i = 0; i < init.size; ++i) {
             const auto r = Kinetics::rates(kin_[i], V_m_[i]);
@@ -425,9 +428,11 @@ inline std::vector<param_info> hh_param_rows(double C_m, double g_Na, double g_K
     };
 }
 
-inline std::vector<state_info> hh_state_rows() {
+// V_init: the model's default initial V_m (mV).
+inline std::vector<state_info> hh_state_rows(double V_init) {
     return with_synapse_states({
-        {"V_m", dimension::voltage, "membrane potential (default: resting state)", true},
+        {"V_m", dimension::voltage,
+         fmt::format("membrane potential (default: {} mV, whatever E_L is)", V_init), true},
         {"m", dimension::none, "Na activation (default: steady state at the initial V_m)", true},
         {"h", dimension::none, "Na inactivation (default: steady state)", true},
         {"n", dimension::none, "K activation (default: steady state)", true},

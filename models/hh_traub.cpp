@@ -25,6 +25,9 @@ struct traub_kinetics {
 
 namespace {
 
+// Default initial V_m: NEST hh_cond_exp_traub's, its default E_L, whatever E_L is set to.
+constexpr double V_init = -60.0;  // [mV]
+
 std::vector<param_info> traub_params() {
     auto p = detail::hh_param_rows(200.0, 20000.0, 6000.0, 10.0, 50.0, -90.0, -60.0, -20.0);
     p.push_back({"V_T", dimension::voltage, -63.0, range::any(),
@@ -37,16 +40,16 @@ std::vector<param_info> traub_params() {
 const model_info hh_traub_info{
     .name = "hh_traub",
     .summary = "Traub-Miles Hodgkin-Huxley point neuron of the COBAHH benchmark (as NEST "
-               "hh_cond_exp_traub), Boost.Odeint dopri5, interpolated spike times" +
+               "hh_cond_exp_traub), Boost.Odeint dopri5, interpolated spike times; starts at V_m = -60 mV, gates at steady state" +
                detail::integrators_note() + detail::synapses_note({synapse_type::exp_cond, synapse_type::alpha_cond,
                                       synapse_type::exp_current, synapse_type::alpha_current}),
     .kind = model_kind::spiking,
     .params = traub_params(),
-    .state = detail::hh_state_rows(),
+    .state = detail::hh_state_rows(V_init),
     .check = {},
     .create = [](const population_init& init) -> std::unique_ptr<population> {
         return std::make_unique<detail::hh_population<detail::traub_kinetics>>(
-            hh_traub_info, init, init.param("V_T"), false);
+            hh_traub_info, init, init.param("V_T"), V_init);
     },
     .rest_param = "E_L",
     .calibrate =

@@ -8,7 +8,11 @@
 //   alpha_h = 0.128 e^((17-u)/18)              beta_h = 4/(1 + e^((40-u)/5))
 //   alpha_n = 0.032 (15-u)/(e^((15-u)/5) - 1)  beta_n = 0.5 e^((10-u)/40)
 // (the x/(e^x - 1) forms through a helper exact at x = 0). Spike: upward crossing of V_spike
-// = -20 mV (Brian's threshold). Equations and integration: models/hh_kernel.hpp.
+// = -20 mV (Brian's threshold). Equations and integration: models/hh_kernel.hpp. V_m starts at
+// -60 mV unless `init` gives it, as in NEST's hh_cond_exp_traub (V_m = the default E_L, which a
+// later E_L does not move), m, h, n at their steady states there under these rates (NEST
+// evaluates them without V_T, a quirk not copied); Brian2's COBAHH draws its own initial V
+// (scenarios/benchmarks/cobahh.toml states it in `init`).
 #pragma once
 
 #include "sim/model_api.hpp"

@@ -743,7 +743,8 @@ void builder::plan_twins() {
         bio_plan.rate_filter_ms = td.rate_filter_ms;
         auto bio_params = td.params;
         bio_params.erase(bio->rest_param);
-        expand_params(bio_plan, bio_params, {}, seed, fmt::format("twin '{}'", td.name), diags);
+        expand_params(bio_plan, bio_params, td.init, seed, fmt::format("twin '{}'", td.name),
+                      diags);
         bio_plan.init.synapse = td.synapse.value_or(bio->synapses.front());
         bio_plan.init.integrator = integrator_of(*bio, td.integrator);
         if (bio->compartmental) {

@@ -143,6 +143,7 @@ struct twin_desc {
     value_spec bias;                   // unitless, may be per pair
     std::map<std::string, value_spec> activation_params;  // e.g. alpha for leaky_relu
     std::map<std::string, value_spec> params;             // biological model's parameters
+    std::map<std::string, value_spec> init;  // biological side's initial state (key `init`)
     std::optional<synapse_type> synapse;  // biological side's synapse type (key `synapse`)
     std::string preset;                   // biological side's preset, merged into params
     std::string morphology;               // compartmental biological side's [[morphology]]

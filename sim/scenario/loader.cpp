@@ -340,6 +340,10 @@ private:
     std::vector<const toml::table*> tables(const toml::table& root, std::string_view key);
     void population(const toml::table& t, std::size_t index);
     void twin(const toml::table& t, std::size_t index);
+    // Key `init` of a population or twin whose (biological) model is `m`.
+    void init_of(const toml::table& t, const model_info& m, std::optional<index_t> size,
+                 const std::string& ctx, const std::string& per,
+                 std::map<std::string, value_spec>& out);
     // Keys `synapse` and `preset` of a population or twin (model `m`): the synapse type, and
     // the preset's values merged into `params` where the scenario gave none (`forbidden` is
     // skipped: a twin's rest parameter).
@@ -1333,34 +1337,8 @@ void loader::population(const toml::table& t, std::size_t index) {
             cross_check(*model, pd.params, size, pd.where, ctx);
         }
     }
-    if (const auto* n = t.get("init")) {
-        if (const auto* it = table_of(*n, ctx + ", init"); it && model) {
-            std::vector<std::string> settable;
-            for (const auto& s : model->state) {
-                if (s.initializable) {
-                    settable.push_back(s.name);
-                }
-            }
-            for (auto&& [k, v] : *it) {
-                const std::string key(k.str());
-                const auto* s = model->find_state(key);
-                if (s == nullptr || !s->initializable) {
-                    error(pos(k),
-                          s == nullptr
-                              ? fmt::format("{}: unknown state variable '{}' for model '{}'{}", ctx,
-                                            key, model->name, hint(key, settable))
-                              : fmt::format("{}: '{}' cannot be initialized; expected one of {}",
-                                            ctx, key, join(settable)));
-                    continue;
-                }
-                spec_rules rules;
-                rules.dim = s->dim;
-                rules.count = size;
-                if (auto spec = spec_of(v, rules, fmt::format("{}, init '{}'", ctx, key))) {
-                    pd.init[key] = std::move(*spec);
-                }
-            }
-        }
+    if (model) {
+        init_of(t, *model, size, ctx, "neuron", pd.init);
     }
     const int morph = morphology_ref(t, model, ctx, pd.morphology);
     if (name_ok) {
@@ -1432,6 +1410,46 @@ void loader::integrator_of(const toml::table& t, const model_info& m, const std:
     }
 }
 
+// Key `init` of a population or twin (the biological side's model `m`): initial values of
+// initializable state variables, one per `per` ("neuron", "pair").
+void loader::init_of(const toml::table& t, const model_info& m, std::optional<index_t> size,
+                     const std::string& ctx, const std::string& per,
+                     std::map<std::string, value_spec>& out) {
+    const auto* n = t.get("init");
+    if (n == nullptr) {
+        return;
+    }
+    const auto* it = table_of(*n, ctx + ", init");
+    if (it == nullptr) {
+        return;
+    }
+    std::vector<std::string> settable;
+    for (const auto& s : m.state) {
+        if (s.initializable) {
+            settable.push_back(s.name);
+        }
+    }
+    for (auto&& [k, v] : *it) {
+        const std::string key(k.str());
+        const auto* s = m.find_state(key);
+        if (s == nullptr || !s->initializable) {
+            error(pos(k), s == nullptr
+                              ? fmt::format("{}: unknown state variable '{}' for model '{}'{}", ctx,
+                                            key, m.name, hint(key, settable))
+                              : fmt::format("{}: '{}' cannot be initialized; expected one of {}",
+                                            ctx, key, join(settable)));
+            continue;
+        }
+        spec_rules rules;
+        rules.dim = s->dim;
+        rules.count = size;
+        rules.per = per;
+        if (auto spec = spec_of(v, rules, fmt::format("{}, init '{}'", ctx, key))) {
+            out[key] = std::move(*spec);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // [[twin]]
 
@@ -1457,7 +1475,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
     }
     check_keys(t,
                {"name", "size", "activation", "biological", "encoding", "inputs", "bias", "alpha",
-                "rate_filter", "params", "current_scale", "bias_scale", "E_ref",
+                "rate_filter", "params", "init", "current_scale", "bias_scale", "E_ref",
                 "record_interval", "record", "synapse", "preset", "morphology", "integrator"},
                ctx);
 
@@ -1628,6 +1646,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
         if (params_ok) {
             cross_check(*bio, td.params, size, td.where, ctx);
         }
+        init_of(t, *bio, size, ctx, "pair", td.init);
     }
     if (const auto* n = t.get("current_scale")) {
         td.current_scale =

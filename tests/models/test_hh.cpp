@@ -351,3 +351,51 @@ TEST_CASE("hh: the integrator key is checked", "[models][hh][scenario][errors]")
     CHECK_THAT(fails("lif", "exp_euler"),
                Contains("int.toml:7:14") && Contains("model 'lif' has no choice of integrator"));
 }
+
+TEST_CASE("hh: every cell whose E_L lies past the onset fires without input",
+          "[models][hh][physics]") {
+    // Past the onset E_L (E_L + I_c/g_L, the Hopf point of the rest, ~ -21.7 mV) the rest
+    // is unstable and the limit cycle is the only attractor up to depolarisation block
+    // (the rest regains stability near 76 uA/cm2 here): every cell fires tonically. Before
+    // the fix the cell started exactly on that unstable rest and stayed there (0 spikes,
+    // V_m frozen at -59.45 mV for E_L = -20). The cell starts at -65 mV whatever E_L is;
+    // E_L up to onset + 120 mV is 46 uA/cm2 at most. At >= 50 Hz over the last 250 ms a
+    // cell has >= 12 spikes there; >= 5 leaves room and excludes any transient response.
+    std::vector<double> values;
+    for (const auto& p : hh_info.params) {
+        values.push_back(p.default_value);
+    }
+    const double E_on = hh_info.calibrate(param_lookup(hh_info.params, values)).V_onset;
+    const std::vector<double> dE{0.2, 1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 120.0};
+    std::string E_L;
+    for (const double d : dE) {
+        E_L += fmt::format("{}{:.17g}", E_L.empty() ? "" : ", ", E_on + d);
+    }
+    auto out = test::run_text(fmt::format(R"(
+[simulation]
+duration = 500.0
+dt = 0.05
+[[population]]
+name = "cell"
+model = "hh"
+size = {}
+params = {{ E_L = [{}] }}
+[[record]]
+population = "cell"
+spikes = true
+variables = ["V_m"]
+interval = 1.0
+)",
+                                          dE.size(), E_L));
+    const auto& s = out.sink.spikes("cell");
+    const auto& V = out.sink.report("cell", "V_m");
+    for (std::size_t i = 0; i < dE.size(); ++i) {
+        CAPTURE(dE[i]);
+        CHECK(V.at(0, i) == -65.0f);  // the documented initial V_m
+        int late = 0;
+        for (const double t : test::spike_times_of(s, i)) {
+            late += t >= 250.0 ? 1 : 0;
+        }
+        CHECK(late >= 5);
+    }
+}

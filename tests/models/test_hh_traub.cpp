@@ -31,7 +31,8 @@ std::vector<double> reference_spikes(double I, double T) {
                  alpha_m * (1 - m) - beta_m * m, alpha_n * (1 - n) - beta_n * n,
                  alpha_h * (1 - h) - beta_h * h};
     };
-    // start: v = E_L, gating at steady state there (as NEST's hh_cond_exp_traub)
+    // start: v = -60 mV (hh_traub's default initial V_m, the default E_L, as NEST's
+    // hh_cond_exp_traub), gating at steady state there
     const double v0 = El;
     const double am = 0.32 * (13 - v0 + VT) / (std::exp((13 - v0 + VT) / 4) - 1);
     const double bm = 0.28 * (v0 - VT - 40) / (std::exp((v0 - VT - 40) / 5) - 1);
@@ -100,11 +101,11 @@ TEST_CASE("hh_traub: spike times agree with an independent integration of Brian'
     }
 }
 
-TEST_CASE("hh_traub: without input the COBAHH cell fires tonically from E_L",
+TEST_CASE("hh_traub: without input the COBAHH cell fires tonically from -60 mV",
           "[models][hh_traub][physics]") {
     // With the COBAHH densities the Na window current exceeds the leak near -60 mV: there is
     // no stable rest (the only fixed point, near -33 mV, is unstable), so the cell fires
-    // from E_L = -60 mV without input (as the benchmark's neurons do without synapses) at a
+    // from its initial -60 mV without input (as the benchmark's neurons do without synapses) at a
     // steady rate; documented in the README.
     const auto t = traub_spikes(0.0, 1000.0);
     REQUIRE(t.size() > 10);
@@ -113,5 +114,48 @@ TEST_CASE("hh_traub: without input the COBAHH cell fires tonically from E_L",
     CHECK(isi_late == Approx(isi_prev).epsilon(1e-3));  // periodic
     for (const double s : t) {
         CHECK(std::abs(s / 0.1 - std::round(s / 0.1)) > 1e-6);  // interpolated, not on grid
+    }
+}
+
+TEST_CASE("hh_traub: every cell whose E_L lies past the onset fires without input",
+          "[models][hh_traub][physics]") {
+    // With the COBAHH densities the rest is unstable already at E_L = -60 mV (see above), so
+    // the twin calibration's onset is the default E_L, and raising E_L only adds depolarising
+    // current (up to 10 nS x 80 mV = 0.8 nA, 4 uA/cm2 on 20,000 um2: far from block). Every
+    // cell starts at -60 mV whatever E_L is (NEST's hh_cond_exp_traub) and fires tonically:
+    // >= 2 spikes in the last 250 ms (measured 14 Hz at -60 mV, up to 140 Hz at 20 mV; a
+    // transient response is over within tens of ms).
+    std::vector<double> values;
+    const auto* info = find_model("hh_traub");
+    REQUIRE(info != nullptr);
+    for (const auto& p : info->params) {
+        values.push_back(p.default_value);
+    }
+    const double E_on = info->calibrate(param_lookup(info->params, values)).V_onset;
+    CHECK(E_on == Approx(-60.0));
+    auto out = test::run_text(R"(
+[simulation]
+duration = 500.0
+[[population]]
+name = "cell"
+model = "hh_traub"
+size = 9
+params = { E_L = [-60.0, -55.0, -50.0, -40.0, -30.0, -20.0, -10.0, 0.0, 20.0] }
+[[record]]
+population = "cell"
+spikes = true
+variables = ["V_m"]
+interval = 1.0
+)");
+    const auto& s = out.sink.spikes("cell");
+    const auto& V = out.sink.report("cell", "V_m");
+    for (std::size_t i = 0; i < 9; ++i) {
+        CAPTURE(i);
+        CHECK(V.at(0, i) == -60.0f);  // the documented initial V_m
+        int late = 0;
+        for (const double t : test::spike_times_of(s, i)) {
+            late += t >= 250.0 ? 1 : 0;
+        }
+        CHECK(late >= 2);
     }
 }
