@@ -109,8 +109,11 @@ void print_stats(const nt::run_summary& s) {
     fmt::print("simulate time        {:.3f} s for {:.1f} ms (real-time factor {:.3g}: wall / "
                "simulated)\n",
                s.wall_seconds, s.simulated_ms, sim_s > 0 ? s.wall_seconds / sim_s : 0.0);
-    fmt::print("spikes               {} ({:.3g} Hz per neuron)\n", s.spikes,
-               s.neurons > 0 && sim_s > 0 ? double(s.spikes) / double(s.neurons) / sim_s : 0.0);
+    fmt::print("spikes               {} fired ({:.3g} Hz per neuron), {} recorded\n",
+               s.spikes_fired,
+               s.neurons > 0 && sim_s > 0 ? double(s.spikes_fired) / double(s.neurons) / sim_s
+                                          : 0.0,
+               s.spikes);
     fmt::print("synaptic events      {} delivered ({:.3g} per second of wall time)\n",
                s.events_delivered,
                s.wall_seconds > 0 ? double(s.events_delivered) / s.wall_seconds : 0.0);
@@ -519,10 +522,13 @@ int main(int argc, char** argv) {
         if (!quiet) {
             fmt::print(stderr,
                        "{}simulated {:.1f} ms in {:.3f} s (real-time factor {:.3g}: wall / "
-                       "simulated), {} spikes, {} threads -> {}\n",
+                       "simulated), {} spikes recorded{}, {} threads -> {}\n",
                        s.completed ? "" : "interrupted: ", s.simulated_ms, s.wall_seconds,
                        s.simulated_ms > 0 ? s.wall_seconds / (s.simulated_ms * 1e-3) : 0.0,
-                       s.spikes, s.threads, s.output_path);
+                       s.spikes,
+                       s.spikes_fired != s.spikes ? fmt::format(" (of {} fired)", s.spikes_fired)
+                                                  : "",
+                       s.threads, s.output_path);
         }
         if (stats) {
             print_stats(s);

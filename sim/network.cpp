@@ -1286,7 +1286,10 @@ void builder::add_records() {
             std::max<step_t>(1, to_steps(rd.interval_ms, net.dt, step_rounding::nearest,
                                          "record, interval", rd.where));
         if (rd.spikes) {
-            add(pop, "", rd.neurons, 1);
+            // `neurons` selects the spiking neurons only in a spikes-only record (the way to
+            // ask for a subset of spikes); beside variables it selects their traces, and the
+            // spikes are those of the whole population.
+            add(pop, "", rd.variables.empty() ? rd.neurons : neuron_selection{}, 1);
         }
         for (const auto& v : rd.variables) {
             if (net.populations[pop]->column(v) == nullptr) {

@@ -31,6 +31,7 @@ public:
     void append_spikes(int handle, const double* times_ms, const std::uint64_t* ids,
                        std::size_t n) override {
         w_.append_spikes(handle, times_ms, ids, n);
+        written_ += n;
     }
     int add_report(const std::string& population, const std::string& variable,
                    const std::string& units, const std::vector<std::uint64_t>& node_ids,
@@ -53,8 +54,11 @@ public:
         w_.append_frames(handle, data, frames);
     }
 
+    std::uint64_t spikes_written() const { return written_; }
+
 private:
     h5_writer& w_;
+    std::uint64_t written_ = 0;  // spikes handed to the file
 };
 
 std::string iso_time_now() {
@@ -472,7 +476,8 @@ run_summary run_scenario(scenario_desc desc, const run_options& options) {
     s.simulated_ms = double(result.steps_done) * net.dt;
     s.wall_seconds = result.wall_seconds;
     s.build_seconds = build_s;
-    s.spikes = result.total_spikes();
+    s.spikes = sink.spikes_written();
+    s.spikes_fired = result.total_spikes();
     s.completed = result.completed;
     s.threads = threads;
     s.threads_reason = choice.reason;
@@ -492,7 +497,8 @@ run_summary run_scenario(scenario_desc desc, const run_options& options) {
     }
     writer.write_attributes("/neurotwin", {h5_attr::real("wall_time_s", result.wall_seconds),
                                            h5_attr::real("build_time_s", build_s),
-                                           h5_attr::uinteger("spikes", s.spikes)});
+                                           h5_attr::uinteger("spikes", s.spikes),
+                                           h5_attr::uinteger("spikes_fired", s.spikes_fired)});
     writer.finish(result.completed, s.simulated_ms);
     s.output_path = writer.final_path();
     return s;

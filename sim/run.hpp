@@ -31,7 +31,8 @@ struct run_summary {
     double simulated_ms = 0.0;
     double wall_seconds = 0.0;
     double build_seconds = 0.0;
-    std::uint64_t spikes = 0;
+    std::uint64_t spikes = 0;        // written to the file (recorded populations and neurons)
+    std::uint64_t spikes_fired = 0;  // by every neuron of the network
     bool completed = false;
     int threads = 1;
     std::string threads_reason;            // how the thread count was chosen

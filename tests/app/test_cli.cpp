@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <hdf5.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -1144,4 +1145,68 @@ TEST_CASE("cli: a failed allocation while building is a clear error, not a crash
                                  "(estimated 177 MB, "));
         CHECK(entries_starting_with(dir.work, "out.h5").empty());
     }
+}
+
+TEST_CASE("cli: neurons beside variables select traces, spikes stay whole, the closing line "
+          "counts the spikes written",
+          "[cli][record]") {
+    // 10 LIF cells under 1 nA (far above the 375 pA rheobase: every cell fires) and a second
+    // population that is not recorded. `neurons = [0, 3]` beside `variables` selects the
+    // traces; the spikes are those of all 10 cells. A spikes-only record with `neurons` still
+    // selects the spiking neurons (the way to ask for a subset). The closing line and the
+    // `spikes` attribute count what the file holds; `spikes_fired` counts every spike.
+    temp_dir dir;
+    dir.write("rec.toml", R"([simulation]
+duration = 100
+threads = 1
+[[population]]
+name = "a"
+model = "lif"
+size = 10
+params = { I_e = 1000.0 }
+[[population]]
+name = "b"
+model = "lif"
+size = 10
+params = { I_e = 1000.0 }
+[[population]]
+name = "c"
+model = "lif"
+size = 10
+params = { I_e = 1000.0 }
+[[record]]
+population = "a"
+spikes = true
+variables = ["V_m"]
+neurons = [0, 3]
+[[record]]
+population = "b"
+spikes = true
+neurons = [1, 2]
+)");
+    const auto r = run_cli(dir, {"run", "rec.toml", "-o", "rec.h5"});
+    INFO("stderr:\n" << r.err);
+    REQUIRE(r.code == 0);
+    hdf5_quiet quiet;
+    raw f(H5Fopen((dir.work / "rec.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    const auto n_a = check_spikes(f, "a", 10);
+    const auto n_b = check_spikes(f, "b", 10);
+    auto ids = read_all<std::uint64_t>(f, "/spikes/a/node_ids", H5T_NATIVE_UINT64);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    CHECK(ids == std::vector<std::uint64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+    CHECK(read_all<std::uint64_t>(f, "/report/a/V_m/mapping/node_ids", H5T_NATIVE_UINT64) ==
+          std::vector<std::uint64_t>{0, 3});
+    ids = read_all<std::uint64_t>(f, "/spikes/b/node_ids", H5T_NATIVE_UINT64);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    CHECK(ids == std::vector<std::uint64_t>{1, 2});
+    // Identical cells fire identically: c fired as many as a, b's two cells a fifth of that.
+    REQUIRE(n_a % 10 == 0);
+    CHECK(n_b == n_a / 5);
+    const auto written = n_a + n_b, fired = 3 * n_a;
+    CHECK(u64_attr(f, "/neurotwin", "spikes") == written);
+    CHECK(u64_attr(f, "/neurotwin", "spikes_fired") == fired);
+    CHECK_THAT(r.err, Contains(fmt::format("), {} spikes recorded (of {} fired), 1 threads -> ",
+                                           written, fired)));
 }
