@@ -15,6 +15,7 @@
 #include <iostream>
 #include <new>
 #include <optional>
+#include <set>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -136,6 +137,16 @@ void draw_progress(nt::step_t done, nt::step_t total, double wall, double dt) {
                std::string(std::size_t(filled), '#'), std::string(std::size_t(width - filled), '.'),
                double(done) * dt, double(total) * dt, eta, rtf);
     std::fflush(stderr);
+}
+
+// The loader's warnings on stderr, "file:line:col: warning: ..." (`seen`: print each once).
+void print_warnings(const nt::scenario_desc& desc, std::set<std::string>* seen = nullptr) {
+    for (const auto& w : desc.warnings) {
+        const auto line = nt::format_warning(w);
+        if (seen == nullptr || seen->insert(line).second) {
+            fmt::print(stderr, "{}\n", line);
+        }
+    }
 }
 
 // The scenario of `run`: the file itself, or one point of its [sweep] (--point), whose
@@ -394,8 +405,10 @@ int main(int argc, char** argv) {
             if (plan.is_sweep) {
                 // Every point, with its problems at positions of the file.
                 double most = 0.0;  // [bytes] the largest memory estimate of a point
+                std::set<std::string> warned;  // a warning shared by the points, once
                 for (const auto& p : plan.points) {
                     const auto d = nt::load_sweep_point(plan, p);
+                    print_warnings(d, &warned);
                     try {
                         (void)nt::build_network(d);
                     } catch (const nt::input_error& e) {
@@ -410,6 +423,7 @@ int main(int argc, char** argv) {
                 return nt::exit_ok;
             }
             const auto desc = nt::load_scenario_file(vscenario);
+            print_warnings(desc);
             (void)nt::build_network(desc);  // every check that needs the expanded network
             fmt::print("{}: ok ({} populations, {} twins, {} steps, estimated memory {})\n",
                        vscenario, desc.populations.size(), desc.twins.size(),
@@ -484,6 +498,7 @@ int main(int argc, char** argv) {
         // run
         auto input = load_run_input(scenario, point);
         auto desc = std::move(input.desc);
+        print_warnings(desc);
         nt::run_options opt;
         opt.sweep_attributes = input.sweep;
         opt.output_path = output.empty()

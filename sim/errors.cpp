@@ -2,6 +2,7 @@
 #include "sim/errors.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fmt/format.h>
 
 namespace neurotwin {
@@ -11,6 +12,11 @@ std::string format_pos(const source_pos& where) {
         return where.file;
     }
     return fmt::format("{}:{}:{}", where.file, where.line, where.column);
+}
+
+std::string format_warning(const diagnostic& d) {
+    const auto pos = format_pos(d.where);
+    return (pos.empty() ? "warning: " : pos + ": warning: ") + d.message;
 }
 
 namespace {
@@ -65,11 +71,19 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 }  // namespace
 
+// Case does not count: "LIF" is 'lif' (distance 0), "Tau_M" is 'tau_m'.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
+    const auto lower = [](std::string s) {
+        for (auto& ch : s) {
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        }
+        return s;
+    };
+    const auto w = lower(word);
     std::string best;
     std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
     for (const auto& c : candidates) {
-        const auto d = edit_distance(word, c);
+        const auto d = edit_distance(w, lower(c));
         if (d < best_d) {
             best_d = d;
             best = c;

@@ -57,6 +57,9 @@ public:
     using std::logic_error::logic_error;
 };
 
+// "file:line:col: warning: <message>" (without the position when it is unknown).
+std::string format_warning(const diagnostic& d);
+
 // Collects diagnostics; throws them all at once.
 class diagnostics_list {
 public:

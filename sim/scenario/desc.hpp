@@ -187,6 +187,9 @@ struct scenario_desc {
     std::vector<projection_desc> projections;
     std::vector<twin_desc> twins;
     std::vector<record_desc> records;
+    // Accepted but suspicious (e.g. a stimulus that starts after the run ends), in file
+    // order; `validate` and `run` print them (format_warning), they never stop a run.
+    std::vector<diagnostic> warnings;
 
     const morphology_desc* find_morphology(const std::string& name) const {
         for (const auto& m : morphologies) {

@@ -276,6 +276,11 @@ private:
     void error(source_pos at, std::string message) {
         diags_.add(std::move(at), std::move(message));
     }
+    // Accepted but probably not what the user meant: kept in the description, printed by
+    // `validate` and `run` ("file:line:col: warning: ..."), never fatal.
+    void warn(source_pos at, std::string message) {
+        desc_.warnings.push_back({std::move(at), std::move(message)});
+    }
     void type_error(const toml::node& n, const std::string& ctx, const std::string& expected) {
         error(pos(n), fmt::format("{}: expected {}, found {}", ctx, expected, found_type(n)));
     }
@@ -1813,6 +1818,12 @@ void loader::stimulus(const toml::table& t, std::size_t index) {
         start = ranged(*n, dimension::time, range::at_least(0.0), ctx + ", start");
         if (start) {
             sd.start_ms = *start;
+            const double T = desc_.simulation.duration_ms;  // [ms], 0 when not valid
+            if (T > 0.0 && *start >= T) {
+                warn(pos(*n), fmt::format("{}, start: {} ms is not before the end of the run "
+                                          "(duration {} ms); the stimulus never acts",
+                                          ctx, number_text(*start), number_text(T)));
+            }
         }
     }
     if (const auto* n = t.get("stop")) {

@@ -1210,3 +1210,31 @@ neurons = [1, 2]
     CHECK_THAT(r.err, Contains(fmt::format("), {} spikes recorded (of {} fired), 1 threads -> ",
                                            written, fired)));
 }
+
+TEST_CASE("cli: validate and run print the loader's warnings on stderr with their position",
+          "[cli]") {
+    temp_dir dir;
+    dir.write("late.toml", R"([simulation]
+duration = 50
+threads = 1
+[[population]]
+name = "a"
+model = "lif"
+size = 1
+[[stimulus]]
+name = "kick"
+type = "dc"
+target = "a"
+amplitude = 500.0
+start = "0.6 s"
+)");
+    const std::string warning =
+        "late.toml:13:9: warning: stimulus 'kick', start: 600 ms is not before the end of the "
+        "run (duration 50 ms); the stimulus never acts\n";
+    const auto v = run_cli(dir, {"validate", "late.toml"});
+    CHECK(v.code == 0);
+    CHECK(v.err == warning);
+    const auto r = run_cli(dir, {"run", "late.toml", "-q", "-o", "late.h5"});
+    CHECK(r.code == 0);
+    CHECK(r.err == warning);  // -q silences the closing line, not the warning
+}

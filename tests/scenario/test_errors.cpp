@@ -422,3 +422,36 @@ TEST_CASE("scenario: a rate connection's delay beyond 2^32 steps is an error, no
                                  "4294967295 steps are not supported for rate or Poisson "
                                  "connections, found 4294967297 steps"));
 }
+
+TEST_CASE("scenario: a choice that differs only in case gets a did-you-mean hint",
+          "[scenario][errors]") {
+    // Edit distance ignores case: "LIF" is 'lif' (3 substitutions otherwise, too many for
+    // a three-letter word), "Tau_M" is 'tau_m'.
+    REQUIRE_THROWS_WITH(load("[simulation]\nduration = 10\n[[population]]\nname = \"a\"\n"
+                             "model = \"LIF\"\nsize = 1\n"),
+                        Contains("bad.toml:5:9: error: population 'a', model: expected one of "
+                                 "lif, ") &&
+                            Contains("found \"LIF\"; did you mean 'lif'?"));
+    REQUIRE_THROWS_WITH(load(head + "params = { Tau_M = 10.0 }\n"),
+                        Contains("bad.toml:7:12: error: ") && Contains("'Tau_M'") &&
+                            Contains("did you mean 'tau_m'?"));
+}
+
+TEST_CASE("scenario: a stimulus that starts after the run ends is a warning with its position",
+          "[scenario][errors]") {
+    // The run covers [0, duration): a stimulus starting at or after its end never acts.
+    // Accepted (it may be on purpose while a scenario is edited), but said.
+    const auto stim = [](const std::string& start) {
+        return head + "[[stimulus]]\nname = \"kick\"\ntype = \"dc\"\ntarget = \"exc\"\n"
+                      "amplitude = 500.0\nstart = " +
+               start + "\n";
+    };
+    const auto late = load(stim("\"20 ms\""));
+    REQUIRE(late.warnings.size() == 1);
+    CHECK(format_warning(late.warnings[0]) ==
+          "bad.toml:12:9: warning: stimulus 'kick', start: 20 ms is not before the end of the "
+          "run (duration 10 ms); the stimulus never acts");
+    CHECK(load(stim("10.0")).warnings.size() == 1);  // at the end: never acts either
+    CHECK(load(stim("9.9")).warnings.empty());
+    CHECK(load(head).warnings.empty());
+}
