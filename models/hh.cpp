@@ -46,11 +46,14 @@ const model_info hh_info{
     .calibrate =
         [](const param_lookup& p) {
             // Shifting E_L by dE is exactly an injected current g_L dE, so R = 1/g_L. Without
-            // input the cell starts to fire where its rest loses stability (Hopf, type II):
-            // at E_L + I_c / g_L, I_c the onset current of the cell as given.
+            // input a twin's cell starts at V_init in the E_L its bias sets and fires
+            // repetitively from E_L + I_r / g_L on, I_r the current from which a cell started
+            // there fires repetitively: below the Hopf point of the rest (onset_current,
+            // ~9.8 uA/cm2), since HH is bistable above ~6.3 uA/cm2.
             const auto c = cell_of(p);
-            const double I_c = detail::onset_current<detail::hh_kinetics>(c);
-            // membrane potential at the onset: the rest under I_c
+            const double I_c =
+                detail::repetitive_onset_current<detail::hh_kinetics>(c, V_init, p["V_spike"]);
+            // membrane potential at the onset: the rest under I_c (stable: below the Hopf point)
             const double V_c = std::isfinite(I_c)
                                    ? detail::resting_potential<detail::hh_kinetics>(c, I_c)
                                    : c.E_L;

@@ -54,11 +54,13 @@ const model_info hh_traub_info{
     .rest_param = "E_L",
     .calibrate =
         [](const param_lookup& p) {
-            // As hh: R = 1/g_L (an E_L shift is a current g_L dE), onset where the rest loses
-            // stability.
+            // As hh: R = 1/g_L (an E_L shift is a current g_L dE), onset where a cell started
+            // at V_init fires repetitively (negative at the COBAHH densities: the cell fires
+            // without input and stops below E_L - 3.5 mV).
             const detail::hh_cell c{p["C_m"], p["g_Na"], p["g_K"], p["g_L"],
                                     p["E_Na"], p["E_K"], p["E_L"], p["V_T"]};
-            const double I_c = detail::onset_current<detail::traub_kinetics>(c);
+            const double I_c =
+                detail::repetitive_onset_current<detail::traub_kinetics>(c, V_init, p["V_spike"]);
             const double V_c =
                 std::isfinite(I_c) ? detail::resting_potential<detail::traub_kinetics>(c, I_c)
                                    : c.E_L;

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <fmt/format.h>
 #include <filesystem>
 #include <numeric>
 #include <random>
@@ -374,4 +375,35 @@ spikes = true
     CHECK_FALSE(diff.identical);
     CHECK_THAT(diff.report, Contains("exc: first difference at spike #") &&
                                 Contains("mean rate A") && Contains("KS distance"));
+}
+
+TEST_CASE("analyze: bias-only hh and hh_traub twins start firing at z = 0",
+          "[analysis][twin][hh]") {
+    // The bias alone (one input of rate 0) sets E_L = E_ref + bias_scale b with E_ref the
+    // calibrated onset of repetitive firing from the model's initial state, so the cells fire
+    // from b = 0 on. The window starts at 100 ms: the E_L step at t = 0 from the initial
+    // state gives one transient spike below the onset too (as the same current step does).
+    // b from -10 to 10 in steps of 1: the onset within one spacing of 0. (Before the fix
+    // hh's cells started on their rest, never fired for any bias, and the onset was NaN.)
+    for (const std::string model : {"hh", "hh_traub"}) {
+        CAPTURE(model);
+        const auto path = run_to_file(fmt::format(R"(
+[simulation]
+duration = 600
+dt = 0.05
+[[twin]]
+name = "tw"
+size = 21
+biological = "{}"
+inputs = [ {{ rate = 0.0, weight = 1.0 }} ]
+bias = {{ linspace = [-10.0, 10.0] }}
+)",
+                                                  model),
+                                      "hh_onset_" + model);
+        analyze_options o;
+        o.window = std::pair{100.0, 600.0};
+        const auto r = analyze_file(path, o);
+        const auto& th = child(child(child(r, "twins"), "tw"), "threshold");
+        CHECK(std::abs(th.number("biological_z")) <= 1.0);
+    }
 }

@@ -119,9 +119,10 @@ TEST_CASE("hh_traub: without input the COBAHH cell fires tonically from -60 mV",
 
 TEST_CASE("hh_traub: every cell whose E_L lies past the onset fires without input",
           "[models][hh_traub][physics]") {
-    // With the COBAHH densities the rest is unstable already at E_L = -60 mV (see above), so
-    // the twin calibration's onset is the default E_L, and raising E_L only adds depolarising
-    // current (up to 10 nS x 80 mV = 0.8 nA, 4 uA/cm2 on 20,000 um2: far from block). Every
+    // With the COBAHH densities the cell fires without input at E_L = -60 mV (see above): the
+    // twin calibration's onset (where a cell started at -60 mV fires repetitively) lies
+    // below it (measured -63.07 mV), and raising E_L only adds depolarising current (up to
+    // 10 nS x 80 mV = 0.8 nA, 4 uA/cm2 on 20,000 um2: far from block). Every
     // cell starts at -60 mV whatever E_L is (NEST's hh_cond_exp_traub) and fires tonically:
     // >= 2 spikes in the last 250 ms (measured 14 Hz at -60 mV, up to 140 Hz at 20 mV; a
     // transient response is over within tens of ms).
@@ -132,7 +133,8 @@ TEST_CASE("hh_traub: every cell whose E_L lies past the onset fires without inpu
         values.push_back(p.default_value);
     }
     const double E_on = info->calibrate(param_lookup(info->params, values)).V_onset;
-    CHECK(E_on == Approx(-60.0));
+    CHECK(E_on < -60.0);
+    CHECK(E_on > -66.0);
     auto out = test::run_text(R"(
 [simulation]
 duration = 500.0

@@ -203,9 +203,10 @@ spikes = true
 TEST_CASE("twin: bias-only hh and hh_traub pairs past the onset fire as the current-driven "
           "cells do",
           "[models][twin][hh][physics]") {
-    // A twin's bias sets E_L = E_ref + bias_scale b, with E_ref the onset (the E_L where the
-    // rest loses stability) and bias_scale = s/g_L: for b > 0 the rest is unstable and the
-    // cell must fire (before the fix it started on that unstable rest and never left it).
+    // A twin's bias sets E_L = E_ref + bias_scale b, with E_ref the onset (the E_L from which
+    // a cell started in the model's initial state fires repetitively) and bias_scale = s/g_L:
+    // for b > 0 the cell must fire (before the fix hh started on its rest, unstable for
+    // b > 0 under the old calibration, and never left it).
     // An E_L shift dE is exactly the current g_L dE, and both start from the model's fixed
     // initial state, so the bias-only tuning curve is the current-driven F-I curve: the same
     // ODE up to the rounding of g_L (V - E_L'), integrated by the same adaptive dopri5 (tol
@@ -216,10 +217,13 @@ TEST_CASE("twin: bias-only hh and hh_traub pairs past the onset fire as the curr
         const int n = 9;
         auto tw = test::run_text(bias_only_twin(model, n, 0.5, 40.0));
         const auto& spikes = tw.sink.spikes("t.biological");
-        const auto counts = test::spike_counts(spikes, n);
         for (int i = 0; i < n; ++i) {
             CAPTURE(i);
-            CHECK(counts[i] >= 5);  // tonic: >= 14 Hz (hh_traub near its onset), 500 ms
+            // Still firing in the second half: repetitive, not a transient response (near
+            // its onset hh_traub's rate falls towards 0, measured 6 Hz at b = 0.5).
+            const auto t = test::spike_times_of(spikes, std::uint64_t(i));
+            CHECK(t.size() >= 2);
+            CHECK((!t.empty() && t.back() >= 250.0));
         }
         const auto* info = find_model(model);
         REQUIRE(info != nullptr);
