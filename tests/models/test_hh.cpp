@@ -247,8 +247,8 @@ TEST_CASE("hh: twin calibration finds the onset of repetitive firing, a sigmoid-
     // 1980; 978 pA on 1e-4 cm^2), but is bistable from the fold of its periodic orbits at
     // ~6.26 uA/cm^2 on: a cell started at -65 mV (where a twin's cell starts, its bias
     // acting from t = 0) fires repetitively from there. The twin's onset E_L is E_L + I_r/g_L
-    // with I_r that threshold; "repetitive" means still firing after 200 ms, which admits a
-    // slow passage just below the fold (measured I_r = 622.9 pA): 626 +- 10 pA. R = 1/g_L.
+    // with I_r that threshold; "repetitive" means still firing after 150 ms, which admits a
+    // slow passage just below the fold (measured I_r = 622.6 pA): 626 +- 10 pA. R = 1/g_L.
     std::vector<double> values;
     for (const auto& p : hh_info.params) {
         values.push_back(p.default_value);
