@@ -105,8 +105,8 @@ TEST_CASE("hh: the resting state matches the analytic steady state to 1e-6",
           "[models][hh][physics]") {
     const auto ss = analytic_rest();
     CHECK(ss.V == Approx(-64.974).margin(1e-3));  // the documented resting potential
-    // (a) By default the cell starts at rest: after 100 ms without input it is still there.
-    // (b) From V_m = -60 mV (gating at their steady states there) it relaxes back; the
+    // (a) By default the cell starts at -65 mV, 0.026 mV below its rest, (b) from V_m = -60 mV
+    // (gating at their steady states at the initial V_m in both) it relaxes to rest; the
     // slowest relaxation time at rest is ~6 ms, so after 300 ms the transient is below 1e-20
     // and what remains is the integrator's error at a fixed point (far below tol = 1e-6).
     for (const std::string init : {"", "V_m = -60.0"}) {
