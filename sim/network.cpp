@@ -333,7 +333,8 @@ double stimulus_rt::value(std::size_t k, step_t t, double dt) const {
         case stimulus_type::dc: return p0[k];
         case stimulus_type::ramp: {
             // linear from `from` at start to `to` at stop
-            const double frac = stop > start ? double(t - start) / double(stop - start) : 0.0;
+            const double span = ramp_stop - double(start);
+            const double frac = span > 0.0 ? double(t - start) / span : 0.0;
             return p0[k] + (p1[k] - p0[k]) * frac;
         }
         case stimulus_type::sine:
@@ -887,6 +888,11 @@ void builder::add_stimuli() {
                 }
                 st.p0 = col("from", 0.0);
                 st.p1 = col("to", 0.0);
+                if (const auto s_stop = steps_of(sd.stop_ms, net.dt, step_rounding::at_or_after)) {
+                    st.ramp_stop = double(*s_stop);  // == stop when the ramp ends within the run
+                } else {
+                    st.ramp_stop = sd.stop_ms / net.dt;  // beyond 2^53 steps: only its slope counts
+                }
                 break;
             case stimulus_type::sine:
                 st.p0 = col("amplitude", 0.0);

@@ -134,7 +134,10 @@ struct stimulus_rt {
     stimulus_type type = stimulus_type::dc;
     std::size_t target = 0;
     step_t start = 0;
-    step_t stop = 0;
+    step_t stop = 0;                     // clamped to the end of the run
+    // ramp: the step at which it reaches `to`, not clamped - a ramp whose stop lies after the
+    // end of the run keeps its slope and is cut off, rather than reaching `to` at the end
+    double ramp_stop = 0.0;
     std::vector<std::uint32_t> neurons;  // affected neurons (ascending)
     // per affected neuron (index into `neurons`): dc amplitude | ramp from,to | sine amp,
     // freq, phase, offset

@@ -630,3 +630,38 @@ spikes = true
     CHECK(run("start = 30.0") == 0);
     CHECK(run("stop = 1e300") == always);  // a stop after the end: until the end
 }
+
+TEST_CASE("engine: a ramp whose stop lies after the end of the run keeps its slope",
+          "[sim][engine]") {
+    // from 0 to 1000 pA between 0 and 200 ms, in a 100 ms run: the ramp is cut off at the
+    // end, at 500 pA. Its stop was clamped to the end of the run, so it reached 1000 pA there
+    // (twice the slope the scenario states).
+    const std::string text = R"(
+[simulation]
+duration = 100.0
+dt = 0.1
+[[population]]
+name = "a"
+model = "lif"
+size = 1
+[[stimulus]]
+name = "r"
+type = "ramp"
+target = "a"
+from = 0.0
+to = 1000.0
+start = 0.0
+stop = 200.0
+)";
+    const auto net = build_network(load_scenario_text(text, "ramp.toml"));
+    REQUIRE(net.stimuli.size() == 1);
+    const auto& r = net.stimuli[0];
+    // at step t the ramp is 1000 pA * t / 2000 steps (exact in binary floating point here)
+    CHECK(r.value(0, 0, net.dt) == 0.0);
+    CHECK(r.value(0, 1000, net.dt) == 500.0);
+    CHECK(r.value(0, 999, net.dt) == Approx(499.5).epsilon(1e-12));
+    // within the run the ramp ends where it says: half way through, at 1000 pA
+    const auto inside = build_network(load_scenario_text(
+        text.substr(0, text.find("stop = 200.0")) + "stop = 50.0\n", "ramp.toml"));
+    CHECK(inside.stimuli[0].value(0, 250, inside.dt) == 500.0);
+}
