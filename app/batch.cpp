@@ -5,10 +5,13 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -238,6 +241,73 @@ void write_batch_json(const batch_options& o, const std::vector<job>& jobs, doub
     }
 }
 
+// OUTDIR/.batch.lock, held (flock) for the whole batch: a second batch on the same folder,
+// such as a --resume started while this one still runs, would run the same points again and
+// replace files being written. The kernel releases a flock() when the process ends, however
+// it ends, so a killed batch leaves no stale lock (only an unlocked file, reused by the next
+// batch); O_CLOEXEC keeps the children (which may outlive a batch killed with SIGKILL) from
+// inheriting and so holding it. A batch that ends normally removes the file while it still
+// holds the lock; so a batch that locked a file just removed (its path now names another
+// file or none) tries again.
+class folder_lock {
+public:
+    explicit folder_lock(const std::string& dir) : path_((fs::path(dir) / ".batch.lock").string()) {
+        // Up front, so that a read-only folder is named as such (not as a failure to start
+        // the first run, whose stderr file cannot be created there).
+        if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+            throw io_error(fmt::format("batch: the output folder '{}' is not writable: {}", dir,
+                                       std::strerror(errno)));
+        }
+        while (true) {
+            fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            if (fd_ < 0) {
+                throw io_error(fmt::format("batch: the output folder '{}' is not writable: "
+                                           "cannot create '{}': {}",
+                                           dir, path_, std::strerror(errno)));
+            }
+            if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+                const int err = errno;
+                char buf[32] = {};
+                const auto n = ::pread(fd_, buf, sizeof buf - 1, 0);
+                const std::string holder = trim(std::string(buf, n > 0 ? std::size_t(n) : 0));
+                ::close(fd_);
+                if (err == EWOULDBLOCK) {
+                    throw io_error(fmt::format(
+                        "batch: the output folder '{}' is in use by another batch: the lock file "
+                        "'{}' is held by {}; wait for it to end or choose another folder",
+                        dir, path_, holder.empty() ? "another process" : "pid " + holder));
+                }
+                throw io_error(
+                    fmt::format("batch: cannot lock '{}': {}", path_, std::strerror(err)));
+            }
+            struct stat held {}, named {};
+            if (::fstat(fd_, &held) == 0 && ::stat(path_.c_str(), &named) == 0 &&
+                held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+                break;
+            }
+            ::close(fd_);  // removed by the batch that held it: lock the new one
+        }
+        // Who holds it, for the message of a refused second batch (not needed for locking).
+        const auto pid = std::to_string(::getpid()) + "\n";
+        if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+            const int err = errno;
+            ::unlink(path_.c_str());
+            ::close(fd_);
+            throw io_error(fmt::format("batch: cannot write '{}': {}", path_, std::strerror(err)));
+        }
+    }
+    ~folder_lock() {
+        ::unlink(path_.c_str());  // before the lock goes: see above
+        ::close(fd_);
+    }
+    folder_lock(const folder_lock&) = delete;
+    folder_lock& operator=(const folder_lock&) = delete;
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
 std::string first_line(const std::string& s) {
     const auto nl = s.find('\n');
     return nl == std::string::npos ? s : s.substr(0, nl) + " ...";
@@ -257,6 +327,7 @@ int run_batch(const batch_options& o) {
         throw io_error(fmt::format("cannot create output directory '{}': {}", o.out_dir,
                                    ec ? ec.message() : "not a directory"));
     }
+    const folder_lock lock(o.out_dir);
 
     std::vector<job> jobs;
     for (const auto& file : files) {
@@ -353,10 +424,15 @@ int run_batch(const batch_options& o) {
                    jobs.size(), failed, running, el, eta);
         std::fflush(stderr);
     };
+    int forwarded = 0;  // the stop signal sent on to the running children, once
     const auto finish = [&](job& j, int code) {
         j.wall_s = std::chrono::duration<double>(clock_type::now() - j.started).count();
         j.exit_code = code;
         j.status = status_of(code);
+        if (forwarded != 0 && code == -forwarded) {
+            // Stopped before its handler was installed: nothing was written yet.
+            j.status = status_of(exit_interrupted);
+        }
         j.error = trim(read_text(j.stderr_path));
         fs::remove(j.stderr_path, ec);
         if (code < 0) {
@@ -393,8 +469,21 @@ int run_batch(const batch_options& o) {
     };
 
     while (true) {
-        if (o.interrupt != nullptr && o.interrupt->load()) {
-            stopping = true;  // the children got the same Ctrl-C (one process group)
+        if (o.interrupt != nullptr && o.interrupt->load() && forwarded == 0) {
+            stopping = true;
+            // A Ctrl-C reached the children already (one process group), but a SIGTERM or
+            // SIGHUP sent to the batch alone did not: send it on, so that every child stops
+            // cleanly (incomplete file kept) and is waited for below, and none outlives the
+            // batch.
+            const int sig = o.interrupt_signal != nullptr && o.interrupt_signal->load() != 0
+                                ? o.interrupt_signal->load()
+                                : SIGINT;
+            forwarded = sig;
+            for (const auto& j : jobs) {
+                if (j.pid > 0 && j.status == "running") {
+                    ::kill(j.pid, sig);
+                }
+            }
         }
         while (!stopping && running < std::size_t(n_jobs) && next < jobs.size()) {
             auto& j = jobs[next++];

@@ -18,12 +18,16 @@ struct batch_options {
     bool resume = false;
     bool fail_fast = false;
     std::string executable;  // what to start for `run` (normally /proc/self/exe)
-    const std::atomic<bool>* interrupt = nullptr;
+    const std::atomic<bool>* interrupt = nullptr;  // set by SIGINT, SIGTERM or SIGHUP
+    // The signal that set `interrupt`: sent on to the running children, which then stop
+    // cleanly (SIGINT when not given).
+    const std::atomic<int>* interrupt_signal = nullptr;
 };
 
 // Runs the batch, prints the table, writes OUTDIR/batch.json. Returns the exit code: 0 all
 // runs succeeded, 1 some failed, 130 interrupted. Throws input_error / io_error for problems
-// of the batch itself (no scenario found, output directory not writable).
+// of the batch itself (no scenario found, output directory not writable, or in use by another
+// batch: OUTDIR/.batch.lock is held with flock() while the batch runs).
 int run_batch(const batch_options& options);
 
 }  // namespace neurotwin

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The neurotwin command line. Exit codes: 0 ok, 1 some runs of a batch failed / compare found
 // a difference, 2 bad input, 3 file/HDF5 error, 4 numerical fault during a run, 5 internal
-// error (a bug), 130 interrupted (the output file is kept, marked completed = false).
+// error (a bug), 130 interrupted by SIGINT, SIGTERM or SIGHUP (the output file is kept, marked
+// completed = false).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <new>
 #include <optional>
 #include <set>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,9 +44,31 @@ namespace nt = neurotwin;
 namespace {
 
 std::atomic<bool> g_interrupt{false};
+std::atomic<int> g_stop_signal{0};  // which signal set g_interrupt (batch forwards it)
 
-extern "C" void on_sigint(int) {
+extern "C" void on_stop_signal(int sig) {
+    g_stop_signal.store(sig);
     g_interrupt.store(true);
+}
+
+// SIGINT (Ctrl-C), SIGTERM (kill, cluster schedulers) and SIGHUP (a closed terminal) all stop
+// a run the same clean way: the engine sees the flag at its next check, and the file is kept,
+// marked completed = 0. Without this, SIGTERM/SIGHUP would kill the process and leave the
+// temporary file behind. SA_RESTART: slow system calls are resumed, not failed with EINTR.
+// A signal ignored when neurotwin starts stays ignored: `nohup neurotwin run ...` must survive
+// the terminal closing, and a shell script's background job does not get Ctrl-C.
+void install_stop_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+        struct sigaction old {};
+        if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) {
+            continue;
+        }
+        ::sigaction(sig, &sa, nullptr);
+    }
 }
 
 // The model reference of README.md ("Models"), generated from the same descriptors the
@@ -438,7 +462,8 @@ int main(int argc, char** argv) {
             bopt.jobs_given = jobs_opt->count() > 0;
             bopt.executable = "/proc/self/exe";
             bopt.interrupt = &g_interrupt;
-            std::signal(SIGINT, on_sigint);
+            bopt.interrupt_signal = &g_stop_signal;
+            install_stop_handlers();
             return nt::run_batch(bopt);
         }
         if (app.got_subcommand("analyze")) {
@@ -520,7 +545,7 @@ int main(int argc, char** argv) {
                 drew = drew || wall >= 1.0;
             };
         }
-        std::signal(SIGINT, on_sigint);
+        install_stop_handlers();
         const auto s = [&] {
             try {
                 return nt::run_scenario(std::move(desc), opt);

@@ -3,12 +3,14 @@
 // (NEUROTWIN_BINARY), started with fork/exec like tests/app/test_cli.cpp; output files are
 // checked with the raw HDF5 C API or the analysis reader.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -156,6 +158,138 @@ std::vector<std::string> runs_of(const std::string& json) {
         out.push_back(it->str());
     }
     return out;
+}
+
+// A child of the binary that runs while the test acts on it (signals, a second batch). The
+// destructor kills and reaps it if it is still running, so a failed REQUIRE leaves nothing.
+// `uid` >= 0: the child runs as that user (a root test process drops to it before exec).
+class running_cli {
+public:
+    running_cli(const temp_dir& dir, const std::vector<std::string>& args, int uid = -1) {
+        static std::atomic<int> counter{0};
+        const auto tag = std::to_string(counter++);
+        err_path_ = dir.root / (".async-err-" + tag);
+        const auto out = (dir.root / (".async-out-" + tag)).string();
+        const auto err = err_path_.string();
+        std::vector<std::string> argv_s{NEUROTWIN_BINARY};
+        argv_s.insert(argv_s.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& a : argv_s) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        const std::string cwd = dir.root.string();
+        sigset_t none;
+        sigemptyset(&none);
+        pid_ = ::fork();
+        if (pid_ == 0) {  // only async-signal-safe calls until exec
+            const int in_fd = ::open("/dev/null", O_RDONLY);
+            const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+            const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+            if (in_fd < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in_fd, 0) < 0 ||
+                ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
+                ::_exit(127);
+            }
+            // The binary must see the signals as a user's process would, whatever the test
+            // runner ignores or blocks.
+            ::signal(SIGINT, SIG_DFL);
+            ::signal(SIGTERM, SIG_DFL);
+            ::signal(SIGHUP, SIG_DFL);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
+            if (uid >= 0 && (::setgid(gid_t(uid)) != 0 || ::setuid(uid_t(uid)) != 0)) {
+                ::_exit(126);
+            }
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        REQUIRE(pid_ > 0);
+    }
+    ~running_cli() {
+        if (pid_ > 0 && !reaped_) {
+            ::kill(pid_, SIGKILL);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+        }
+    }
+    running_cli(const running_cli&) = delete;
+    running_cli& operator=(const running_cli&) = delete;
+
+    pid_t pid() const { return pid_; }
+    std::string stderr_text() const { return read_text(err_path_); }
+
+    bool poll() {
+        int status = 0;
+        if (!reaped_ && ::waitpid(pid_, &status, WNOHANG) == pid_) {
+            reaped_ = true;
+            code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+        }
+        return reaped_;
+    }
+    // The exit code (minus the signal number); killed and failed after `timeout`.
+    int wait(std::chrono::seconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!poll()) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                ::kill(pid_, SIGKILL);
+                FAIL("neurotwin did not finish within " << timeout.count() << " s; stderr:\n"
+                                                        << stderr_text());
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return code_;
+    }
+
+private:
+    pid_t pid_ = -1;
+    bool reaped_ = false;
+    int code_ = -1000;
+    fs::path err_path_;
+};
+
+// A run of 100 s of biological time that is nowhere near done when it is stopped.
+const char* long_run = R"([simulation]
+duration = "100 s"
+threads = 1
+[[population]]
+name = "big"
+model = "lif"
+size = 2000
+init = { V_m = -50.0 }
+params = { I_e = "1 nA" }
+[[record]]
+population = "big"
+spikes = true
+)";
+
+// Waits (at most 30 s) until `n` runs of `batch` write their temporary files in `out`
+// (<run>.h5.tmp-<pid>): the children are then under way. Returns their pids.
+std::vector<pid_t> wait_for_children(running_cli& batch, const fs::path& out, std::size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (true) {
+        std::vector<pid_t> pids;
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(out, ec)) {
+            const auto name = e.path().filename().string();
+            if (const auto at = name.find(".h5.tmp-"); at != std::string::npos) {
+                pids.push_back(static_cast<pid_t>(std::stol(name.substr(at + 8))));
+            }
+        }
+        if (pids.size() >= n) {
+            return pids;
+        }
+        if (batch.poll()) {
+            FAIL("batch ended before its runs started; stderr:\n" << batch.stderr_text());
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            FAIL("the runs of the batch did not start within 30 s; stderr:\n"
+                 << batch.stderr_text());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+bool process_exists(pid_t pid) {
+    return ::kill(pid, 0) == 0 || errno != ESRCH;
 }
 
 std::string run_entry(const std::vector<std::string>& runs, const std::string& name) {
@@ -428,4 +562,112 @@ interval = 1.0
         INFO(name);
         CHECK(read_text(dir.root / "png" / name).size() > 10000);
     }
+}
+
+TEST_CASE("batch: SIGTERM stops the running children cleanly and waits for them", "[batch][cli]") {
+    temp_dir dir;
+    dir.write("in/a.toml", long_run);
+    dir.write("in/b.toml", long_run);
+    dir.write("in/c.toml", long_run);
+    running_cli batch(dir, {"batch", "in", "-o", "out", "-j", "2"});
+    const auto children = wait_for_children(batch, dir.root / "out", 2);
+    REQUIRE(::kill(batch.pid(), SIGTERM) == 0);
+    const int code = batch.wait(std::chrono::seconds(60));
+    INFO("stderr:\n" << batch.stderr_text());
+    // No child outlives the batch: each was stopped and reaped by it (a pid that still exists
+    // is an orphan, killed here so that it does not run on for 100 s).
+    for (const pid_t pid : children) {
+        INFO("child " << pid);
+        const bool orphan = process_exists(pid);
+        if (orphan) {
+            ::kill(pid, SIGKILL);
+        }
+        CHECK_FALSE(orphan);
+    }
+    CHECK(code == 130);
+    // The stopped runs kept their files, marked incomplete; the third never started.
+    std::vector<std::string> listing;
+    for (const auto& e : fs::directory_iterator(dir.root / "out")) {
+        listing.push_back(e.path().filename().string());
+    }
+    std::sort(listing.begin(), listing.end());
+    CHECK(listing == std::vector<std::string>{"a.h5", "b.h5", "batch.json"});
+    for (const char* f : {"a.h5", "b.h5"}) {
+        INFO(f);
+        CHECK(neurotwin::analysis::h5_file((dir.root / "out" / f).string())
+                  .attr_u64("/neurotwin", "completed") == 0);
+    }
+    const auto runs = runs_of(read_text(dir.root / "out" / "batch.json"));
+    CHECK_THAT(run_entry(runs, "a"),
+               Contains("\"status\": \"interrupted\"") && Contains("\"exit_code\": 130"));
+    CHECK_THAT(run_entry(runs, "c"),
+               Contains("\"status\": \"skipped\"") && Contains("not started: interrupted"));
+}
+
+TEST_CASE("batch: a second batch on a folder in use is refused and names the lock and its pid",
+          "[batch][cli]") {
+    temp_dir dir;
+    dir.write("in/long.toml", long_run);
+    dir.write("small/a.toml", good(500.0));
+    running_cli first(dir, {"batch", "in", "-o", "out"});
+    wait_for_children(first, dir.root / "out", 1);
+
+    // What a --resume started while the first batch runs would do: the same points again.
+    const auto second = run_cli(dir, {"batch", "small", "-o", "out", "--resume"});
+    INFO("stdout:\n" << second.out << "\nstderr:\n" << second.err);
+    CHECK(second.code == 3);
+    CHECK_THAT(second.err, Contains("output folder 'out' is in use by another batch") &&
+                               Contains("'out/.batch.lock'") &&
+                               Contains("pid " + std::to_string(first.pid())));
+    CHECK_FALSE(fs::exists(dir.root / "out" / "a.h5"));
+
+    REQUIRE(::kill(first.pid(), SIGTERM) == 0);
+    CHECK(first.wait(std::chrono::seconds(60)) == 130);
+    // Released with the batch (and removed): the folder is free again.
+    CHECK_FALSE(fs::exists(dir.root / "out" / ".batch.lock"));
+    const auto third = run_cli(dir, {"batch", "small", "-o", "out"});
+    INFO("third stderr:\n" << third.err);
+    CHECK(third.code == 0);
+    CHECK(fs::is_regular_file(dir.root / "out" / "a.h5"));
+}
+
+TEST_CASE("batch: the lock of a batch killed with SIGKILL does not block the next one",
+          "[batch][cli]") {
+    temp_dir dir;
+    dir.write("in/a.toml", good(500.0));
+    fs::create_directories(dir.root / "out");
+    // A lock file left by a batch that died: present, but nobody holds it.
+    dir.write("out/.batch.lock", "12345\n");
+    const auto r = run_cli(dir, {"batch", "in", "-o", "out"});
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    CHECK(r.code == 0);
+    CHECK(fs::is_regular_file(dir.root / "out" / "a.h5"));
+}
+
+TEST_CASE("batch: an output folder that is not writable is named up front", "[batch][cli]") {
+    temp_dir dir;
+    dir.write("in/a.toml", good(500.0));
+    const auto ro = dir.root / "ro";
+    fs::create_directories(ro);
+    // Read-only for the user running the batch: root ignores the mode bits, so a root test
+    // runs the batch as 'nobody' (uid 65534), for whom the folder (owned by root) is
+    // read-only too.
+    fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                            fs::perms::group_exec | fs::perms::others_read |
+                            fs::perms::others_exec);
+    const int uid = ::geteuid() == 0 ? 65534 : -1;
+    running_cli batch(dir, {"batch", "in", "-o", "ro"}, uid);
+    const int code = batch.wait(std::chrono::seconds(60));
+    const auto err = batch.stderr_text();
+    INFO("stderr:\n" << err);
+    CHECK(code == 3);
+    CHECK_THAT(err, Contains("the output folder 'ro' is not writable: Permission denied"));
+    CHECK(fs::is_empty(ro));
+    fs::permissions(ro, fs::perms::owner_all);
+
+    // A folder below a regular file cannot be created: named too.
+    dir.write("some_file", "x");
+    const auto r = run_cli(dir, {"batch", "in", "-o", "some_file/sub"});
+    CHECK(r.code == 3);
+    CHECK_THAT(r.err, Contains("'some_file/sub'"));
 }

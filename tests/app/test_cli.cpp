@@ -123,7 +123,9 @@ int decode_status(int status) {
 class child {
 public:
     // `address_space` > 0: the child's RLIMIT_AS in bytes (allocation failures on demand).
-    child(const temp_dir& dir, const std::vector<std::string>& args, rlim_t address_space = 0) {
+    // `ignore_hup`: started with SIGHUP ignored, as `nohup` starts a program.
+    child(const temp_dir& dir, const std::vector<std::string>& args, rlim_t address_space = 0,
+          bool ignore_hup = false) {
         static std::atomic<int> counter{0};
         const auto tag = std::to_string(counter++);
         out_path_ = dir.root / ("stdout-" + tag);
@@ -156,6 +158,8 @@ public:
             // A test runner started in the background may ignore or block SIGINT; the
             // interrupt test needs the binary to see it as a user would.
             ::signal(SIGINT, SIG_DFL);
+            ::signal(SIGTERM, SIG_DFL);
+            ::signal(SIGHUP, ignore_hup ? SIG_IGN : SIG_DFL);
             ::sigprocmask(SIG_SETMASK, &none, nullptr);
             if (address_space > 0) {
                 const struct rlimit limit {address_space, address_space};
@@ -932,16 +936,14 @@ TEST_CASE("cli: 1 and 2 threads write identical spikes and reports, --seed chang
           raw_bytes(fs1, "/spikes/tw.biological/node_ids"));
 }
 
-TEST_CASE("cli: SIGINT stops a run with code 130 and keeps a valid, incomplete file",
-          "[cli][interrupt]") {
-    temp_dir dir;
-    dir.write("long.toml", long_scenario);
-    constexpr double duration_ms = 100000.0;
+namespace {
 
-    child c(dir, {"run", "long.toml", "-o", "out.h5", "--threads", "2"});
-    // The temporary file is created after the SIGINT handler is installed and before the
-    // first step, so its existence says the run is underway and can be interrupted.
-    const fs::path temp = dir.work / ("out.h5.tmp-" + std::to_string(c.pid()));
+// Sends `sig` to a running `run` once it has started writing; checks that it stops with code
+// 130, leaves no temporary file and keeps a valid file marked incomplete.
+// Waits (at most 10 s) until the run of `c` has created its temporary file `temp`. The file is
+// created after the signal handlers are installed and before the first step, so its existence
+// says the run is underway and can be interrupted.
+void wait_for_temp_file(child& c, const fs::path& temp) {
     const auto deadline = clock_type::now() + std::chrono::seconds(10);
     while (!fs::exists(temp)) {
         if (c.poll()) {
@@ -952,7 +954,17 @@ TEST_CASE("cli: SIGINT stops a run with code 130 and keeps a valid, incomplete f
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    REQUIRE(::kill(c.pid(), SIGINT) == 0);
+}
+
+void check_stopped_by(int sig) {
+    INFO("signal " << sig << " (" << strsignal(sig) << ")");
+    temp_dir dir;
+    dir.write("long.toml", long_scenario);
+    constexpr double duration_ms = 100000.0;
+
+    child c(dir, {"run", "long.toml", "-o", "out.h5", "--threads", "2"});
+    wait_for_temp_file(c, dir.work / ("out.h5.tmp-" + std::to_string(c.pid())));
+    REQUIRE(::kill(c.pid(), sig) == 0);
     const int code = c.wait(std::chrono::seconds(30));
     const auto err = c.stderr_text();
     INFO("stderr:\n" << err);
@@ -973,6 +985,39 @@ TEST_CASE("cli: SIGINT stops a run with code 130 and keeps a valid, incomplete f
     CHECK(u64_attr(f, "/neurotwin", "spikes") == n);
     const auto t = read_all<double>(f, "/spikes/big/timestamps", H5T_NATIVE_DOUBLE);
     CHECK(std::all_of(t.begin(), t.end(), [&](double x) { return x <= t_reached + 1e-9; }));
+}
+
+}  // namespace
+
+TEST_CASE("cli: SIGINT stops a run with code 130 and keeps a valid, incomplete file",
+          "[cli][interrupt]") {
+    check_stopped_by(SIGINT);
+}
+
+// What a cluster scheduler (SIGTERM) and a closed terminal (SIGHUP) send: the same clean stop.
+TEST_CASE("cli: SIGTERM and SIGHUP stop a run like SIGINT with code 130 and an incomplete file",
+          "[cli][interrupt]") {
+    check_stopped_by(GENERATE(SIGTERM, SIGHUP));
+}
+
+TEST_CASE("cli: a run started with SIGHUP ignored (nohup) goes on after a SIGHUP",
+          "[cli][interrupt]") {
+    temp_dir dir;
+    // 2 s of 2,000 tonically firing cells: far longer than the signal takes to arrive.
+    std::string text = long_scenario;
+    text.replace(text.find("\"100 s\""), 7, "\"2 s\"");
+    text.replace(text.find("10000"), 5, "2000");
+    dir.write("run.toml", text);
+    child c(dir, {"run", "run.toml", "-o", "out.h5", "--threads", "1"}, 0, true);
+    wait_for_temp_file(c, dir.work / ("out.h5.tmp-" + std::to_string(c.pid())));
+    REQUIRE(::kill(c.pid(), SIGHUP) == 0);
+    const int code = c.wait(std::chrono::seconds(120));
+    INFO("stderr:\n" << c.stderr_text());
+    CHECK(code == 0);
+    hdf5_quiet quiet;
+    raw f(H5Fopen((dir.work / "out.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    CHECK(scalar_attr<std::uint8_t>(f, "/neurotwin", "completed", H5T_STD_U8LE,
+                                    H5T_NATIVE_UINT8) == 1);
 }
 
 TEST_CASE("cli: models lists every model with its parameters and units", "[cli]") {
