@@ -660,6 +660,9 @@ TEST_CASE("batch: an output folder that is not writable is named up front", "[ba
     const int code = batch.wait(std::chrono::seconds(60));
     const auto err = batch.stderr_text();
     INFO("stderr:\n" << err);
+    if (code == 126) {
+        FAIL("the test could not switch to uid " << uid << " (setuid failed)");
+    }
     CHECK(code == 3);
     CHECK_THAT(err, Contains("the output folder 'ro' is not writable: Permission denied"));
     CHECK(fs::is_empty(ro));
