@@ -324,8 +324,8 @@ class Runner:
         self.env = dict(os.environ)
         if self.sanitized:
             self.timeout *= 3  # ASan + UBSan run a few times slower
-            opts = self.env.get("ASAN_OPTIONS", "detect_leaks=0")
-            self.env["ASAN_OPTIONS"] = opts + ":hard_rss_limit_mb=%d" % mem_mb
+            opts = self.env.get("ASAN_OPTIONS", "")
+            self.env["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "hard_rss_limit_mb=%d" % mem_mb
 
     def _sanitized(self):
         try:
