@@ -27,12 +27,16 @@ ASAN_ENV = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
+# mawk (Debian's awk) fills its whole input buffer from a pipe before it acts on a line:
+# -W interactive makes it read line by line, so the progress shows as the build goes.
+LINE_AWK := $(shell command -v mawk >/dev/null 2>&1 && echo "mawk -W interactive" || echo awk)
+
 # The compile lines of CMake's Makefiles become one progress line on a terminal ("[ 42%]
 # sim/engine.cpp"), rewritten in place; everything else (warnings, errors) passes through.
 # Not on a terminal (CI logs), the progress lines stay one per file. Recipes set $$tty first
 # (a test inside the pipe would see the pipe); CMake's colours (it knows the terminal from
 # make's MAKE_TERMOUT) are dropped.
-QUIET_BUILD = awk -v tty=$$tty ' \
+QUIET_BUILD = $(LINE_AWK) -v tty=$$tty ' \
     { gsub(/\033\[[0-9;]*m/, "") } \
     /^\[ *[0-9]+%\] Building / { sub(/ Building [A-Za-z]+ object CMakeFiles\/[^\/]*\.dir\//, " "); \
         sub(/\.o$$/, ""); if (tty) { printf "\r%-70.70s", $$0; pending = 1 } else print; fflush(); next } \
