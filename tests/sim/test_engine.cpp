@@ -9,6 +9,20 @@
 using namespace neurotwin;
 
 namespace {
+// Mean of the first `columns` columns of a report over its frames from `first` on.
+template <class Report>
+double mean_from_frame(const Report& r, std::size_t first, std::size_t columns) {
+    double sum = 0.0;
+    std::size_t count = 0;
+    for (std::size_t f = first; f < r.frames; ++f) {
+        for (std::size_t c = 0; c < columns; ++c) {
+            sum += r.at(f, c);
+            ++count;
+        }
+    }
+    return sum / double(count);
+}
+
 // One source neuron that fires once (strong current, refractory longer than the run) and a
 // quiet target; the source's first spike time is the first grid time after
 // T = tau_m ln(V_inf - E_L)/(V_inf - V_th)).
@@ -217,16 +231,7 @@ variables = ["I_syn_ex"]
 interval = 1.0
 )";
     auto out = test::run_text(toml);
-    const auto& I = out.sink.report("n", "I_syn_ex");
-    double sum = 0.0;
-    std::size_t count = 0;
-    for (std::size_t f = 200; f < I.frames; ++f) {
-        for (std::size_t c = 0; c < 100; ++c) {
-            sum += I.at(f, c);
-            ++count;
-        }
-    }
-    CHECK(sum / double(count) == Approx(2.0 / -std::expm1(-0.05)).epsilon(0.005));
+    CHECK(mean_from_frame(out.sink.report("n", "I_syn_ex"), 200, 100) == Approx(2.0 / -std::expm1(-0.05)).epsilon(0.005));
 }
 
 TEST_CASE("engine: spiking sources drive artificial targets through their rate estimate",
@@ -506,16 +511,7 @@ variables = ["I_syn_ex"]
 interval = 1.0
 )";
     auto out = test::run_text(toml, 2);
-    const auto& I = out.sink.report("n", "I_syn_ex");
-    double sum = 0.0;
-    std::size_t count = 0;
-    for (std::size_t f = 200; f < I.frames; ++f) {
-        for (std::size_t c = 0; c < 50; ++c) {
-            sum += I.at(f, c);
-            ++count;
-        }
-    }
-    CHECK(sum / double(count) == Approx(2.0 / -std::expm1(-0.05)).epsilon(0.005));
+    CHECK(mean_from_frame(out.sink.report("n", "I_syn_ex"), 200, 50) == Approx(2.0 / -std::expm1(-0.05)).epsilon(0.005));
 }
 
 TEST_CASE("engine: a delay longer than the run costs rings of the run's length only",
