@@ -107,8 +107,9 @@ private:
     std::vector<double> series_;
 };
 
-// The neurons whose spikes were recorded, from the scenario stored in the file ([[record]]
-// may select a subset; twins record all). All neurons when unknown.
+// The neurons whose spikes were recorded, from the scenario stored in the file (a spikes-only
+// [[record]] may select a subset, as the network builder's add_records() reads it; twins
+// record all). All neurons when unknown.
 std::vector<std::size_t> recorded_neurons(const h5_file& f, const std::string& pop, std::size_t n) {
     std::vector<std::size_t> all(n);
     std::iota(all.begin(), all.end(), 0);
@@ -128,6 +129,9 @@ std::vector<std::size_t> recorded_neurons(const h5_file& f, const std::string& p
             continue;
         }
         any = true;
+        if (!r.variables.empty()) {
+            return all;  // beside variables, `neurons` selects traces: spikes are all recorded
+        }
         switch (r.neurons.k) {
             case neuron_selection::kind::all:
                 return all;

@@ -1254,6 +1254,18 @@ neurons = [1, 2]
     CHECK(u64_attr(f, "/neurotwin", "spikes_fired") == fired);
     CHECK_THAT(r.err, Contains(fmt::format("), {} spikes recorded (of {} fired), 1 threads -> ",
                                            written, fired)));
+    H5Fclose(f.id);
+    f.id = -1;
+    // analyze takes the same rule: all 10 cells of a hold spikes (it counted 2, the traces'
+    // neurons, and so a rate five times too high), two of b.
+    const auto a = run_cli(dir, {"analyze", "rec.h5"});
+    INFO("analyze stderr:\n" << a.err);
+    REQUIRE(a.code == 0);
+    raw g(H5Fopen((dir.work / "rec.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    CHECK(scalar_attr<std::int64_t>(g, "/analysis/populations/a", "n_recorded", H5T_STD_I64LE,
+                                     H5T_NATIVE_INT64) == 10);
+    CHECK(scalar_attr<std::int64_t>(g, "/analysis/populations/b", "n_recorded", H5T_STD_I64LE,
+                                     H5T_NATIVE_INT64) == 2);
 }
 
 TEST_CASE("cli: validate and run print the loader's warnings on stderr with their position",
