@@ -125,7 +125,8 @@ def n_neurons(f, pop, ids):
 
 
 def recorded_ids(f, pop, n):
-    """Ids of the neurons whose spikes were recorded ([[record]] neurons); all when unknown."""
+    """Ids of the neurons whose spikes were recorded (a spikes-only [[record]]'s neurons, the
+    rule of the network builder's add_records()); all when unknown."""
     nt = f.get("neurotwin")
     if tomllib is None or nt is None or "scenario" not in nt:
         return np.arange(n)
@@ -139,6 +140,8 @@ def recorded_ids(f, pop, n):
         if r.get("population") != pop or not r.get("spikes", False):
             continue
         found = True
+        if r.get("variables"):
+            return np.arange(n)  # beside variables, `neurons` selects traces: all spikes kept
         sel = r.get("neurons", "all")
         if sel == "all":
             return np.arange(n)
