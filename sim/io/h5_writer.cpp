@@ -196,6 +196,16 @@ struct h5_writer::impl {
             make_groups(path.substr(0, slash));
         }
     }
+    // Before a one-shot dataset is written at the absolute `path`: the file is open, nothing
+    // is there yet, and the parent groups exist.
+    void prepare_new_dataset(const std::string& path, const char* function) {
+        require_open(function);
+        if (exists(path)) {
+            throw internal_error(std::string("h5_writer::") + function + ": '" + path +
+                                 "' written twice");
+        }
+        make_parent_groups(path);
+    }
     // Opens the object at `path` (any kind), creating a group with its parents if missing.
     h5_id open_or_create(const std::string& path) {
         make_groups(path);
@@ -579,11 +589,7 @@ void h5_writer::write_vector(const std::string& object, const std::vector<double
     detail::silence_hdf5_errors();
     const std::string path = absolute(object);
     auto& m = *impl_;
-    m.require_open("write_vector");
-    if (m.exists(path)) {
-        throw internal_error("h5_writer::write_vector: '" + path + "' written twice");
-    }
-    m.make_parent_groups(path);
+    m.prepare_new_dataset(path, "write_vector");
     h5_id ds = m.write_fixed(m.file.get(), path, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                              values.size(), values.data());
     if (!units.empty()) {
@@ -595,11 +601,7 @@ void h5_writer::write_string(const std::string& object, const std::string& value
     detail::silence_hdf5_errors();
     const std::string path = absolute(object);
     auto& m = *impl_;
-    m.require_open("write_string");
-    if (m.exists(path)) {
-        throw internal_error("h5_writer::write_string: '" + path + "' written twice");
-    }
-    m.make_parent_groups(path);
+    m.prepare_new_dataset(path, "write_string");
     const std::string what = "write dataset '" + path + "'";
     h5_id space = m.own(H5Screate(H5S_SCALAR), what);
     h5_id ds = m.own(H5Dcreate2(m.file.get(), path.c_str(), m.utf8.get(), space.get(), m.lcpl.get(),
@@ -613,11 +615,7 @@ void h5_writer::write_strings(const std::string& object, const std::vector<std::
     detail::silence_hdf5_errors();
     const std::string path = absolute(object);
     auto& m = *impl_;
-    m.require_open("write_strings");
-    if (m.exists(path)) {
-        throw internal_error("h5_writer::write_strings: '" + path + "' written twice");
-    }
-    m.make_parent_groups(path);
+    m.prepare_new_dataset(path, "write_strings");
     std::vector<const char*> p;
     for (const auto& v : values) {
         p.push_back(v.c_str());
