@@ -1195,41 +1195,15 @@ TEST_CASE("cli: a failed allocation while building is a clear error, not a crash
 TEST_CASE("cli: neurons beside variables select traces, spikes stay whole, the closing line "
           "counts the spikes written",
           "[cli][record]") {
-    // 10 LIF cells under 1 nA (far above the 375 pA rheobase: every cell fires) and a second
-    // population that is not recorded. `neurons = [0, 3]` beside `variables` selects the
-    // traces; the spikes are those of all 10 cells. A spikes-only record with `neurons` still
+    // tests/data/record_rule.toml: three populations of 10 LIF cells under 1 nA (far above
+    // the 375 pA rheobase: every cell fires); 'c' is not recorded. In 'a', `neurons = [0, 3]`
+    // beside `variables` selects the traces; the spikes are those of all 10 cells. A spikes-only record with `neurons` still
     // selects the spiking neurons (the way to ask for a subset). The closing line and the
     // `spikes` attribute count what the file holds; `spikes_fired` counts every spike.
     temp_dir dir;
-    dir.write("rec.toml", R"([simulation]
-duration = 100
-threads = 1
-[[population]]
-name = "a"
-model = "lif"
-size = 10
-params = { I_e = 1000.0 }
-[[population]]
-name = "b"
-model = "lif"
-size = 10
-params = { I_e = 1000.0 }
-[[population]]
-name = "c"
-model = "lif"
-size = 10
-params = { I_e = 1000.0 }
-[[record]]
-population = "a"
-spikes = true
-variables = ["V_m"]
-neurons = [0, 3]
-[[record]]
-population = "b"
-spikes = true
-neurons = [1, 2]
-)");
-    const auto r = run_cli(dir, {"run", "rec.toml", "-o", "rec.h5"});
+    const auto r = run_cli(
+        dir, {"run", std::string(NEUROTWIN_SOURCE_DIR) + "/tests/data/record_rule.toml", "-o",
+              "rec.h5"});
     INFO("stderr:\n" << r.err);
     REQUIRE(r.code == 0);
     hdf5_quiet quiet;

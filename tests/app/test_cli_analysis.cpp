@@ -380,45 +380,26 @@ print(names)
 }
 
 TEST_CASE("cli: plot counts the spiking neurons by the builder's record rule", "[cli][plot]") {
-    // `neurons` beside `variables` selects traces only: the spikes of all 4 cells are in the
-    // file, so the rate histogram has 4 neurons (it had 2 and a rate twice too high). A
-    // spikes-only record with `neurons` still selects its cells.
+    // tests/data/record_rule.toml: `neurons` beside `variables` selects traces only, so the
+    // spikes of all 10 cells of 'a' are in the file and the rate histogram has 10 neurons (it
+    // had 2, and a rate five times too high). A spikes-only record with `neurons` ('b') still
+    // selects its cells.
     temp_dir dir;
-    dir.write("rec.toml", R"([simulation]
-duration = 50
-threads = 1
-[[population]]
-name = "a"
-model = "lif"
-size = 4
-params = { I_e = 1000.0 }
-[[population]]
-name = "b"
-model = "lif"
-size = 4
-params = { I_e = 1000.0 }
-[[record]]
-population = "a"
-spikes = true
-variables = ["V_m"]
-neurons = [0, 3]
-[[record]]
-population = "b"
-spikes = true
-neurons = [1, 2]
-)");
-    REQUIRE(neurotwin(dir, {"run", "rec.toml", "-o", "rec.h5", "-q"}).code == 0);
+    REQUIRE(neurotwin(dir, {"run",
+                            std::string(NEUROTWIN_SOURCE_DIR) + "/tests/data/record_rule.toml",
+                            "-o", "rec.h5", "-q"})
+                .code == 0);
     dir.write("check.py", R"(import sys
 sys.path.insert(0, sys.argv[1])
 import h5py
 import plot
 with h5py.File("rec.h5", "r") as f:
-    print([int(i) for i in plot.recorded_ids(f, "a", 4)],
-          [int(i) for i in plot.recorded_ids(f, "b", 4)])
+    print([int(i) for i in plot.recorded_ids(f, "a", 10)],
+          [int(i) for i in plot.recorded_ids(f, "b", 10)])
 )");
     const auto r =
         run(dir, {"/usr/bin/python3", "check.py", std::string(NEUROTWIN_SOURCE_DIR) + "/analysis"});
     INFO("stderr: " << r.err);
     REQUIRE(r.code == 0);
-    CHECK(r.out == "[0, 1, 2, 3] [1, 2]\n");
+    CHECK(r.out == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [1, 2]\n");
 }
