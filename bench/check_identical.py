@@ -13,6 +13,7 @@
 import argparse
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,19 +39,29 @@ def scenarios(skip_large):
     return files
 
 
+def value_bytes(v):
+    """A value as comparable data: bytes of numeric arrays, the items of string arrays
+    (variable-length strings are pointers in memory, not bytes)."""
+    a = np.asarray(v)
+    if a.dtype.kind in "OSU":
+        return (a.shape, [x if isinstance(x, (bytes, str)) else str(x) for x in a.ravel().tolist()])
+    return (a.dtype.str, a.shape, a.tobytes())
+
+
 def collect(path):
-    """Every dataset (bytes) and attribute of a file, by path."""
+    """Every dataset and attribute of a file, by path."""
     items = {}
     with h5py.File(path, "r") as f:
-        def visit(name, obj):
+        def attrs(name, obj):
             for k, v in obj.attrs.items():
                 if k not in RUN_ATTRS:
-                    items[f"{name}@{k}"] = np.asarray(v).tobytes() if not isinstance(v, (str, bytes)) else v
+                    items[f"{name}@{k}"] = value_bytes(v)
+        attrs("/", f)
+
+        def visit(name, obj):
+            attrs(name, obj)
             if isinstance(obj, h5py.Dataset):
-                items[name] = (obj.dtype.str, obj.shape, obj[()].tobytes() if obj.shape != () else np.asarray(obj[()]).tobytes())
-        for k, v in f.attrs.items():
-            if k not in RUN_ATTRS:
-                items[f"/@{k}"] = np.asarray(v).tobytes() if not isinstance(v, (str, bytes)) else v
+                items[name] = value_bytes(obj[()])
         f.visititems(visit)
     return items
 
@@ -82,11 +93,6 @@ def run(binary, scenario, out, threads):
         sys.exit(2)
 
 
-def outputs(out):
-    p = pathlib.Path(out)
-    return sorted(p.rglob("*.h5")) if p.is_dir() else [p]
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("reference")
@@ -104,17 +110,17 @@ def main():
         for f in files:
             for th in threads:
                 sweep = "sweep" in f.parent.name
-                a = pathlib.Path(work) / f"ref_{f.stem}_{th}" / ("" if sweep else "o.h5")
-                b = pathlib.Path(work) / f"new_{f.stem}_{th}" / ("" if sweep else "o.h5")
-                a.parent.mkdir(parents=True, exist_ok=True)
-                b.parent.mkdir(parents=True, exist_ok=True)
-                run(args.reference, f, a if not sweep else a.parent, th)
-                run(args.new, f, b if not sweep else b.parent, th)
-                fa = outputs(a if not sweep else a.parent)
-                fb = outputs(b if not sweep else b.parent)
-                names_a = [p.relative_to(a.parent if not sweep else a.parent) for p in fa]
-                names_b = [p.relative_to(b.parent if not sweep else b.parent) for p in fb]
-                if names_a != names_b:
+                # a run's output: one file, or a batch's folder of files
+                dirs = [pathlib.Path(work) / f"{who}_{f.stem}_{th}" for who in ("ref", "new")]
+                for d in dirs:
+                    d.mkdir()
+                targets = [d if sweep else d / "o.h5" for d in dirs]
+                run(args.reference, f, targets[0], th)
+                run(args.new, f, targets[1], th)
+                fa, fb = (sorted(d.rglob("*.h5")) for d in dirs)
+                names_a = [p.relative_to(dirs[0]) for p in fa]
+                names_b = [p.relative_to(dirs[1]) for p in fb]
+                if names_a != names_b or not names_a:
                     print(f"{f.relative_to(ROOT)} threads {th}: different output files {names_a} / {names_b}")
                     bad += 1
                     continue
@@ -132,6 +138,8 @@ def main():
                             print(f"    {line}")
                     else:
                         print(f"{label}: identical")
+                for d in dirs:
+                    shutil.rmtree(d)
     slow = sorted(timings.items(), key=lambda kv: -kv[1])[:5]
     print("slowest (s, all runs): " + ", ".join(f"{k} {v:.1f}" for k, v in slow))
     print(f"{compared} file pairs compared, {bad} different")
