@@ -30,9 +30,7 @@ scenario_desc loader::run(const std::string& text) {
     } catch (const toml::parse_error& e) {
         throw input_error(pos(e.source()), fmt::format("TOML syntax error: {}", e.description()));
     }
-    const std::vector<std::string> sections{"simulation", "morphology", "population", "twin",
-                                            "stimulus",   "projection", "record"};
-    check_keys(root, sections, "top level");
+    check_keys(root, top_level_sections(), "top level");
 
     // [simulation] first: defaults and checks of delays and intervals depend on dt. Then
     // every population name (populations and twins), then what refers to them.

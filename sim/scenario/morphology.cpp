@@ -8,16 +8,16 @@ namespace neurotwin::detail {
 // [[morphology]]
 
 const std::vector<std::string>& section_prop_keys() {
-    static const std::vector<std::string> keys{"Ra", "ra",     "cm",    "g_pas", "e_pas", "hh",
-                                               "gnabar", "gkbar", "gl", "el",    "ena",   "ek"};
+    static const std::vector<std::string> keys = schema_of("membrane").names();
     return keys;
 }
 
-// Membrane properties of a section, region or the defaults: keys of section_prop_keys().
+// Membrane properties of a section, region or the defaults: the schema's "membrane" keys.
 void loader::section_props_of(const toml::table& t, section_props& p, const std::string& ctx) {
-    const auto num = [&](const char* key, dimension dim, const range& valid, double& out) {
+    const auto& schema = schema_of("membrane");
+    const auto num = [&](const char* key, double& out) {
         if (const auto* n = t.get(key)) {
-            if (const auto v = ranged(*n, dim, valid, fmt::format("{}, {}", ctx, key))) {
+            if (const auto v = ranged(*n, schema.key(key), fmt::format("{}, {}", ctx, key))) {
                 out = *v;
             }
         }
@@ -26,22 +26,22 @@ void loader::section_props_of(const toml::table& t, section_props& p, const std:
         error(pos(*t.get("ra")), fmt::format("{}: 'Ra' and 'ra' are the same property; give one",
                                              ctx));
     }
-    num("Ra", dimension::resistivity, range::above(0.0), p.Ra);
-    num("ra", dimension::resistivity, range::above(0.0), p.Ra);
-    num("cm", dimension::specific_capacitance, range::above(0.0), p.cm);
-    num("g_pas", dimension::specific_conductance, range::at_least(0.0), p.g_pas);
-    num("e_pas", dimension::voltage, range::any(), p.e_pas);
+    num("Ra", p.Ra);
+    num("ra", p.Ra);
+    num("cm", p.cm);
+    num("g_pas", p.g_pas);
+    num("e_pas", p.e_pas);
     if (const auto* n = t.get("hh")) {
         if (const auto v = bool_of(*n, ctx + ", hh")) {
             p.hh = *v;
         }
     }
-    num("gnabar", dimension::specific_conductance, range::at_least(0.0), p.gnabar);
-    num("gkbar", dimension::specific_conductance, range::at_least(0.0), p.gkbar);
-    num("gl", dimension::specific_conductance, range::at_least(0.0), p.gl);
-    num("el", dimension::voltage, range::any(), p.el);
-    num("ena", dimension::voltage, range::any(), p.ena);
-    num("ek", dimension::voltage, range::any(), p.ek);
+    num("gnabar", p.gnabar);
+    num("gkbar", p.gkbar);
+    num("gl", p.gl);
+    num("el", p.el);
+    num("ena", p.ena);
+    num("ek", p.ek);
 }
 
 void loader::morphology(const toml::table& t, std::size_t index) {
@@ -57,10 +57,7 @@ void loader::morphology(const toml::table& t, std::size_t index) {
             ctx = fmt::format("morphology '{}'", md.name);
         }
     }
-    check_keys(t,
-               {"name", "swc", "segment_length", "section", "defaults", "soma", "axon", "dend",
-                "apic"},
-               ctx);
+    check_keys(t, "morphology", ctx);
     section_props defaults;
     if (const auto* n = t.get("defaults")) {
         if (const auto* dt = table_of(*n, ctx + ", defaults")) {
@@ -80,7 +77,7 @@ void loader::morphology(const toml::table& t, std::size_t index) {
     if (swc != nullptr) {
         swc_options opt;
         if (const auto* n = t.get("segment_length")) {
-            if (const auto v = ranged(*n, dimension::length, range::above(0.0),
+            if (const auto v = ranged(*n, schema_of("morphology").key("segment_length"),
                                       ctx + ", segment_length")) {
                 opt.segment_length = *v;
             }
@@ -130,8 +127,7 @@ void loader::morphology(const toml::table& t, std::size_t index) {
         desc_.morphologies.push_back(std::move(md));
         return;
     }
-    std::vector<std::string> allowed{"name", "parent", "parent_x", "length", "diam", "nseg"};
-    allowed.insert(allowed.end(), section_prop_keys().begin(), section_prop_keys().end());
+    const auto& section_schema = schema_of("morphology.section");
     for (std::size_t k = 0; k < arr->size(); ++k) {
         const auto* st = table_of((*arr)[k], fmt::format("{}, section #{}", ctx, k + 1));
         if (st == nullptr) {
@@ -152,7 +148,7 @@ void loader::morphology(const toml::table& t, std::size_t index) {
                 sctx = fmt::format("{}, section '{}'", ctx, sd.name);
             }
         }
-        check_keys(*st, allowed, sctx);
+        check_keys(*st, "morphology.section", sctx);
         if (const auto* n = st->get("parent")) {
             if (const auto parent = string_of(*n, sctx + ", parent")) {
                 std::vector<std::string> known;
@@ -177,18 +173,18 @@ void loader::morphology(const toml::table& t, std::size_t index) {
                   fmt::format("{}: the first section is the root and has no parent", sctx));
         }
         if (const auto* n = st->get("parent_x")) {
-            if (const auto v = ranged(*n, dimension::none, range::between(0.0, 1.0),
+            if (const auto v = ranged(*n, section_schema.key("parent_x"),
                                       sctx + ", parent_x")) {
                 sd.parent_x = *v;
             }
         }
         if (const auto* n = required(*st, "length", sctx)) {
-            if (const auto v = ranged(*n, dimension::length, range::above(0.0), sctx + ", length")) {
+            if (const auto v = ranged(*n, section_schema.key("length"), sctx + ", length")) {
                 sd.length = *v;
             }
         }
         if (const auto* n = required(*st, "diam", sctx)) {
-            if (const auto v = ranged(*n, dimension::length, range::above(0.0), sctx + ", diam")) {
+            if (const auto v = ranged(*n, section_schema.key("diam"), sctx + ", diam")) {
                 sd.diam = *v;
             }
         }
@@ -247,7 +243,7 @@ std::optional<location> loader::location_in(const toml::node& n, int morph,
     if (lt == nullptr) {
         return std::nullopt;
     }
-    check_keys(*lt, {"section", "x"}, ctx);
+    check_keys(*lt, "location", ctx);
     location loc;
     loc.where = pos(n);
     bool ok = true;
@@ -274,7 +270,7 @@ std::optional<location> loader::location_in(const toml::node& n, int morph,
         ok = false;
     }
     if (const auto* x = lt->get("x")) {
-        if (const auto v = ranged(*x, dimension::none, range::between(0.0, 1.0), ctx + ".x")) {
+        if (const auto v = ranged(*x, schema_of("location").key("x"), ctx + ".x")) {
             loc.x = *v;
         } else {
             ok = false;

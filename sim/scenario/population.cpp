@@ -21,10 +21,7 @@ void loader::population(const toml::table& t, std::size_t index) {
             }
         }
     }
-    check_keys(t,
-               {"name", "model", "size", "rate_filter", "params", "init", "synapse", "preset",
-                "morphology", "integrator"},
-               ctx);
+    check_keys(t, "population", ctx);
 
     const model_info* model = nullptr;
     if (const auto* n = required(t, "model", ctx)) {
@@ -43,7 +40,7 @@ void loader::population(const toml::table& t, std::size_t index) {
     }
     if (const auto* n = t.get("rate_filter")) {
         if (const auto v =
-                ranged(*n, dimension::time, range::above(0.0), ctx + ", rate_filter")) {
+                ranged(*n, schema_of("population").key("rate_filter"), ctx + ", rate_filter")) {
             pd.rate_filter_ms = *v;
         }
     }

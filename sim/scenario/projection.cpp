@@ -24,10 +24,7 @@ void loader::projection(const toml::table& t) {
     if (!pd.source.empty() && !pd.target.empty()) {
         ctx = fmt::format("projection '{}' -> '{}'", pd.source, pd.target);
     }
-    check_keys(t,
-               {"source", "target", "rule", "p", "k", "n", "file", "edge_population", "weight",
-                "delay", "autapses", "multapses", "encoding", "location"},
-               ctx);
+    check_keys(t, "projection", ctx);
     pd.site = location_of(t, tgt, pd.target, ctx);
     if (tgt && tgt->model && tgt->model->kind == model_kind::source) {
         error(pos(*tgt_node), fmt::format("{}: rate sources take no inputs; use a stimulus", ctx));
@@ -100,7 +97,7 @@ void loader::projection(const toml::table& t) {
         case connection_rule::fixed_probability:
             if (const auto* n = required(t, "p", ctx)) {
                 if (const auto p =
-                        ranged(*n, dimension::none, range::between(0.0, 1.0), ctx + ", p")) {
+                        ranged(*n, schema_of("projection").key("p"), ctx + ", p")) {
                     pd.p = *p;
                 }
             }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "sim/scenario/desc.hpp"
+#include "sim/scenario/schema.hpp"
 
 #include "sim/errors.hpp"
 #include "sim/model_api.hpp"
@@ -123,6 +124,10 @@ private:
     // --- generic readers (all report their own errors)
     void check_keys(const toml::table& t, const std::vector<std::string>& allowed,
                     const std::string& ctx);
+    // The keys of `section` (sim/scenario/schema.cpp).
+    void check_keys(const toml::table& t, std::string_view section, const std::string& ctx) {
+        check_keys(t, schema_of(section).names(), ctx);
+    }
     const toml::node* required(const toml::table& t, std::string_view key, const std::string& ctx);
     const toml::table* table_of(const toml::node& n, const std::string& ctx);
     std::optional<std::string> string_of(const toml::node& n, const std::string& ctx);
@@ -138,6 +143,10 @@ private:
     std::optional<double> ranged(const toml::node& n, dimension dim, const range& valid,
                                  const std::string& ctx) {
         return checked_quantity(n, dim, range_check(ctx, valid, dim), ctx);
+    }
+    // A plain quantity of the schema: its dimension and range.
+    std::optional<double> ranged(const toml::node& n, const key_info& key, const std::string& ctx) {
+        return ranged(n, key.dim, key.valid, ctx);
     }
     std::optional<value_spec> spec_of(const toml::node& n, const spec_rules& rules,
                                       const std::string& ctx);

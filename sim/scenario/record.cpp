@@ -19,8 +19,7 @@ void loader::record(const toml::table& t, std::size_t index) {
             ctx = fmt::format("record of '{}'", rd.population);
         }
     }
-    check_keys(t, {"population", "spikes", "variables", "neurons", "interval", "compartments"},
-               ctx);
+    check_keys(t, "record", ctx);
     const model_info* model = pop ? pop->model : nullptr;
     if (const auto* n = t.get("spikes")) {
         if (const auto v = bool_of(*n, ctx + ", spikes")) {
@@ -102,7 +101,7 @@ void loader::record(const toml::table& t, std::size_t index) {
                                            nctx));
             }
         } else if (const auto* ft = n->as_table()) {
-            check_keys(*ft, {"first"}, nctx);
+            check_keys(*ft, "record.neurons", nctx);
             if (const auto* f = required(*ft, "first", nctx)) {
                 if (const auto v = integer_of(*f, nctx + ".first", 1, size_max)) {
                     rd.neurons.k = neuron_selection::kind::first;

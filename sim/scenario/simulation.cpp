@@ -20,9 +20,10 @@ void loader::simulation(const toml::table& root) {
         return;
     }
     sim.where = pos(*t);
-    check_keys(*t, {"duration", "dt", "seed", "threads"}, "[simulation]");
+    const auto& schema = schema_of("simulation");
+    check_keys(*t, schema.names(), "[simulation]");
     if (const auto* n = t->get("dt")) {
-        const auto v = ranged(*n, dimension::time, range::above(0.0), "[simulation] dt");
+        const auto v = ranged(*n, schema.key("dt"), "[simulation] dt");
         dt_ok_ = v.has_value();
         if (v) {
             dt_ = *v;
@@ -31,7 +32,7 @@ void loader::simulation(const toml::table& root) {
     sim.dt_ms = dt_;
     std::optional<double> duration;
     if (const auto* n = required(*t, "duration", "[simulation]")) {
-        duration = ranged(*n, dimension::time, range::above(0.0), "[simulation] duration");
+        duration = ranged(*n, schema.key("duration"), "[simulation] duration");
         if (duration && dt_ok_) {
             if (!is_multiple(*duration, dt_)) {
                 error(pos(*n), fmt::format("[simulation]: duration {} ms is not a multiple of dt "

@@ -7,19 +7,17 @@ namespace neurotwin::detail {
 // ---------------------------------------------------------------------------------------
 // [[stimulus]]
 
+// The stimulus types; the keys of each are the schema's keys with `only_for` naming it.
 struct stimulus_kind {
     const char* name;
     stimulus_type type;
-    std::vector<std::string> keys;  // beyond the common ones
 };
 
 const std::vector<stimulus_kind>& stimulus_kinds() {
     static const std::vector<stimulus_kind> kinds{
-        {"dc", stimulus_type::dc, {"amplitude"}},
-        {"step", stimulus_type::step, {"times", "amplitudes"}},
-        {"ramp", stimulus_type::ramp, {"from", "to"}},
-        {"sine", stimulus_type::sine, {"amplitude", "frequency", "phase", "offset"}},
-        {"poisson", stimulus_type::poisson, {"rate", "weight"}},
+        {"dc", stimulus_type::dc},     {"step", stimulus_type::step},
+        {"ramp", stimulus_type::ramp}, {"sine", stimulus_type::sine},
+        {"poisson", stimulus_type::poisson},
     };
     return kinds;
 }
@@ -64,17 +62,9 @@ void loader::stimulus(const toml::table& t, std::size_t index) {
             }
         }
     }
-    std::vector<std::string> allowed{"name",  "type",    "target",  "start",
-                                     "stop",  "channel", "location"};
-    for (const auto& k : stimulus_kinds()) {
-        if (kind == nullptr || kind == &k) {
-            for (const auto& key : k.keys) {
-                if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-                    allowed.push_back(key);
-                }
-            }
-        }
-    }
+    // Common keys and the type's own ones (every type's when the type is unknown).
+    const auto& schema = schema_of("stimulus");
+    const auto allowed = schema.names(kind != nullptr ? kind->name : "");
     if (kind != nullptr) {
         sd.type = kind->type;
         // Keys of another stimulus type get a precise message rather than "unknown key".
@@ -83,11 +73,8 @@ void loader::stimulus(const toml::table& t, std::size_t index) {
             if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
                 continue;
             }
-            const auto other = std::find_if(
-                stimulus_kinds().begin(), stimulus_kinds().end(), [&](const stimulus_kind& sk) {
-                    return std::find(sk.keys.begin(), sk.keys.end(), key) != sk.keys.end();
-                });
-            if (other != stimulus_kinds().end()) {
+            const auto all = schema.names();
+            if (std::find(all.begin(), all.end(), key) != all.end()) {
                 error(pos(k),
                       fmt::format("{}: '{}' does not apply to type '{}'; expected one of {}", ctx,
                                   key, kind->name, join(allowed)));
@@ -112,7 +99,7 @@ void loader::stimulus(const toml::table& t, std::size_t index) {
     sd.site = location_of(t, target, sd.target, ctx);
     std::optional<double> start = 0.0;
     if (const auto* n = t.get("start")) {
-        start = ranged(*n, dimension::time, range::at_least(0.0), ctx + ", start");
+        start = ranged(*n, schema.key("start"), ctx + ", start");
         if (start) {
             sd.start_ms = *start;
             const double T = desc_.simulation.duration_ms;  // [ms], 0 when not valid

@@ -4,6 +4,7 @@
 // changed, not a re-serialisation (which would lose comments, key order and the spelling of
 // numbers, and move every line).
 #include "sim/scenario/sweep.hpp"
+#include "sim/scenario/schema.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -25,8 +26,13 @@ namespace {
 
 using namespace std::string_view_literals;
 
-const std::vector<std::string> sections{"simulation", "population", "twin",
-                                        "stimulus",   "projection", "record"};
+// The sections a sweep key may start with: the schema's top-level sections but
+// [[morphology]] (a cell's shape is swept through the population's `morphology` name).
+const std::vector<std::string> sections = [] {
+    auto s = top_level_sections();
+    s.erase(std::find(s.begin(), s.end(), "morphology"));
+    return s;
+}();
 
 std::vector<std::string> split(const std::string& s, char sep) {
     std::vector<std::string> out;
@@ -205,9 +211,8 @@ std::optional<target> expander::resolve(const sweep_key& k) {
     if (std::find(sections.begin(), sections.end(), seg[0]) == sections.end()) {
         const auto best = closest_match(seg[0], sections);
         return fail(fmt::format("unknown section '{}'{}", seg[0],
-                                best.empty() ? fmt::format("; expected one of simulation, "
-                                                           "population, twin, stimulus, "
-                                                           "projection, record")
+                                best.empty() ? fmt::format("; expected one of {}",
+                                                           join(sections, 0, sections.size(), ", "))
                                              : fmt::format("; did you mean '{}'?", best)));
     }
     target t;

@@ -27,11 +27,8 @@ void loader::twin(const toml::table& t, std::size_t index) {
             name_node = nullptr;
         }
     }
-    check_keys(t,
-               {"name", "size", "activation", "biological", "encoding", "inputs", "bias", "alpha",
-                "rate_filter", "params", "init", "current_scale", "bias_scale", "E_ref",
-                "record_interval", "record", "synapse", "preset", "morphology", "integrator"},
-               ctx);
+    const auto& schema = schema_of("twin");
+    check_keys(t, schema.names(), ctx);
 
     std::optional<index_t> size;
     if (const auto* n = required(t, "size", ctx)) {
@@ -98,7 +95,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
                     inputs_ok = false;
                     continue;
                 }
-                check_keys(*it, {"rate", "weight", "location"}, ictx);
+                check_keys(*it, "twin.inputs", ictx);
                 twin_input in;
                 in.where = pos(el);
                 bool ok = true;
@@ -180,7 +177,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
     }
     if (const auto* n = t.get("rate_filter")) {
         if (const auto v =
-                ranged(*n, dimension::time, range::above(0.0), ctx + ", rate_filter")) {
+                ranged(*n, schema.key("rate_filter"), ctx + ", rate_filter")) {
             td.rate_filter_ms = *v;
         }
     }
@@ -204,10 +201,10 @@ void loader::twin(const toml::table& t, std::size_t index) {
     }
     if (const auto* n = t.get("current_scale")) {
         td.current_scale =
-            ranged(*n, dimension::current, range::above(0.0), ctx + ", current_scale");
+            ranged(*n, schema.key("current_scale"), ctx + ", current_scale");
     }
     if (const auto* n = t.get("bias_scale")) {
-        td.bias_scale = ranged(*n, dimension::voltage, range::above(0.0), ctx + ", bias_scale");
+        td.bias_scale = ranged(*n, schema.key("bias_scale"), ctx + ", bias_scale");
     }
     if (const auto* n = t.get("E_ref")) {
         td.E_ref = quantity_of(*n, dimension::voltage, ctx + ", E_ref");
