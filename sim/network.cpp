@@ -14,9 +14,12 @@
 #include "sim/io/edges.hpp"
 #include "sim/memory.hpp"
 #include "sim/random.hpp"
+#include "sim/twin.hpp"
 #include "sim/values.hpp"
 
 namespace neurotwin {
+
+using namespace detail;
 
 namespace {
 
@@ -52,16 +55,6 @@ private:
     std::atomic<bool> failed_{false};
 };
 
-// A population before construction: every parameter expanded per neuron.
-struct pop_plan {
-    std::string name;
-    const model_info* info = nullptr;
-    index_t size = 0;
-    population_init init;
-    double rate_filter_ms = 100.0;
-    source_pos where;
-};
-
 void check_range(const std::string& context, const param_info& p, const std::vector<double>& v,
                  const source_pos& where, diagnostics_list& diags) {
     for (std::size_t i = 0; i < v.size(); ++i) {
@@ -73,8 +66,10 @@ void check_range(const std::string& context, const param_info& p, const std::vec
     }
 }
 
-// Fills every parameter of `info` (defaults for those not given), checks ranges and the
-// model's cross-parameter rules for every neuron.
+}  // namespace
+
+namespace detail {
+
 void expand_params(pop_plan& plan, const std::map<std::string, value_spec>& given,
                    const std::map<std::string, value_spec>& init, std::uint64_t seed,
                    const std::string& context, diagnostics_list& diags) {
@@ -113,6 +108,10 @@ void expand_params(pop_plan& plan, const std::map<std::string, value_spec>& give
         }
     }
 }
+
+}  // namespace detail
+
+namespace {
 
 // Orders edges source-major, targets ascending within a source (stable counting sort by
 // source after a sort by target: O(E) plus the per-row order that the rules already give).
@@ -576,6 +575,11 @@ struct builder {
         return plans[k];
     }
 
+    // Derived items (twins), lowered into plain ones: their projections and records are
+    // added after the scenario's projections and before its records.
+    std::vector<wired_projection> wired;
+    std::vector<record_plan> derived_records;
+
     void plan_populations();
     void plan_twins();
     void make_populations();
@@ -586,22 +590,19 @@ struct builder {
                         const std::vector<edge>& edges, const std::vector<double>& weights,
                         const std::vector<step_t>& delays,
                         const std::vector<index_t>* edge_ports = nullptr);
-    // Compartmental models: the morphology of a plan, and its input sites (port k of each
-    // neuron = sites[k]; port 0 is the soma, then every other location named by `used`
-    // (twin inputs), a stimulus or a projection, in scenario order).
-    void plan_cell(pop_plan& plan, const std::string& morphology, const source_pos& where,
-                   std::vector<std::optional<location>> used);
-    // Port of `site` on population `pop` (0 for point neurons and for no site).
-    index_t port_of(std::size_t pop, const std::optional<location>& site) const;
     void add_projections();
-    void add_twin_wiring();
+    void add_wired_projections();
     void add_records();
     // Upper bound of the output of a rate source's neuron j (Poisson thinning).
     double source_bound(std::size_t pop, std::uint32_t j) const;
 };
 
-void builder::plan_cell(pop_plan& plan, const std::string& morphology, const source_pos& where,
-                        std::vector<std::optional<location>> used) {
+}  // namespace
+
+namespace detail {
+
+void plan_cell(pop_plan& plan, const scenario_desc& desc, const std::string& morphology,
+               const source_pos& where, std::vector<std::optional<location>> used) {
     for (const auto& sd : desc.stimuli) {
         if (sd.target == plan.name) {
             used.push_back(sd.site);
@@ -627,26 +628,29 @@ void builder::plan_cell(pop_plan& plan, const std::string& morphology, const sou
     }
 }
 
-index_t builder::port_of(std::size_t pop, const std::optional<location>& site) const {
+index_t port_of(const pop_plan& plan, const std::optional<location>& site) {
     if (!site) {
         return 0;
     }
-    const auto& sites = plans[pop].init.sites;
+    const auto& sites = plan.init.sites;
     const auto it = std::find(sites.begin(), sites.end(), *site);
     if (it == sites.end()) {
         throw internal_error(fmt::format("no input port for {}({}) on '{}'", site->section,
-                                         site->x, plans[pop].name));
+                                         site->x, plan.name));
     }
     return static_cast<index_t>(it - sites.begin());
 }
 
-// The integrator given, or the model's default ("" when it has no choice).
 std::string integrator_of(const model_info& m, const std::string& given) {
     if (m.integrators.empty()) {
         return "";
     }
     return given.empty() ? m.integrators.front().first : given;
 }
+
+}  // namespace detail
+
+namespace {
 
 void builder::plan_populations() {
     for (const auto& pd : desc.populations) {
@@ -666,117 +670,25 @@ void builder::plan_populations() {
         }
         plan.init.integrator = integrator_of(*plan.info, pd.integrator);
         if (plan.info->compartmental) {
-            plan_cell(plan, pd.morphology, pd.where, {});
+            plan_cell(plan, desc, pd.morphology, pd.where, {});
         }
         plans.push_back(std::move(plan));
     }
 }
 
 void builder::plan_twins() {
-    const auto seed = desc.simulation.seed;
     for (const auto& td : desc.twins) {
-        const auto* act = find_model(td.activation);
-        const auto* bio = find_model(td.biological);
-        if (act == nullptr || act->kind != model_kind::artificial) {
-            throw input_error(td.where, fmt::format("twin '{}': unknown activation '{}'", td.name,
-                                                    td.activation));
+        auto t = lower_twin(td, desc, net.dt, diags);
+        for (auto& p : t.populations) {
+            plans.push_back(std::move(p));
         }
-        if (bio == nullptr || bio->kind != model_kind::spiking || !bio->calibrate) {
-            throw input_error(td.where, fmt::format("twin '{}': '{}' cannot be a biological twin",
-                                                    td.name, td.biological));
+        for (auto& w : t.projections) {
+            wired.push_back(std::move(w));
         }
-        const index_t n = td.size;
-        const auto K = static_cast<index_t>(td.inputs.size());
-        twin_rt tw;
-        tw.name = td.name;
-        tw.size = n;
-        tw.n_inputs = K;
-        tw.activation = td.activation;
-        tw.biological_model = td.biological;
-        tw.encoding = td.encoding == twin_encoding::current ? "current" : "poisson";
-        tw.current_scale = td.current_scale.value_or(10.0);
-        for (const auto& in : td.inputs) {
-            tw.weights.push_back(in.weight);
+        for (auto& r : t.records) {
+            derived_records.push_back(std::move(r));
         }
-        tw.bias = expand(td.bias, n, seed, stream_id(fmt::format("twin/{}/bias", td.name)));
-
-        // <twin>.inputs: one rate source per (pair, input), node id = pair * K + k.
-        pop_plan inputs;
-        inputs.name = td.name + ".inputs";
-        inputs.info = find_model("rate_source");
-        inputs.size = n * K;
-        inputs.where = td.where;
-        inputs.rate_filter_ms = td.rate_filter_ms;
-        inputs.init.name = inputs.name;
-        inputs.init.size = inputs.size;
-        std::vector<double> rates(inputs.size);
-        for (index_t k = 0; k < K; ++k) {
-            const auto col = expand(td.inputs[k].rate, n, seed,
-                                    stream_id(fmt::format("twin/{}/input/{}", td.name, k)));
-            for (index_t i = 0; i < n; ++i) {
-                rates[std::size_t(i) * K + k] = col[i];
-            }
-        }
-        inputs.init.params["rate"] = std::move(rates);
-
-        // <twin>.artificial
-        pop_plan art;
-        art.name = td.name + ".artificial";
-        art.info = act;
-        art.size = n;
-        art.where = td.where;
-        art.rate_filter_ms = td.rate_filter_ms;
-        std::map<std::string, value_spec> art_params = td.activation_params;
-        art_params.erase("bias");
-        expand_params(art, art_params, {}, seed, fmt::format("twin '{}'", td.name), diags);
-        art.init.params["bias"] = tw.bias;
-
-        // <twin>.biological: the bias is the resting potential,
-        //   rest_i = E_ref_i + bias_scale_i * b_i, with E_ref = onset (the resting potential at
-        //   which the neuron starts to fire) and bias_scale = R * current_scale by default,
-        // so that the steady-state drive relative to the onset, R * s * (sum w x + b), has the
-        // sign of the artificial pre-activation.
-        pop_plan bio_plan;
-        bio_plan.name = td.name + ".biological";
-        bio_plan.info = bio;
-        bio_plan.size = n;
-        bio_plan.where = td.where;
-        bio_plan.rate_filter_ms = td.rate_filter_ms;
-        auto bio_params = td.params;
-        bio_params.erase(bio->rest_param);
-        expand_params(bio_plan, bio_params, td.init, seed, fmt::format("twin '{}'", td.name),
-                      diags);
-        bio_plan.init.synapse = td.synapse.value_or(bio->synapses.front());
-        bio_plan.init.integrator = integrator_of(*bio, td.integrator);
-        if (bio->compartmental) {
-            std::vector<std::optional<location>> input_sites;
-            for (const auto& in : td.inputs) {
-                input_sites.push_back(in.site);
-            }
-            plan_cell(bio_plan, td.morphology, td.where, input_sites);
-        }
-        auto& rest = bio_plan.init.params[bio->rest_param];
-        std::vector<double> values(bio->params.size());
-        tw.bias_scale.resize(n);
-        tw.E_ref.resize(n);
-        std::vector<double> last_values;
-        twin_calibration cal;
-        for (index_t i = 0; i < n; ++i) {
-            for (std::size_t k = 0; k < values.size(); ++k) {
-                values[k] = bio_plan.init.params[bio->params[k].name][i];
-            }
-            if (values != last_values) {  // pairs with the same parameters share it
-                cal = bio->calibrate(param_lookup(bio->params, values, bio_plan.init.morphology));
-                last_values = values;
-            }
-            tw.bias_scale[i] = td.bias_scale.value_or(cal.R_mV_per_pA * tw.current_scale);
-            tw.E_ref[i] = td.E_ref.value_or(cal.V_onset);
-            rest[i] = tw.E_ref[i] + tw.bias_scale[i] * tw.bias[i];  // [mV]
-        }
-        plans.push_back(std::move(inputs));
-        plans.push_back(std::move(art));
-        plans.push_back(std::move(bio_plan));
-        net.twins.push_back(std::move(tw));
+        net.twins.push_back(std::move(t.info));
     }
 }
 
@@ -787,11 +699,6 @@ void builder::make_populations() {
         net.populations.push_back(std::move(pop));
         net.rate_filter_ms.push_back(plan.rate_filter_ms);
         net.params.emplace_back(plan.init.params.begin(), plan.init.params.end());
-    }
-    for (auto& tw : net.twins) {
-        tw.inputs = net.find(tw.name + ".inputs");
-        tw.artificial = net.find(tw.name + ".artificial");
-        tw.biological = net.find(tw.name + ".biological");
     }
 }
 
@@ -808,24 +715,20 @@ void builder::add_stimuli() {
         const auto& pop = *net.populations[tgt];
         std::vector<std::uint32_t> neurons;
         if (sd.channel) {
-            const twin_rt* tw = nullptr;
-            for (const auto& t : net.twins) {
-                if (t.inputs == tgt) {
-                    tw = &t;
-                }
-            }
-            if (tw == nullptr || *sd.channel >= tw->n_inputs) {
+            // one channel of every group of input channels (a twin's inputs)
+            const index_t K = plans[tgt].channels;
+            if (K == 0 || *sd.channel >= K) {
                 diags.add(sd.where, fmt::format("stimulus '{}': channel {} does not exist", sd.name,
                                                 *sd.channel));
                 continue;
             }
-            for (index_t i = 0; i < tw->size; ++i) {
-                neurons.push_back(static_cast<std::uint32_t>(i * tw->n_inputs + *sd.channel));
+            for (index_t i = 0; i < pop.size() / K; ++i) {
+                neurons.push_back(static_cast<std::uint32_t>(i * K + *sd.channel));
             }
         } else {
             // compartmental targets: the input port of the stimulus' site on every neuron
             const index_t P = pop.ports();
-            const index_t port = port_of(tgt, sd.site);
+            const index_t port = port_of(plans[tgt], sd.site);
             for (index_t i = 0; i < pop.size(); ++i) {
                 neurons.push_back(i * P + port);
             }
@@ -936,7 +839,7 @@ void builder::add_projection(const projection_desc& pd, std::size_t src, std::si
     const index_t P = tp.ports();
     std::vector<edge> ported;
     if (P > 1) {
-        const index_t port = port_of(tgt, pd.site);
+        const index_t port = port_of(plans[tgt], pd.site);
         ported = given_edges;
         for (std::size_t e = 0; e < ported.size(); ++e) {
             ported[e].target = ported[e].target * P + (edge_ports ? (*edge_ports)[e] : port);
@@ -1149,82 +1052,14 @@ void builder::add_projections() {
     }
 }
 
-void builder::add_twin_wiring() {
-    for (const auto& tw : net.twins) {
-        const auto K = static_cast<std::uint32_t>(tw.n_inputs);
-        std::vector<edge> edges;
-        std::vector<double> w_art;
-        for (std::uint32_t i = 0; i < tw.size; ++i) {
-            for (std::uint32_t k = 0; k < K; ++k) {
-                edges.push_back({i * K + k, i});
-                w_art.push_back(tw.weights[k]);
-            }
-        }
-        const std::vector<step_t> delays(edges.size(), 1);
+void builder::add_wired_projections() {
+    for (const auto& w : wired) {
         projection_desc pd;
-        pd.source = tw.name + ".inputs";
-        pd.target = tw.name + ".artificial";
-        add_projection(pd, tw.inputs, tw.artificial, edges, w_art, delays);
-
-        // Biological side: input k is a synapse of strength s * w_k (pA per Hz): its mean
-        // current is s * w_k * x_k for either encoding. Poisson: jump J = s w_k 1000 / area,
-        // since a train of rate x (Hz) with jump J carries J * area * x / 1000 (pA).
-        const auto& bio = net.populations[tw.biological]->info();
-        pd.target = tw.name + ".biological";
-        std::vector<double> w_bio(edges.size());
-        std::vector<double> values(bio.params.size());
-        const auto& bio_params = net.params[tw.biological];
-        const auto& td = desc.twins[std::size_t(&tw - net.twins.data())];
-        const auto synapse = td.synapse.value_or(bio.synapses.front());
-        const auto* morph = desc.find_morphology(td.morphology);
-        std::vector<double> last_values;
-        twin_calibration cal;
-        for (std::uint32_t i = 0; i < tw.size; ++i) {
-            for (std::size_t k = 0; k < values.size(); ++k) {
-                values[k] = bio_params.at(bio.params[k].name)[i];
-            }
-            const param_lookup lookup(bio.params, values, morph);
-            // Areas of the twin's synapse type; conductance synapses carry g (E - V), taken
-            // at the onset voltage (see model_api.hpp). Pairs with the same parameters share
-            // it (a compartmental cell's calibration solves its resting state).
-            if (values != last_values) {
-                cal = adapt_calibration(bio.calibrate(lookup), synapse, lookup);
-                last_values = values;
-            }
-            if (tw.encoding != "current" && (cal.psc_area_ex <= 0.0 || cal.psc_area_in <= 0.0)) {
-                throw input_error(
-                    td.where,
-                    fmt::format("twin '{}': {} synapses cannot carry the Poisson encoding's "
-                                "mean current: a reversal potential (E_ex {} mV, E_in {} mV) "
-                                "is on the wrong side of the membrane potential at onset "
-                                "{:.4g} mV (pair {}); use encoding = \"current\" or a current "
-                                "synapse",
-                                td.name, synapse_name(synapse), lookup["E_ex"], lookup["E_in"],
-                                cal.V_membrane, i));
-            }
-            for (std::uint32_t k = 0; k < K; ++k) {
-                const double mean_scale = tw.current_scale * tw.weights[k];  // [pA/Hz]
-                if (tw.encoding == "current") {
-                    w_bio[i * K + k] = mean_scale;
-                } else {
-                    const double area = tw.weights[k] > 0 ? cal.psc_area_ex : cal.psc_area_in;
-                    w_bio[i * K + k] = mean_scale * 1000.0 / area;  // [pA] or [nS]
-                }
-            }
-        }
-        pd.encoding = tw.encoding == "current" ? projection_encoding::rate
-                                               : projection_encoding::poisson;
-        std::vector<index_t> port_of_input(K);
-        for (std::uint32_t k = 0; k < K; ++k) {
-            port_of_input[k] = port_of(tw.biological, td.inputs[k].site);
-        }
-        std::vector<index_t> ports(edges.size(), 0);
-        for (std::uint32_t i = 0; i < tw.size; ++i) {
-            for (std::uint32_t k = 0; k < K; ++k) {
-                ports[i * K + k] = port_of_input[k];
-            }
-        }
-        add_projection(pd, tw.inputs, tw.biological, edges, w_bio, delays, &ports);
+        pd.source = w.source;
+        pd.target = w.target;
+        pd.encoding = w.encoding;
+        add_projection(pd, net.find(w.source), net.find(w.target), w.edges, w.weights, w.delays,
+                       w.ports.empty() ? nullptr : &w.ports);
     }
 }
 
@@ -1266,21 +1101,8 @@ void builder::add_records() {
         }
         net.records.push_back(std::move(r));
     };
-    for (const auto& tw : net.twins) {
-        const auto* td = &desc.twins[std::size_t(&tw - net.twins.data())];
-        if (!td->record) {
-            continue;
-        }
-        const auto interval = std::max<step_t>(
-            1, to_steps(td->record_interval_ms, net.dt, step_rounding::nearest,
-                        fmt::format("twin '{}', record_interval", td->name), td->where));
-        const neuron_selection all;
-        add(tw.inputs, "activation", all, interval);
-        add(tw.artificial, "activation", all, interval);
-        add(tw.artificial, "preactivation", all, interval);
-        add(tw.biological, "rate", all, interval);
-        add(tw.biological, "V_m", all, interval);
-        add(tw.biological, "", all, 1);
+    for (const auto& r : derived_records) {
+        add(net.find(r.population), r.variable, neuron_selection{}, r.interval);
     }
     for (const auto& rd : desc.records) {
         const auto pop = net.find(rd.population);
@@ -1337,7 +1159,7 @@ network build(const scenario_desc& desc, int threads) {
     b.make_populations();
     b.add_stimuli();
     b.add_projections();
-    b.add_twin_wiring();
+    b.add_wired_projections();
     b.add_records();
     b.diags.throw_if_any();
     return std::move(b.net);

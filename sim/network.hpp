@@ -4,14 +4,18 @@
 // input_error (with the scenario position) before anything is run or written.
 //
 // Projections come in three runtime forms, chosen by the source and target kinds:
-//  - spike_projection:  spiking -> spiking. CSR by source (targets ascending per row),
-//    delivered into the target's delay rings when the source spikes.
+//  - spike_projection:  spiking -> spiking. CSR by source, each row split into one sub-row
+//    per thread's target range (ordered by delay, then target), delivered into the target's
+//    delay rings when the source spikes.
 //    A spiking source -> non-spiking target projection has the same form (rate_coupled): its
 //    rate estimate is a decaying sum of spikes, so the weighted sum is updated per spike.
 //  - gather_projection: non-spiking source. CSR by target: each step,
 //    input_i += sum_j w_ij x_j(t - d_ij + 1).
-//  - poisson_projection: non-spiking source -> spiking target with encoding = poisson: each
-//    connection is an independent Poisson train of rate x_j(t) with jump w_ij.
+//  - poisson_group: non-spiking source -> spiking target with encoding = poisson (and Poisson
+//    stimuli): each connection is an independent Poisson train of rate x_j(t) with jump w_ij.
+//
+// Derived items (twins) are lowered into plain populations, projections and records before
+// they are built (sim/twin.hpp); the builder never looks at what they were.
 #pragma once
 
 #include <algorithm>
@@ -160,12 +164,14 @@ struct recorder_desc_rt {
     step_t interval = 1;
 };
 
+// What a twin was lowered from (sim/twin.cpp), for the output's /neurotwin/twins/<name>: its
+// populations are <name>.inputs, <name>.artificial and <name>.biological.
 struct twin_rt {
     std::string name;
-    std::size_t inputs = 0, artificial = 0, biological = 0;  // population indices
     index_t size = 0;
     std::size_t n_inputs = 0;
-    std::string activation, biological_model, encoding;
+    std::string activation, biological_model;
+    twin_encoding encoding = twin_encoding::current;
     double current_scale = 0.0;
     std::vector<double> weights;      // per input
     std::vector<double> bias;         // per pair
@@ -194,7 +200,9 @@ struct network {
     std::size_t spike_index_bytes() const;    // their row indices
 };
 
-// `threads` parallelises connection generation; the network does not depend on it.
+// `threads` parallelises connection generation and sets the number of sub-rows of spiking
+// projections (one per thread of the run, see spike_projection::parts); the connections, and
+// so every result, do not depend on it.
 network build_network(const scenario_desc& desc, int threads = 1);
 
 }  // namespace neurotwin

@@ -138,7 +138,7 @@ void write_metadata(h5_writer& w, const scenario_desc& desc, const network& net,
         const auto group = "/neurotwin/twins/" + tw.name;
         w.write_attributes(group, {h5_attr::str("activation", tw.activation),
                                    h5_attr::str("biological", tw.biological_model),
-                                   h5_attr::str("encoding", tw.encoding),
+                                   h5_attr::str("encoding", tw.encoding == twin_encoding::current ? "current" : "poisson"),
                                    h5_attr::uinteger("size", tw.size),
                                    h5_attr::uinteger("n_inputs", tw.n_inputs),
                                    h5_attr::real("current_scale_pA", tw.current_scale),
