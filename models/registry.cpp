@@ -8,6 +8,7 @@
 #include "models/izhikevich.hpp"
 #include "models/lif.hpp"
 #include "models/mc_cell.hpp"
+#include "models/pp_psc_delta.hpp"
 #include "models/rate_source.hpp"
 #include "sim/model_api.hpp"
 
@@ -18,7 +19,7 @@ const std::vector<const model_info*>& all_models() {
         &lif_info,        &rate_source_info, &perceptron_info, &sigmoid_info,
         &tanh_info,       &relu_info,        &leaky_relu_info, &linear_info,
         &izhikevich_info, &adex_info,        &hh_info,         &hh_traub_info,
-        &mc_cell_info,
+        &mc_cell_info,     &pp_psc_delta_info,
     };
     return models;
 }

@@ -129,6 +129,12 @@ struct population_init {
     std::vector<location> sites;
     // One of model_info::integrators (empty when the model has no choice).
     std::string integrator;
+    // Stochastic models: their random numbers are counter_rng(seed, stream) (sim/random.hpp),
+    // drawn from block (neuron, step) - a pure function of the scenario's seed, the
+    // population's name and the neuron and step, so no thread owns a stream. `stream` is
+    // stream_id("population/<name>/model").
+    std::uint64_t seed = 0;
+    std::uint64_t stream = 0;
 
     const std::vector<double>& param(std::string_view key) const;
     // The initial column of `var`: the scenario's values, or `fallback` for every neuron

@@ -75,6 +75,8 @@ void expand_params(pop_plan& plan, const std::map<std::string, value_spec>& give
                    const std::string& context, diagnostics_list& diags) {
     plan.init.name = plan.name;
     plan.init.size = plan.size;
+    plan.init.seed = seed;
+    plan.init.stream = stream_id(fmt::format("population/{}/model", plan.name));
     for (const auto& p : plan.info->params) {
         const auto it = given.find(p.name);
         if (it == given.end()) {
