@@ -10,15 +10,10 @@ void loader::population(const toml::table& t, std::size_t index) {
     std::string ctx = fmt::format("population #{}", index + 1);
     bool name_ok = false;
     if (const auto* n = required(t, "name", ctx)) {
-        if (const auto name = string_of(*n, ctx + ", name")) {
-            if (const auto bad = checked_name(*name)) {
-                error(pos(*n), fmt::format("{}, name: expected {}, found \"{}\"", ctx, *bad,
-                                           shown_name(*name)));
-            } else {
-                pd.name = *name;
-                ctx = fmt::format("population '{}'", pd.name);
-                name_ok = true;
-            }
+        if (const auto name = name_of(*n, ctx)) {
+            pd.name = *name;
+            ctx = fmt::format("population '{}'", pd.name);
+            name_ok = true;
         }
     }
     check_keys(t, "population", ctx);

@@ -234,6 +234,19 @@ std::optional<std::string> loader::string_of(const toml::node& n, const std::str
     return std::nullopt;
 }
 
+std::optional<std::string> loader::name_of(const toml::node& n, const std::string& ctx) {
+    const auto name = string_of(n, ctx + ", name");
+    if (!name) {
+        return std::nullopt;
+    }
+    if (const auto bad = checked_name(*name)) {
+        error(pos(n),
+              fmt::format("{}, name: expected {}, found \"{}\"", ctx, *bad, shown_name(*name)));
+        return std::nullopt;
+    }
+    return name;
+}
+
 std::optional<bool> loader::bool_of(const toml::node& n, const std::string& ctx) {
     if (const auto* b = n.as_boolean()) {
         return b->get();

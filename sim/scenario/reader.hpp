@@ -132,6 +132,8 @@ private:
     const toml::table* table_of(const toml::node& n, const std::string& ctx);
     std::optional<std::string> string_of(const toml::node& n, const std::string& ctx);
     std::optional<bool> bool_of(const toml::node& n, const std::string& ctx);
+    // Key `name` of an item (`ctx`: the item): a string that checked_name() accepts.
+    std::optional<std::string> name_of(const toml::node& n, const std::string& ctx);
     std::optional<std::int64_t> integer_of(const toml::node& n, const std::string& ctx,
                                            std::int64_t lo, std::int64_t hi);
     std::optional<std::string> choice_of(const toml::node& n, const std::string& ctx,
@@ -189,6 +191,9 @@ private:
     std::vector<const toml::table*> tables(const toml::table& root, std::string_view key);
     void population(const toml::table& t, std::size_t index);
     void twin(const toml::table& t, std::size_t index);
+    bool twin_inputs(const toml::node& n, const model_info* bio, int morph,
+                     std::optional<index_t> size, twin_encoding encoding, const std::string& ctx,
+                     std::vector<twin_input>& out);
     // Key `init` of a population or twin whose (biological) model is `m`.
     void init_of(const toml::table& t, const model_info& m, std::optional<index_t> size,
                  const std::string& ctx, const std::string& per,

@@ -28,13 +28,8 @@ void loader::stimulus(const toml::table& t, std::size_t index) {
     sd.name = fmt::format("stimulus{}", index + 1);
     const toml::node* name_node = t.get("name");
     if (name_node) {
-        if (const auto name = string_of(*name_node, fmt::format("stimulus #{}, name", index + 1))) {
-            if (const auto bad = checked_name(*name)) {
-                error(pos(*name_node), fmt::format("stimulus #{}, name: expected {}, found \"{}\"",
-                                                   index + 1, *bad, shown_name(*name)));
-            } else {
-                sd.name = *name;
-            }
+        if (const auto name = name_of(*name_node, fmt::format("stimulus #{}", index + 1))) {
+            sd.name = *name;
         }
     }
     const auto ctx = fmt::format("stimulus '{}'", sd.name);

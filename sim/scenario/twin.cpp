@@ -7,22 +7,94 @@ namespace neurotwin::detail {
 // ---------------------------------------------------------------------------------------
 // [[twin]]
 
+// Key `inputs` of a twin: one { rate, weight, location } table per input channel. True when
+// every input is valid.
+bool loader::twin_inputs(const toml::node& n, const model_info* bio, int morph,
+                         std::optional<index_t> size, twin_encoding encoding,
+                         const std::string& ctx, std::vector<twin_input>& out) {
+    bool inputs_ok = false;
+    const auto* arr = n.as_array();
+    if (arr == nullptr) {
+        type_error(n, ctx + ", inputs",
+                   "an array of { rate = <Hz>, weight = <number> } tables");
+    } else if (arr->empty()) {
+        error(pos(n), fmt::format("{}, inputs: expected at least one input, found an empty "
+                                   "array",
+                                   ctx));
+    } else {
+        inputs_ok = true;
+        for (std::size_t k = 0; k < arr->size(); ++k) {
+            const auto& el = (*arr)[k];
+            const auto ictx = fmt::format("{}, inputs[{}]", ctx, k);
+            const auto* it = table_of(el, ictx);
+            if (it == nullptr) {
+                inputs_ok = false;
+                continue;
+            }
+            check_keys(*it, "twin.inputs", ictx);
+            twin_input in;
+            in.where = pos(el);
+            bool ok = true;
+            if (const auto* ln = it->get("location")) {
+                if (bio != nullptr && !bio->compartmental) {
+                    error(pos(*ln), fmt::format("{}, location: applies to compartmental "
+                                                "biological sides only, found '{}'",
+                                                ictx, bio->name));
+                } else if (bio != nullptr) {
+                    in.site = location_in(*ln, morph, ictx + ", location");
+                    ok = ok && in.site.has_value();
+                }
+            }
+            if (const auto* r = required(*it, "rate", ictx)) {
+                spec_rules rules;
+                rules.dim = dimension::rate;
+                rules.count = size;
+                rules.per = "pair";
+                if (encoding == twin_encoding::poisson) {
+                    rules.check = poisson_rate_check(ictx + ".rate", dt_);
+                }
+                if (auto s = spec_of(*r, rules, ictx + ".rate")) {
+                    in.rate = std::move(*s);
+                } else {
+                    ok = false;
+                }
+            } else {
+                ok = false;
+            }
+            if (const auto* w = required(*it, "weight", ictx)) {
+                const value_check nonzero = [ictx](double v, const std::string& found)
+                    -> std::optional<std::string> {
+                    if (v != 0.0) {
+                        return std::nullopt;
+                    }
+                    return fmt::format("{}.weight: expected a nonzero number, found {}",
+                                       ictx, found);
+                };
+                if (const auto v = checked_quantity(*w, dimension::none, nonzero,
+                                                    ictx + ".weight")) {
+                    in.weight = *v;
+                } else {
+                    ok = false;
+                }
+            } else {
+                ok = false;
+            }
+            inputs_ok = inputs_ok && ok;
+            out.push_back(std::move(in));
+        }
+    }
+    return inputs_ok;
+}
+
 void loader::twin(const toml::table& t, std::size_t index) {
     twin_desc td;
     td.where = pos(t);
     std::string ctx = fmt::format("twin #{}", index + 1);
     const toml::node* name_node = nullptr;
     if ((name_node = required(t, "name", ctx))) {
-        if (const auto name = string_of(*name_node, ctx + ", name")) {
-            if (const auto bad = checked_name(*name)) {
-                error(pos(*name_node),
-                      fmt::format("{}, name: expected {}, found \"{}\"", ctx, *bad,
-                                  shown_name(*name)));
-                name_node = nullptr;
-            } else {
-                td.name = *name;
-                ctx = fmt::format("twin '{}'", td.name);
-            }
+        if (const auto name = name_of(*name_node, ctx)) {
+            td.name = *name;
+            ctx = fmt::format("twin '{}'", td.name);
         } else {
             name_node = nullptr;
         }
@@ -77,76 +149,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
     }
     bool inputs_ok = false;
     if (const auto* n = required(t, "inputs", ctx)) {
-        const auto* arr = n->as_array();
-        if (arr == nullptr) {
-            type_error(*n, ctx + ", inputs",
-                       "an array of { rate = <Hz>, weight = <number> } tables");
-        } else if (arr->empty()) {
-            error(pos(*n), fmt::format("{}, inputs: expected at least one input, found an empty "
-                                       "array",
-                                       ctx));
-        } else {
-            inputs_ok = true;
-            for (std::size_t k = 0; k < arr->size(); ++k) {
-                const auto& el = (*arr)[k];
-                const auto ictx = fmt::format("{}, inputs[{}]", ctx, k);
-                const auto* it = table_of(el, ictx);
-                if (it == nullptr) {
-                    inputs_ok = false;
-                    continue;
-                }
-                check_keys(*it, "twin.inputs", ictx);
-                twin_input in;
-                in.where = pos(el);
-                bool ok = true;
-                if (const auto* ln = it->get("location")) {
-                    if (bio != nullptr && !bio->compartmental) {
-                        error(pos(*ln), fmt::format("{}, location: applies to compartmental "
-                                                    "biological sides only, found '{}'",
-                                                    ictx, bio->name));
-                    } else if (bio != nullptr) {
-                        in.site = location_in(*ln, morph, ictx + ", location");
-                        ok = ok && in.site.has_value();
-                    }
-                }
-                if (const auto* r = required(*it, "rate", ictx)) {
-                    spec_rules rules;
-                    rules.dim = dimension::rate;
-                    rules.count = size;
-                    rules.per = "pair";
-                    if (td.encoding == twin_encoding::poisson) {
-                        rules.check = poisson_rate_check(ictx + ".rate", dt_);
-                    }
-                    if (auto s = spec_of(*r, rules, ictx + ".rate")) {
-                        in.rate = std::move(*s);
-                    } else {
-                        ok = false;
-                    }
-                } else {
-                    ok = false;
-                }
-                if (const auto* w = required(*it, "weight", ictx)) {
-                    const value_check nonzero = [ictx](double v, const std::string& found)
-                        -> std::optional<std::string> {
-                        if (v != 0.0) {
-                            return std::nullopt;
-                        }
-                        return fmt::format("{}.weight: expected a nonzero number, found {}",
-                                           ictx, found);
-                    };
-                    if (const auto v = checked_quantity(*w, dimension::none, nonzero,
-                                                        ictx + ".weight")) {
-                        in.weight = *v;
-                    } else {
-                        ok = false;
-                    }
-                } else {
-                    ok = false;
-                }
-                inputs_ok = inputs_ok && ok;
-                td.inputs.push_back(std::move(in));
-            }
-        }
+        inputs_ok = twin_inputs(*n, bio, morph, size, td.encoding, ctx, td.inputs);
     }
     td.bias = value_spec::constant(0.0, td.where);
     if (const auto* n = t.get("bias")) {
