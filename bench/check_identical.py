@@ -38,6 +38,15 @@ def scenarios(skip_large):
     return files
 
 
+def dataset_bytes(obj):
+    """A dataset's values as bytes; variable-length strings (object arrays) by their values,
+    since the bytes of an object array are pointers that differ from read to read."""
+    data = obj[()]
+    if obj.dtype.kind == "O":
+        return repr(np.asarray(data).tolist()).encode()
+    return np.asarray(data).tobytes()
+
+
 def collect(path):
     """Every dataset (bytes) and attribute of a file, by path."""
     items = {}
@@ -47,7 +56,7 @@ def collect(path):
                 if k not in RUN_ATTRS:
                     items[f"{name}@{k}"] = np.asarray(v).tobytes() if not isinstance(v, (str, bytes)) else v
             if isinstance(obj, h5py.Dataset):
-                items[name] = (obj.dtype.str, obj.shape, obj[()].tobytes() if obj.shape != () else np.asarray(obj[()]).tobytes())
+                items[name] = (obj.dtype.str, obj.shape, dataset_bytes(obj))
         for k, v in f.attrs.items():
             if k not in RUN_ATTRS:
                 items[f"/@{k}"] = np.asarray(v).tobytes() if not isinstance(v, (str, bytes)) else v
