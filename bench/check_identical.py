@@ -112,17 +112,19 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         for f in files:
             for th in threads:
+                # One folder per binary, scenario and thread count: a run writes o.h5 into
+                # it, a batch its run files.
                 sweep = "sweep" in f.parent.name
-                a = pathlib.Path(work) / f"ref_{f.stem}_{th}" / ("" if sweep else "o.h5")
-                b = pathlib.Path(work) / f"new_{f.stem}_{th}" / ("" if sweep else "o.h5")
-                a.parent.mkdir(parents=True, exist_ok=True)
-                b.parent.mkdir(parents=True, exist_ok=True)
-                run(args.reference, f, a if not sweep else a.parent, th)
-                run(args.new, f, b if not sweep else b.parent, th)
-                fa = outputs(a if not sweep else a.parent)
-                fb = outputs(b if not sweep else b.parent)
-                names_a = [p.relative_to(a.parent if not sweep else a.parent) for p in fa]
-                names_b = [p.relative_to(b.parent if not sweep else b.parent) for p in fb]
+                dir_a = pathlib.Path(work) / f"ref_{f.stem}_{th}"
+                dir_b = pathlib.Path(work) / f"new_{f.stem}_{th}"
+                dir_a.mkdir(parents=True, exist_ok=True)
+                dir_b.mkdir(parents=True, exist_ok=True)
+                run(args.reference, f, dir_a if sweep else dir_a / "o.h5", th)
+                run(args.new, f, dir_b if sweep else dir_b / "o.h5", th)
+                fa = outputs(dir_a)
+                fb = outputs(dir_b)
+                names_a = [p.relative_to(dir_a) for p in fa]
+                names_b = [p.relative_to(dir_b) for p in fb]
                 if names_a != names_b:
                     print(f"{f.relative_to(ROOT)} threads {th}: different output files {names_a} / {names_b}")
                     bad += 1
