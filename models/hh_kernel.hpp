@@ -14,8 +14,8 @@
 // and counted only when t_ref has passed since the previous one (a detection dead time; the
 // dynamics are not clamped); at most one spike per step is reported. The FSAL derivative of
 // the last step is reused at the next step's start when no jump and no change of the held
-// current intervened (bit-identical, one right-hand side fewer per step). Cost:
-// bench/hh_traub.toml, ~0.38 us per neuron-step on one core. Synaptic jumps of a step are
+// current intervened (bit-identical, one right-hand side fewer per step). Cost per
+// neuron-step: bench/hh_traub.toml (figures in docs/benchmarks.md). Synaptic jumps of a step are
 // added at its end, as in NEST. Initial state: V_m = a constant of the model (hh -65 mV,
 // hh_traub -60 mV, see their headers), m, h, n at their steady states there, unless the
 // scenario's `init` says otherwise; never the fixed point of the given parameters, which is
@@ -159,7 +159,8 @@ double onset_current(const hh_cell& c) {
 // Whether a cell started at V_init (gates at their steady states there) under the constant
 // current I (pA, from t = 0) still fires in [150, 300) ms: repetitive firing rather than a
 // transient response (which is over within ~50 ms). Boost.Odeint dopri5 at the model's
-// default tolerance 1e-6, the crossings of V_spike between accepted steps. ~0.5 ms per call.
+// default tolerance 1e-6, the crossings of V_spike between accepted steps (cost per call:
+// docs/benchmarks.md).
 template <class Kinetics>
 bool fires_repetitively(const hh_cell& c, double V_init, double V_spike, double I) {
     namespace odeint = boost::numeric::odeint;
@@ -194,7 +195,8 @@ bool fires_repetitively(const hh_cell& c, double V_init, double V_spike, double 
 // bistable, as hh is (repetitive firing from rest sets in near 6.3 uA/cm2, the rest loses
 // stability at 9.8); negative when the cell fires without input (hh_traub at the COBAHH
 // densities). Bracketed by doubling steps from 1 pA up or down, then bisection to 0.05 pA or
-// 1e-4 relative (~25 calls, ~13 ms per distinct parameter set). Infinity when nothing up to 1e7 pA fires, -infinity when -1e7 pA still does.
+// 1e-4 relative (~25 calls per distinct parameter set; its cost: docs/benchmarks.md). Infinity
+// when nothing up to 1e7 pA fires, -infinity when -1e7 pA still does.
 template <class Kinetics>
 double repetitive_onset_current(const hh_cell& c, double V_init, double V_spike) {
     const auto fires = [&](double I) { return fires_repetitively<Kinetics>(c, V_init, V_spike, I); };

@@ -144,7 +144,7 @@ const model_info izhikevich_info{
         return std::make_unique<izhikevich_population>(init);
     },
     // Not a twin's biological side: the model has no resting-potential parameter that a bias
-    // could shift (its rest follows from b and the current); see README, "Twins".
+    // could shift (its rest follows from b and the current); see docs/scenario.md, "[[twin]]".
     .rest_param = {},
     .calibrate = {},
     .stateless = false,

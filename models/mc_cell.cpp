@@ -91,7 +91,7 @@ cell_rest rest_of(const cable_tree& t, double q, double dE, double I_e) {
 // interleaving CoreNEURON uses for SIMD). One step of a block then sweeps a contiguous
 // region that stays in the core's cache through the three passes (assembly, elimination,
 // substitution), and the lane loop vectorises; 16 rather than 8 lanes keep enough
-// independent work in flight along the sweep's dependency chain (measured 1.4x faster).
+// independent work in flight along the sweep's dependency chain (measured: docs/benchmarks.md).
 // Thread ranges start on multiples of 8 (sim/network.hpp, split_point), so a block shared by
 // two threads is split at its 64-byte line boundary: threads never write the same line, nor
 // fight through the hardware prefetchers, as a [node][cell] layout did on two cores.

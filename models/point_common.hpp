@@ -147,7 +147,7 @@ inline std::vector<state_info> with_synapse_states(std::vector<state_info> own) 
 }
 
 // "; synapses: exp_current (default), ..." for a model's summary, so that `neurotwin models`
-// and the README tables list the accepted `synapse` values.
+// and docs/models.md list the accepted `synapse` values.
 inline std::string synapses_note(const std::vector<synapse_type>& types) {
     std::string out = "; synapses: ";
     for (std::size_t k = 0; k < types.size(); ++k) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Error families of neurotwin. A user error is never a crash: main() catches these, prints
-// one clean message and returns a documented exit code (see README, "Exit codes").
+// one clean message and returns a documented exit code (see docs/cli.md, "Exit codes").
 #pragma once
 
 #include <stdexcept>

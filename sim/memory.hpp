@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Memory a scenario needs, estimated from its description before anything is built (README,
-// "Memory"), and the memory this machine can give it. build_network() refuses a scenario
-// whose estimate exceeds what is available, naming its largest part and the position of
+// Memory a scenario needs, estimated from its description before anything is built
+// (docs/cli.md, "Memory"), and the memory this machine can give it. build_network() refuses a
+// scenario whose estimate exceeds what is available, naming its largest part and the position of
 // the item responsible; `validate` prints the estimate.
 #pragma once
 

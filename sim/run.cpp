@@ -209,14 +209,11 @@ int available_cores() {
 // that it only costs (--threads 100000 used 8 GB and failed). 1024 at most on any machine.
 int max_threads(int cores) { return std::min(1024, 4 * std::max(1, cores)); }
 
-// Cost figures [ns per neuron-step, one core], measured with `run --threads 1 --stats` on the
-// 2-core test machine while it was loaded (load average ~11, about twice the idle figures:
-// CUBA 4k took 0.27 s on one thread there, 0.12 s idle): 2,000 silent cells, 1,000 steps of
-// 0.1 ms: lif 1.5 (6 with synaptic input: CUBA 4k, 26 us per step), izhikevich 810 and adex
-// 1,650 (4 RK4 substeps of h_max = 0.025 ms), hh 1,200 and hh_traub 1,500 (dopri5); mc_cell
-// 9 ns per compartment (100 ball-and-stick cells, 53 compartments); a relu pair 0.1-0.5
-// (skipped when its input is unchanged); a synaptic event ~5 (2,000 lif cells, in-degree 100,
-// 784 events per step: 12.5 us per step).
+// Cost figures [ns per neuron-step, one core] of each model, per RK4 substep or compartment
+// where those set the cost, of a synaptic event and of a Poisson event: measured with
+// `run --threads 1 --stats` on a loaded machine, about twice the idle figures (the
+// measurements: docs/benchmarks.md, "Cost model of the default thread count"). Only their
+// ratios and their size against per_sync_ns matter.
 work_estimate estimate_work(const scenario_desc& desc) {
     const double dt = desc.simulation.dt_ms;
     // Spikes are not known before the run: a nominal rate of 10 Hz per source neuron.
@@ -250,7 +247,7 @@ work_estimate estimate_work(const scenario_desc& desc) {
             return 400.0 * substeps(0.025);
         }
         if (model == "hh" || model == "hh_traub") {
-            // exponential Euler is 7-10x cheaper than dopri5 (README, Numerics)
+            // exponential Euler costs a fraction of dopri5 (docs/benchmarks.md, COBAHH)
             return integrator == "exp_euler" ? 150.0 : 1300.0;
         }
         if (model == "mc_cell") {
@@ -361,10 +358,9 @@ double work_estimate::busiest_ns(int threads) const {
 // The default count: the most threads (at most one per core) of which the busiest still has
 // `per_sync_ns` of estimated work between two synchronisations and which take at most 3/4 of
 // one thread's time. Each synchronisation costs a barrier and a few cache lines from core to
-// core (~1-2 us on the idle 2-core test machine: CUBA 4k 0.12 s on 1 thread, 0.078 s on 2),
-// and far more when another program holds one of the cores: a thread that waits for one that
-// is not running loses time slices of milliseconds (small runs took 5-400x longer than on one
-// thread). At 10 us per thread and synchronisation (in the units above; ~5 us idle), CUBA
+// core, and far more when another program holds one of the cores: a thread that waits for one
+// that is not running loses time slices of milliseconds (the measurements behind both:
+// docs/benchmarks.md). At 10 us per thread and synchronisation (in the units above), CUBA
 // 4k (one barrier per step, ~13 us per thread) gets 2 threads; the shipped examples in
 // scenarios/ get 1 -- twins meet twice per step, and populations of fewer than 8 cells do not
 // split -- except hh_fi_curve (81 hh cells, one barrier per 64 steps).

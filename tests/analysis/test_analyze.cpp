@@ -126,8 +126,8 @@ std::string run_to_file(const std::string& toml, const std::string& name) {
 }
 
 // relu <-> lif, current encoding, constant inputs: the LIF cell is silent exactly where
-// z = w.x + b <= 0 (README, "The mapping"). z = 0.8*20 - 0.5*15 + b = 8.5 + b, b from -20 to
-// 10 over 31 pairs (spacing 1): z from -11.5 to 18.5.
+// z = w.x + b <= 0 (docs/scenario.md, "The mapping"). z = 0.8*20 - 0.5*15 + b = 8.5 + b, b
+// from -20 to 10 over 31 pairs (spacing 1): z from -11.5 to 18.5.
 const std::string relu_twin = R"(
 [simulation]
 duration = 1000

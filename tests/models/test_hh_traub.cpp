@@ -106,7 +106,7 @@ TEST_CASE("hh_traub: without input the COBAHH cell fires tonically from -60 mV",
     // With the COBAHH densities the Na window current exceeds the leak near -60 mV: there is
     // no stable rest (the only fixed point, near -33 mV, is unstable), so the cell fires
     // from its initial -60 mV without input (as the benchmark's neurons do without synapses) at a
-    // steady rate; documented in the README.
+    // steady rate; documented in docs/numerics.md.
     const auto t = traub_spikes(0.0, 1000.0);
     REQUIRE(t.size() > 10);
     const double isi_late = t[t.size() - 1] - t[t.size() - 2];
