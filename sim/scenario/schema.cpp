@@ -56,13 +56,14 @@ std::vector<key_info> membrane_keys() {
     const auto nonneg = range::at_least(0.0);
     return {
         opt("Ra", kt::quantity, "35.4 ohm*cm", "axial resistivity", dm::resistivity, pos),
-        opt("ra", kt::quantity, "35.4 ohm*cm", "the same as `Ra` (give one)", dm::resistivity,
-            pos),
+        opt("ra", kt::quantity, "35.4 ohm*cm", "`Ra` by another name (give one of the two)",
+            dm::resistivity, pos),
         opt("cm", kt::quantity, "1 uF/cm2", "specific membrane capacitance",
             dm::specific_capacitance, pos),
-        opt("g_pas", kt::quantity, "0 (no leak)", "passive leak conductance (NEURON's `pas`)",
+        opt("g_pas", kt::quantity, "0 (no leak)", "passive leak (NEURON's `pas`)",
             dm::specific_conductance, nonneg),
-        opt("e_pas", kt::quantity, "-70 mV", "passive leak reversal potential", dm::voltage),
+        opt("e_pas", kt::quantity, "-70 mV", "reversal potential of the passive leak",
+            dm::voltage),
         opt("hh", kt::boolean, "false",
             "Hodgkin-Huxley channels (NEURON's `hh`: rates scaled by `celsius`, Q10 = 3)"),
         opt("gnabar", kt::quantity, "0.12 S/cm2", "hh sodium density",
@@ -77,263 +78,334 @@ std::vector<key_info> membrane_keys() {
     };
 }
 
-std::vector<key_info> joined(std::vector<key_info> a, const std::vector<key_info>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
+key_info integer(key_info k, double lo) {
+    k.valid = range::at_least(lo);
+    return k;
+}
+
+section_schema simulation_section() {
+    const auto positive = range::above(0.0);
+    return {"simulation", "[simulation]", "run length, time step, seed and threads",
+            {
+                req("duration", kt::quantity, "simulated time; must be a multiple of `dt`",
+                    dm::time, positive),
+                opt("dt", kt::quantity, "0.1 ms", "time step", dm::time, positive),
+                integer(opt("seed", kt::integer, "0", "random seed (`run --seed` overrides it)"),
+                        0),
+                integer(opt("threads", kt::integer, "0",
+                            "OpenMP threads; 0 = chosen from the work ([how](cli.md#run)); at "
+                            "most 4 per core and 1024 (`run --threads` overrides it)"),
+                        0),
+            }};
+}
+
+std::vector<section_schema> morphology_sections() {
+    const auto positive = range::above(0.0);
+    return {
+        {"morphology", "[[morphology]]",
+         "a cell shape for `mc_cell` populations: an SWC file or inline sections",
+         {
+             req("name", kt::name,
+                 "unique name, referred to by `morphology` of populations and twins"),
+             opt("swc", kt::string, "", "SWC file, relative to the scenario's folder"),
+             opt("segment_length", kt::quantity, "20 um",
+                 "SWC only: nseg = max(1, ceil(L / segment_length)), made odd", dm::length,
+                 positive),
+             opt("section", kt::tables, "",
+                 "inline sections (`[[morphology.section]]`), root first; either `swc` or "
+                 "sections"),
+             opt("defaults", kt::table, "NEURON's", "membrane properties of every section"),
+             opt("soma", kt::table, "`defaults`", "SWC only: properties of the soma sections"),
+             opt("axon", kt::table, "`defaults`", "SWC only: properties of the axon sections"),
+             opt("dend", kt::table, "`defaults`",
+                 "SWC only: properties of the dendrite (and SWC types 0, >= 5) sections"),
+             opt("apic", kt::table, "`defaults`",
+                 "SWC only: properties of the apical dendrite sections"),
+         }},
+        {"morphology.section", "[[morphology.section]]",
+         "one unbranched cylinder of an inline morphology",
+         {
+             req("name", kt::name, "section name, unique within the morphology"),
+             opt("parent", kt::string, "none: the root",
+                 "a section defined above; the first section is the root and has none"),
+             opt("parent_x", kt::quantity, "1", "where on the parent the section's 0 end attaches",
+                 dm::none, range::between(0.0, 1.0)),
+             req("length", kt::quantity, "section length", dm::length, positive),
+             req("diam", kt::quantity, "section diameter", dm::length, positive),
+             typed(opt("nseg", kt::integer, "1", "compartments"), "integer in [1, 10^6]"),
+         },
+         {"membrane"}},
+        {"membrane", "membrane properties",
+         "keys of [morphology.defaults], SWC regions and sections", membrane_keys(), {},
+         "property: "},
+        {"location", "location", "a place on a cell: `{ section = \"dend\", x = 0.5 }`",
+         {
+             req("section", kt::string, "a section of the target's morphology"),
+             opt("x", kt::quantity, "0.5", "position along the section", dm::none,
+                 range::between(0.0, 1.0)),
+         }},
+    };
+}
+
+section_schema population_section() {
+    return {"population", "[[population]]", "a group of neurons of one model",
+            {
+                req("name", kt::name, "unique name"),
+                req("model", kt::choice, "a model of [the model reference](models.md)"),
+                integer(req("size", kt::integer, "number of neurons"), 1),
+                opt("rate_filter", kt::quantity, "100 ms",
+                    "time constant of the causal rate estimate (the `rate` column)", dm::time,
+                    range::above(0.0)),
+                typed(opt("params", kt::table, "model defaults",
+                          "model parameters, in the model's units; unknown names are errors"),
+                      "table of per-neuron values"),
+                typed(opt("init", kt::table, "model defaults",
+                          "initial values of state variables, e.g. `V_m = { uniform = [-70, "
+                          "-55] }`"),
+                      "table of per-neuron values"),
+                opt("synapse", kt::choice, "the model's first",
+                    "[synapse type](#synapse-types) of a spiking model; sets the unit of the "
+                    "weights into it"),
+                opt("preset", kt::choice, "",
+                    "a named parameter set of the model ([values](models.md)); it fills the "
+                    "parameters that `params` does not give"),
+                opt("morphology", kt::string, "- (required for `mc_cell`)",
+                    "the name of a [`[[morphology]]`](#morphology-multi-compartment-cells); "
+                    "compartmental models only"),
+                opt("integrator", kt::choice, "the model's first",
+                    "`hh`, `hh_traub`: `dopri5` (adaptive Runge-Kutta within `tol`, accurate) "
+                    "or `exp_euler` (exponential Euler with the step dt, as Brian2's "
+                    "`exponential_euler`: fast, first order)"),
+            }};
+}
+
+std::vector<section_schema> twin_sections() {
+    const auto positive = range::above(0.0);
+    return {
+        {"twin", "[[twin]]",
+         "an artificial population and its biological twin, driven by the same inputs",
+         {
+             req("name", kt::name,
+                 "unique name; the twin's populations are `<name>.inputs`, `.artificial`, "
+                 "`.biological`"),
+             integer(req("size", kt::integer, "number of pairs"), 1),
+             opt("activation", kt::choice, "`relu`",
+                 "the artificial model: `perceptron`, `sigmoid`, `tanh`, `relu`, "
+                 "`leaky_relu`, `linear`"),
+             opt("biological", kt::choice, "`lif`",
+                 "the biological model: `lif`, `adex`, `hh`, `hh_traub` or `mc_cell` (not "
+                 "`izhikevich`: it has no resting-potential parameter for the bias)"),
+             opt("encoding", kt::choice, "`current`",
+                 "how inputs reach the biological side: `current` or `poisson` ([the "
+                 "mapping](#the-mapping))"),
+             req("inputs", kt::tables, "input channels, at least one"),
+             typed(opt("bias", kt::per_neuron, "0", "bias b"), "per-pair number"),
+             typed(opt("alpha", kt::per_neuron, "0.01", "`leaky_relu` only: the slope for z <= 0"),
+                   "per-pair number, >= 0"),
+             opt("rate_filter", kt::quantity, "100 ms",
+                 "time constant of the biological rate estimate r(t)", dm::time, positive),
+             typed(opt("params", kt::table, "model defaults",
+                       "biological parameters; the resting potential (`E_L`, mc_cell's "
+                       "`dE_L`) is set by the bias and refused here"),
+                   "table of per-pair values"),
+             typed(opt("init", kt::table, "model defaults",
+                       "initial state of the biological side, as `[population.init]`"),
+                   "table of per-pair values"),
+             opt("current_scale", kt::quantity, "10 pA",
+                 "`s`: pA of input current per unit of `w x`", dm::current, positive),
+             opt("bias_scale", kt::quantity, "`R s`", "mV of resting potential per unit of bias",
+                 dm::voltage, positive),
+             opt("E_ref", kt::quantity, "the onset", "resting potential at `b = 0`",
+                 dm::voltage),
+             opt("record_interval", kt::quantity, "1 ms (`dt` when 1 ms is not a multiple of "
+                                                   "`dt`)",
+                 "sampling of the twin's traces; >= `dt`, a multiple of `dt`", dm::time),
+             opt("record", kt::boolean, "true", "record the twin's traces (below)"),
+             opt("synapse", kt::choice, "the model's first",
+                 "the biological side's [synapse type](#synapse-types)"),
+             opt("preset", kt::choice, "", "the biological side's preset, as for populations"),
+             opt("morphology", kt::string, "- (required for `mc_cell`)",
+                 "`mc_cell` only: the cell's `[[morphology]]`"),
+             opt("integrator", kt::choice, "the model's first",
+                 "the biological side's integrator, as for populations"),
+         }},
+        {"twin.inputs", "twin inputs", "one input channel of a twin",
+         {
+             typed(req("rate", kt::per_neuron,
+                       "rate x of the channel (`poisson` encoding: >= 0, at most 10^9 events "
+                       "per step)",
+                       dm::rate),
+                   "per-pair rate (Hz)"),
+             typed(req("weight", kt::quantity, "weight w of the channel (the same for every pair)"),
+                   "number, != 0"),
+             opt("location", kt::location, "soma", "`mc_cell` only: where the input enters the cell"),
+         }},
+    };
+}
+
+section_schema stimulus_section() {
+    const auto nonneg = range::at_least(0.0);
+    return {
+        "stimulus", "[[stimulus]]", "an input current (or rate) into a population",
+        {
+            opt("name", kt::name, "`stimulus<k>` (k: its position, from 1)",
+                "label, used by sweep keys"),
+            req("type", kt::choice, "`dc`, `step`, `ramp`, `sine`, `poisson`"),
+            req("target", kt::string,
+                "a spiking population or a rate source (a twin's `<twin>.inputs`); not an "
+                "artificial one"),
+            opt("start", kt::quantity, "0",
+                "active for `start <= t < stop`; a start not before the end of the run is a "
+                "warning",
+                dm::time, nonneg),
+            typed(opt("stop", kt::quantity, "end of run (required for `ramp`)",
+                      "end of the active interval", dm::time),
+                  "duration (ms), > `start`"),
+            integer(opt("channel", kt::integer, "all",
+                        "on `<twin>.inputs` only: drive just input channel k of every pair "
+                        "(values then run over the pairs)"),
+                    0),
+            opt("location", kt::location, "soma",
+                "on `mc_cell` targets: where the current or the Poisson synapses enter "
+                "([locations](#morphology-multi-compartment-cells))"),
+            only(typed(opt("amplitude", kt::per_neuron, "required (`dc`, `sine`)",
+                           "`dc`: the value; `sine`: the amplitude"),
+                       "per-neuron current (pA)"),
+                 {"dc", "sine"}),
+            only(typed(opt("times", kt::list, "required (`step`)", "switch times"),
+                       "array of times (ms), >= 0, ascending"),
+                 {"step"}),
+            only(typed(opt("amplitudes", kt::list, "required (`step`)",
+                           "one value per time: `amplitudes[k]` from `times[k]` on"),
+                       "array of currents (pA)"),
+                 {"step"}),
+            only(typed(opt("from", kt::per_neuron, "required (`ramp`)", "value at `start`"),
+                       "per-neuron current (pA)"),
+                 {"ramp"}),
+            only(typed(opt("to", kt::per_neuron, "required (`ramp`)", "value at `stop`"),
+                       "per-neuron current (pA)"),
+                 {"ramp"}),
+            only(opt("frequency", kt::per_neuron, "required (`sine`)", "frequency", dm::rate,
+                     nonneg),
+                 {"sine"}),
+            only(typed(opt("phase", kt::per_neuron, "0", "`sine`: phase"),
+                       "per-neuron number (rad)"),
+                 {"sine"}),
+            only(typed(opt("offset", kt::per_neuron, "0", "`sine`: offset"),
+                       "per-neuron current (pA)"),
+                 {"sine"}),
+            only(opt("rate", kt::per_neuron, "required (`poisson`)",
+                     "rate of each target neuron's Poisson train; at most 10^9 events per step",
+                     dm::rate, nonneg),
+                 {"poisson"}),
+            only(typed(opt("weight", kt::per_neuron, "required (`poisson`)",
+                           "jump per spike (nS into conductance synapses, mV into `delta`); > 0 "
+                           "excitatory, < 0 inhibitory"),
+                       "per-neuron current (pA), != 0"),
+                 {"poisson"}),
+        }};
+}
+
+section_schema projection_section() {
+    return {
+        "projection", "[[projection]]", "connections from one population to another",
+        {
+            req("source", kt::string,
+                "source population (twins: `<twin>.inputs`, `.artificial`, `.biological`)"),
+            req("target", kt::string,
+                "target population; not a rate source (they take no inputs)"),
+            opt("rule", kt::choice, "`all_to_all`", "connection rule (table below)"),
+            opt("p", kt::quantity, "required (`fixed_probability`)", "connection probability",
+                dm::none, range::between(0.0, 1.0)),
+            typed(opt("k", kt::integer, "required (`fixed_indegree`, `fixed_outdegree`)",
+                      "connections per target / per source"),
+                  "integer in [0, 2^32)"),
+            integer(opt("n", kt::integer, "required (`fixed_total_number`)",
+                        "connections in all"),
+                    0),
+            opt("file", kt::string, "required (`from_file`)",
+                "an edge file, relative to the scenario's folder"),
+            opt("edge_population", kt::string, "the file's only one",
+                "`from_file`, SONATA files with several: the `/edges/<name>` population"),
+            typed(opt("weight", kt::per_neuron, "required (`from_file`: the file's)",
+                      "pA per spike for spiking -> spiking (nS when the target has conductance "
+                      "synapses, mV for `delta`; the same for `encoding = \"poisson\"`); pA per "
+                      "unit of source output for non-spiking -> spiking (a current `w x`); "
+                      "unitless for any source -> artificial. Negative = inhibitory. Any "
+                      "per-neuron form; random forms are drawn per connection"),
+                  "per-neuron, per connection"),
+            typed(opt("delay", kt::per_neuron, "`dt` (`from_file`: the file's)",
+                      ">= `dt`, a multiple of `dt` (random delays are rounded to the step grid)",
+                      dm::time),
+                  "per-neuron duration (ms), per connection"),
+            opt("autapses", kt::boolean, "true",
+                "connections of a neuron to itself (source = target only)"),
+            opt("multapses", kt::boolean, "true",
+                "several connections between the same pair (`fixed_indegree`, "
+                "`fixed_outdegree`, `fixed_total_number`)"),
+            opt("encoding", kt::choice, "`rate`",
+                "`poisson`: a rate source drives a spiking target through independent Poisson "
+                "trains of rate `x` with jump `weight`"),
+            opt("location", kt::location, "soma", "on `mc_cell` targets: where the synapses sit"),
+        }};
+}
+
+std::vector<section_schema> record_sections() {
+    return {
+        {"record", "[[record]]", "what is written to the output",
+         {
+             req("population", kt::string,
+                 "population name (twins: `<twin>.inputs`, `.artificial`, `.biological`)"),
+             opt("spikes", kt::boolean, "false", "record spikes (spiking models only)"),
+             typed(opt("variables", kt::list, "[]",
+                       "state variables (each model's \"Recordable\" in [the model "
+                       "reference](models.md)); a record needs spikes or variables"),
+                   "array of strings"),
+             typed(opt("neurons", kt::choice, "`\"all\"`",
+                       "the neurons whose `variables` are recorded; spikes are then recorded for "
+                       "the whole population, and only a record without `variables` (`spikes = "
+                       "true` alone) selects the neurons whose spikes are recorded"),
+                   "`\"all\"`, array of indices or `{ first = n }`"),
+             opt("interval", kt::quantity, "`dt`",
+                 "sampling interval; >= `dt`, a multiple of `dt`", dm::time),
+             typed(opt("compartments", kt::list, "soma only",
+                       "`mc_cell`, variable `V_m` only: the report then holds one column per "
+                       "(neuron, compartment), `element_ids` naming the compartments"),
+                   "`\"all\"` or array of locations"),
+         }},
+        {"record.neurons", "record neurons", "the table form of `neurons`: `{ first = 10 }`",
+         {integer(req("first", kt::integer, "the first n neurons"), 1)}},
+    };
+}
+
+section_schema sweep_section() {
+    return {"sweep", "[sweep]", "turns one scenario into several runs (`neurotwin batch`)",
+            {
+                opt("mode", kt::choice, "`product`",
+                    "`product`: every combination, the first key varying slowest; `zip`: the "
+                    "lists element by element (equal lengths)"),
+                typed(req("\"<path>\"", kt::list,
+                          "the values of the scenario key at `<path>` (below), one run per "
+                          "value (or combination); one or more keys"),
+                      "array, at least one value"),
+            }};
 }
 
 std::vector<section_schema> make_schema() {
-    const auto positive = range::above(0.0);
-    const auto nonneg = range::at_least(0.0);
-    const std::string jump = "per-connection value (pA; nS into conductance synapses, mV into "
-                             "delta synapses)";
-    std::vector<section_schema> s;
-
-    s.push_back({"simulation", "[simulation]", "run length, time step, seed and threads",
-                 {
-                     req("duration", kt::quantity, "simulated time; a multiple of `dt`",
-                         dm::time, positive),
-                     opt("dt", kt::quantity, "0.1 ms", "time step", dm::time, positive),
-                     opt("seed", kt::integer, "0", "seed of every random number of the run"),
-                     opt("threads", kt::integer, "0",
-                         "OpenMP threads; 0 = chosen from the work (`neurotwin run --threads` "
-                         "overrides it)"),
-                 }});
-
-    s.push_back({"morphology", "[[morphology]]",
-                 "a cell shape for `mc_cell` populations: an SWC file or inline sections",
-                 {
-                     req("name", kt::name, "unique name, referred to by populations and twins"),
-                     opt("swc", kt::string, "",
-                         "an SWC file (path relative to the scenario's folder); either `swc` or "
-                         "`[[morphology.section]]`"),
-                     opt("segment_length", kt::quantity, "20 um",
-                         "SWC only: target compartment length (nseg = odd ceil(L / "
-                         "segment_length))",
-                         dm::length, positive),
-                     opt("section", kt::tables, "",
-                         "inline sections, root first (keys: [morphology.section](#morphology-"
-                         "section))"),
-                     opt("defaults", kt::table, "NEURON's",
-                         "membrane properties of every section unless it sets its own (keys: "
-                         "[membrane](#membrane))"),
-                     opt("soma", kt::table, "`defaults`",
-                         "SWC only: membrane properties of the soma's sections"),
-                     opt("axon", kt::table, "`defaults`",
-                         "SWC only: membrane properties of the axon's sections"),
-                     opt("dend", kt::table, "`defaults`",
-                         "SWC only: membrane properties of the basal dendrites"),
-                     opt("apic", kt::table, "`defaults`",
-                         "SWC only: membrane properties of the apical dendrites"),
-                 }});
-
-    s.push_back({"morphology.section", "[[morphology.section]]",
-                 "one unbranched cylinder of an inline morphology (plus any membrane key)",
-                 joined(
-                     {
-                         req("name", kt::name, "section name, unique within the morphology"),
-                         opt("parent", kt::string, "none (the root)",
-                             "the section it attaches to (defined above)"),
-                         opt("parent_x", kt::quantity, "1",
-                             "where on the parent its 0 end attaches, in [0, 1]", dm::none,
-                             range::between(0.0, 1.0)),
-                         req("length", kt::quantity, "length", dm::length, positive),
-                         req("diam", kt::quantity, "diameter", dm::length, positive),
-                         opt("nseg", kt::integer, "1", "compartments (1 to 1,000,000)"),
-                     },
-                     membrane_keys())});
-
-    s.push_back({"membrane", "membrane properties",
-                 "keys of [morphology.defaults], SWC regions and sections", membrane_keys()});
-
-    s.push_back({"location", "location",
-                 "a place on a cell: `location = { section = \"dend\", x = 0.5 }`",
-                 {
-                     req("section", kt::string, "a section of the target's morphology"),
-                     opt("x", kt::quantity, "0.5", "position along the section, in [0, 1]",
-                         dm::none, range::between(0.0, 1.0)),
-                 }});
-
-    s.push_back({"population", "[[population]]", "a group of neurons of one model",
-                 {
-                     req("name", kt::name, "unique name (populations and twins)"),
-                     req("model", kt::choice, "a model of docs/models.md"),
-                     req("size", kt::integer, "number of neurons (>= 1)"),
-                     opt("rate_filter", kt::quantity, "100 ms",
-                         "time constant of the causal rate estimate", dm::time, positive),
-                     opt("params", kt::table, "model defaults",
-                         "model parameters (per-neuron values allowed)"),
-                     opt("init", kt::table, "model defaults",
-                         "initial values of state variables (per-neuron values allowed)"),
-                     opt("synapse", kt::choice, "the model's first",
-                         "synapse type of a spiking model; sets the unit of the weights into it"),
-                     opt("preset", kt::choice, "none",
-                         "a named parameter set of the model; fills what `params` does not give"),
-                     opt("morphology", kt::string, "",
-                         "`mc_cell`: the name of a `[[morphology]]` (required there)"),
-                     opt("integrator", kt::choice, "the model's first",
-                         "integration method, for models that offer several (`hh`, `hh_traub`)"),
-                 }});
-
-    s.push_back({"twin", "[[twin]]",
-                 "an artificial population and its biological twin, driven by the same inputs",
-                 {
-                     req("name", kt::name,
-                         "unique name; populations `<name>.inputs`, `.artificial`, `.biological`"),
-                     req("size", kt::integer, "number of pairs (>= 1)"),
-                     opt("activation", kt::choice, "relu", "the artificial model"),
-                     opt("biological", kt::choice, "lif",
-                         "the biological model: a spiking model with a twin calibration"),
-                     opt("encoding", kt::choice, "current",
-                         "how inputs reach the biological side: `current` or `poisson`"),
-                     req("inputs", kt::tables,
-                         "input channels (keys: [twin.inputs](#twin-inputs))"),
-                     opt("bias", kt::per_neuron, "0", "bias of each pair (unitless)"),
-                     opt("alpha", kt::per_neuron, "the model's",
-                         "`leaky_relu` only: slope below 0"),
-                     opt("rate_filter", kt::quantity, "100 ms",
-                         "time constant of the biological rate estimate", dm::time, positive),
-                     opt("params", kt::table, "model defaults",
-                         "biological parameters; the rest parameter (`E_L`) is set by the bias"),
-                     opt("init", kt::table, "model defaults",
-                         "initial state of the biological side (per pair allowed)"),
-                     opt("current_scale", kt::quantity, "10 pA",
-                         "`s`: input current per unit of `w x`", dm::current, positive),
-                     opt("bias_scale", kt::quantity, "`R s`",
-                         "resting-potential shift per unit of bias", dm::voltage, positive),
-                     opt("E_ref", kt::quantity, "the onset",
-                         "resting potential at bias 0", dm::voltage),
-                     opt("record_interval", kt::quantity, "1 ms (dt if 1 ms is no multiple)",
-                         "sampling of the twin's traces; a multiple of `dt`", dm::time),
-                     opt("record", kt::boolean, "true", "record the twin's traces"),
-                     opt("synapse", kt::choice, "the model's first",
-                         "the biological side's synapse type"),
-                     opt("preset", kt::choice, "none", "the biological side's preset"),
-                     opt("morphology", kt::string, "",
-                         "`mc_cell` biological side: its `[[morphology]]`"),
-                     opt("integrator", kt::choice, "the model's first",
-                         "the biological side's integrator"),
-                 }});
-
-    s.push_back({"twin.inputs", "twin inputs",
-                 "one input channel of a twin: `inputs = [ { rate = 20, weight = 0.8 } ]`",
-                 {
-                     req("rate", kt::per_neuron, "input rate (per pair allowed)", dm::rate,
-                         nonneg),
-                     req("weight", kt::quantity,
-                         "unitless weight, != 0 (> 0 excitatory, < 0 inhibitory)"),
-                     opt("location", kt::location, "soma",
-                         "`mc_cell` biological side: where the input enters"),
-                 }});
-
-    s.push_back(
-        {"stimulus", "[[stimulus]]",
-         "an input current (or rate) into a population",
-         {
-             opt("name", kt::name, "`stimulus<k>`", "label (unique when given)"),
-             req("type", kt::choice, "`dc`, `step`, `ramp`, `sine` or `poisson`"),
-             req("target", kt::string, "a population (or a twin's `<twin>.inputs`)"),
-             opt("start", kt::quantity, "0", "active from `start`", dm::time, nonneg),
-             opt("stop", kt::quantity, "end of run", "active before `stop`", dm::time),
-             opt("channel", kt::integer, "all",
-                 "on `<twin>.inputs` only: input channel k of every pair"),
-             opt("location", kt::location, "soma",
-                 "`mc_cell` targets: where the current or the Poisson synapses enter"),
-             only(typed(opt("amplitude", kt::per_neuron, "", "dc: the value; sine: the "
-                                                            "amplitude"),
-                        "per-neuron value (pA; a rate source's unit on rate sources)"),
-                  {"dc", "sine"}),
-             only(opt("times", kt::list, "", "switch times, ascending (ms)", dm::time),
-                  {"step"}),
-             only(typed(opt("amplitudes", kt::list, "", "value from `times[k]` on"),
-                        "list (pA)"),
-                  {"step"}),
-             only(typed(opt("from", kt::per_neuron, "", "value at `start`"),
-                        "per-neuron value (pA)"),
-                  {"ramp"}),
-             only(typed(opt("to", kt::per_neuron, "", "value at `stop` (needs `stop`)"),
-                        "per-neuron value (pA)"),
-                  {"ramp"}),
-             only(opt("frequency", kt::per_neuron, "", "frequency", dm::rate), {"sine"}),
-             only(opt("phase", kt::per_neuron, "0", "phase (rad), t absolute"), {"sine"}),
-             only(typed(opt("offset", kt::per_neuron, "0", "added to the sine"),
-                        "per-neuron value (pA)"),
-                  {"sine"}),
-             only(opt("rate", kt::per_neuron, "", "rate of each neuron's Poisson train",
-                      dm::rate, nonneg),
-                  {"poisson"}),
-             only(typed(opt("weight", kt::per_neuron, "",
-                            "jump per event (> 0 excitatory, < 0 inhibitory)"),
-                        "per-neuron value (pA; nS into conductance synapses)"),
-                  {"poisson"}),
-         }});
-
-    s.push_back(
-        {"projection", "[[projection]]", "connections from one population to another",
-         {
-             req("source", kt::string, "population name"),
-             req("target", kt::string, "population name"),
-             opt("rule", kt::choice, "all_to_all",
-                 "`all_to_all`, `one_to_one`, `fixed_probability`, `fixed_indegree`, "
-                 "`fixed_outdegree`, `fixed_total_number` or `from_file`"),
-             opt("p", kt::quantity, "", "`fixed_probability`: connection probability, in [0, 1]",
-                 dm::none, range::between(0.0, 1.0)),
-             opt("k", kt::integer, "",
-                 "`fixed_indegree` / `fixed_outdegree`: connections per target / per source"),
-             opt("n", kt::integer, "", "`fixed_total_number`: connections in all"),
-             opt("file", kt::string, "",
-                 "`from_file`: a SONATA edge file or CSV (path relative to the scenario's "
-                 "folder)"),
-             opt("edge_population", kt::string, "the only one",
-                 "`from_file`, SONATA: the `/edges/<name>` population"),
-             typed(req("weight", kt::per_neuron,
-                       "synaptic weight (`from_file`: optional, the file's); negative = "
-                       "inhibitory; random forms are drawn per connection"),
-                   jump + "; unitless into artificial targets"),
-             opt("delay", kt::per_neuron, "dt",
-                 "ms, >= dt; random delays are rounded to the step grid", dm::time),
-             opt("autapses", kt::boolean, "true",
-                 "connections of a neuron to itself (source = target only)"),
-             opt("multapses", kt::boolean, "true",
-                 "several connections between one pair (the fixed-count rules)"),
-             opt("encoding", kt::choice, "rate",
-                 "`poisson`: a non-spiking source drives a spiking target through Poisson "
-                 "trains"),
-             opt("location", kt::location, "soma", "`mc_cell` targets: where the synapses sit"),
-         }});
-
-    s.push_back({"record", "[[record]]", "what is written to the output",
-                 {
-                     req("population", kt::string, "population name"),
-                     opt("spikes", kt::boolean, "false", "record spikes (spiking models)"),
-                     opt("variables", kt::list, "[]",
-                         "state variables (each model's recordable variables)"),
-                     typed(opt("neurons", kt::choice, "\"all\"",
-                               "the neurons whose variables are recorded (spikes: of the whole "
-                               "population, unless the record has no variables)"),
-                           "`\"all\"`, a list of indices or `{ first = n }`"),
-                     opt("interval", kt::quantity, "dt", "sampling interval; a multiple of `dt`",
-                         dm::time),
-                     typed(opt("compartments", kt::list, "soma only",
-                               "`mc_cell`, `V_m`: the compartments recorded"),
-                           "`\"all\"` or a list of locations"),
-                 }});
-
-    s.push_back({"record.neurons", "record neurons",
-                 "the table form of `neurons`: `neurons = { first = 10 }`",
-                 {req("first", kt::integer, "the first n neurons (n >= 1)")}});
-
-    s.push_back({"sweep", "[sweep]",
-                 "turns one scenario into several runs (`neurotwin batch`)",
-                 {
-                     opt("mode", kt::choice, "product",
-                         "`product`: every combination, the first key slowest; `zip`: the "
-                         "lists element by element"),
-                     typed(opt("<section>.<item>.<key>", kt::list, "",
-                               "the values of one scenario key, e.g. "
-                               "`population.exc.params.tau_m`"),
-                           "list"),
-                 }});
+    std::vector<section_schema> s{simulation_section()};
+    for (auto& m : morphology_sections()) {
+        s.push_back(std::move(m));
+    }
+    s.push_back(population_section());
+    for (auto& t : twin_sections()) {
+        s.push_back(std::move(t));
+    }
+    s.push_back(stimulus_section());
+    s.push_back(projection_section());
+    for (auto& r : record_sections()) {
+        s.push_back(std::move(r));
+    }
+    s.push_back(sweep_section());
     return s;
 }
 
@@ -341,13 +413,19 @@ std::vector<section_schema> make_schema() {
 
 std::vector<std::string> section_schema::names(std::string_view for_type) const {
     std::vector<std::string> out;
-    for (const auto& k : keys) {
-        if (for_type.empty() || k.only_for.empty() ||
-            std::find(k.only_for.begin(), k.only_for.end(), for_type) != k.only_for.end()) {
-            if (std::find(out.begin(), out.end(), k.name) == out.end()) {
-                out.push_back(k.name);
+    const auto add = [&](const std::vector<key_info>& ks) {
+        for (const auto& k : ks) {
+            if (for_type.empty() || k.only_for.empty() ||
+                std::find(k.only_for.begin(), k.only_for.end(), for_type) != k.only_for.end()) {
+                if (std::find(out.begin(), out.end(), k.name) == out.end()) {
+                    out.push_back(k.name);
+                }
             }
         }
+    };
+    add(keys);
+    for (const auto& a : also) {
+        add(schema_of(a).keys);
     }
     return out;
 }
@@ -356,6 +434,13 @@ const key_info& section_schema::key(std::string_view key) const {
     for (const auto& k : keys) {
         if (k.name == key) {
             return k;
+        }
+    }
+    for (const auto& a : also) {
+        for (const auto& k : schema_of(a).keys) {
+            if (k.name == key) {
+                return k;
+            }
         }
     }
     throw std::logic_error(fmt::format("schema: section '{}' declares no key '{}'", name, key));
@@ -379,52 +464,88 @@ std::vector<std::string> top_level_sections() {
     return {"simulation", "morphology", "population", "twin", "stimulus", "projection", "record"};
 }
 
+namespace {
+
+// ", > 0", ", >= 0", " in [0, 1]", or "".
+std::string range_suffix(const range& r) {
+    switch (r.k) {
+        case range::kind::above: return fmt::format(", > {}", r.lo);
+        case range::kind::at_least:
+        case range::kind::integer_at_least: return fmt::format(", >= {}", r.lo);
+        case range::kind::between: return fmt::format(" in [{}, {}]", r.lo, r.hi);
+        case range::kind::any: return "";
+    }
+    return "";
+}
+
+std::string quantity_text(const key_info& k) {
+    if (k.dim == dimension::none) {
+        return "number" + range_suffix(k.valid);
+    }
+    return fmt::format("{} ({}){}", dimension_name(k.dim), unit_symbol(k.dim),
+                       range_suffix(k.valid));
+}
+
+}  // namespace
+
 std::string key_type_text(const key_info& k) {
     if (!k.type_override.empty()) {
         return k.type_override;
     }
-    const auto unit = [&](const char* what) {
-        return k.dim == dimension::none
-                   ? std::string(what)
-                   : fmt::format("{} ({})", what, unit_symbol(k.dim));
-    };
     switch (k.type) {
         case key_type::name: return "name";
-        case key_type::string: return "string";
-        case key_type::choice: return "choice";
-        case key_type::boolean: return "boolean";
-        case key_type::integer: return "integer";
-        case key_type::quantity: return unit("number");
-        case key_type::per_neuron: return unit("per-neuron value");
+        case key_type::string:
+        case key_type::choice: return "string";
+        case key_type::boolean: return "bool";
+        case key_type::integer:
+            return "integer" + (k.valid.k == range::kind::any
+                                    ? std::string()
+                                    : fmt::format(" >= {}", k.valid.lo));
+        case key_type::quantity: return quantity_text(k);
+        case key_type::per_neuron: return "per-neuron " + quantity_text(k);
         case key_type::table: return "table";
         case key_type::tables: return "array of tables";
-        case key_type::list: return unit("list");
+        case key_type::list: return "array";
         case key_type::location: return "location";
     }
     return "";
 }
 
+namespace {
+
+// Rows of `s` and of its nested sections; the sections they include are collected in `also`.
+void markdown_rows(std::string& out, const section_schema& s, const std::string& prefix,
+                   const std::string& doc_prefix, std::vector<std::string>& also) {
+    for (const auto& a : s.also) {
+        if (std::find(also.begin(), also.end(), a) == also.end()) {
+            also.push_back(a);
+        }
+    }
+    for (const auto& k : s.keys) {
+        const std::string def =
+            k.required ? "required" : (k.default_text.empty() ? "-" : k.default_text);
+        out += fmt::format("| `{}{}` | {} | {} | {}{} |\n", prefix, k.name, key_type_text(k), def,
+                           doc_prefix, k.doc);
+        if (k.type == key_type::table || k.type == key_type::tables) {
+            const auto nested = s.name + "." + k.name;
+            for (const auto& n : scenario_schema()) {
+                if (n.name == nested) {
+                    markdown_rows(out, n, prefix + k.name + ".", n.doc_prefix, also);
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
 std::string schema_markdown(const section_schema& s) {
     std::string out = "| key | type | default | meaning |\n|---|---|---|---|\n";
-    for (const auto& k : s.keys) {
-        std::string doc = k.doc;
-        if (!k.only_for.empty()) {
-            std::string types;
-            for (const auto& t : k.only_for) {
-                types += (types.empty() ? "" : ", ") + fmt::format("`{}`", t);
-            }
-            doc = fmt::format("{}: {}", types, doc);
-        }
-        if (k.type == key_type::quantity || k.type == key_type::per_neuron) {
-            switch (k.valid.k) {
-                case range::kind::above: doc += fmt::format("; > {}", k.valid.lo); break;
-                case range::kind::at_least: doc += fmt::format("; >= {}", k.valid.lo); break;
-                default: break;  // between: the doc states it; any: nothing to say
-            }
-        }
-        out += fmt::format("| `{}` | {} | {} | {} |\n", k.name, key_type_text(k),
-                           k.required ? "required" : (k.default_text.empty() ? "-" : k.default_text),
-                           doc);
+    std::vector<std::string> also;
+    markdown_rows(out, s, "", "", also);
+    for (std::size_t i = 0; i < also.size(); ++i) {  // (grows while included ones include)
+        const auto& inc = schema_of(also[i]);
+        markdown_rows(out, inc, "", inc.doc_prefix, also);
     }
     return out;
 }

@@ -54,6 +54,12 @@ struct section_schema {
     std::string heading;  // how the docs and messages write it: "[[population]]"
     std::string doc;      // one line
     std::vector<key_info> keys;
+    // Sections whose keys a table of this one also accepts (a cell section takes every
+    // membrane property); names() includes them after the own keys.
+    std::vector<std::string> also = {};
+    // Docs: the prefix of the meaning of this section's keys when they are listed in another
+    // section's table ("property: ").
+    std::string doc_prefix = {};
 
     // The keys a table of this section may have, in declaration order; `for_type`: only
     // the keys of that stimulus type (plus the common ones).
@@ -71,7 +77,9 @@ std::vector<std::string> top_level_sections();
 
 // The type column of the docs: "quantity (ms)", "per-neuron value (pA)", "boolean", ...
 std::string key_type_text(const key_info& k);
-// A section's key table in markdown: | key | type | default | meaning |.
+// A section's key table in markdown: | key | type | default | meaning |. Keys of type table
+// or tables that have a section of their own ("<section>.<key>") are followed by its keys
+// ("<key>.<name>"), and the sections these include (`also`) close the table.
 std::string schema_markdown(const section_schema& s);
 
 }  // namespace neurotwin
