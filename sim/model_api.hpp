@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The only thing a model sees of the engine. A model is (a) a descriptor (model_info): name,
 // summary, parameter and state tables - the single source for defaults, units, range checks,
-// `neurotwin models` and the README table - and (b) a population type that owns per-neuron
+// `neurotwin models` and docs/models.md - and (b) a population type that owns per-neuron
 // columns (struct of arrays) and advances a range of neurons by one step.
 #pragma once
 
@@ -142,7 +142,7 @@ struct population_init {
     aligned_column initial(std::string_view var, const std::vector<double>& fallback) const;
 };
 
-// How a spiking model serves as the biological side of a twin (see README, "Twins"): the
+// How a spiking model serves as the biological side of a twin (docs/scenario.md, "The mapping"): the
 // membrane resistance R (mV/pA) that turns an input current into a voltage at steady state,
 // and the onset voltage: the resting potential at which the neuron starts to fire.
 // psc_area_ex/in: time integral of the synaptic current per unit jump (ms), so that a Poisson

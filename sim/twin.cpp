@@ -10,7 +10,7 @@ namespace neurotwin::detail {
 
 namespace {
 
-// s: pA of input current per unit of w x (README "Twins").
+// s: pA of input current per unit of w x (docs/scenario.md, "The mapping").
 constexpr double default_current_scale = 10.0;
 
 // <twin>.inputs: one rate source per (pair, input), node id = pair * K + k.

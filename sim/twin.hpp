@@ -5,7 +5,7 @@
 // everything a twin means (the mapping of weights, bias and inputs onto the biological side,
 // its calibration) is here.
 //
-// The mapping (README "Twins"), for pair i and input k of rate x_ik:
+// The mapping (docs/scenario.md, "The mapping"), for pair i and input k of rate x_ik:
 //   <twin>.inputs      rate_source, node i*K + k, activation x_ik
 //   <twin>.artificial  z_i = sum_k w_k x_ik + b_i, a_i = f(z_i)      (projection, weight w_k)
 //   <twin>.biological  rest_i = E_ref + bias_scale * b_i; input k carries the mean current

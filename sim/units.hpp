@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// One internal unit per dimension (see README "Units"). Strings with units ("20 ms",
+// One internal unit per dimension (docs/scenario.md, "Units"). Strings with units ("20 ms",
 // "0.5 nA") are converted by the scenario loader, through parse_quantity(), and nowhere else.
 #pragma once
 

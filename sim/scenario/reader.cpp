@@ -737,7 +737,7 @@ const std::vector<std::string>& model_names() {
 
 // Names of populations, twins and stimuli become HDF5 paths (/spikes/<name>, ...) and parts
 // of dotted sweep keys ("population.<name>.size"): a letter or '_', then letters, digits, '_'
-// and '-' (no '.', '/', NUL, space; README "Units", names).
+// and '-' (no '.', '/', NUL, space; docs/scenario.md, "Names").
 std::optional<std::string> checked_name(const std::string& name) {
     const auto letter = [](char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';

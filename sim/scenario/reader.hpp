@@ -92,7 +92,7 @@ value_check poisson_rate_check(const std::string& ctx, double dt_ms);
 const std::vector<std::string>& model_names();
 // Names of populations, twins and stimuli become HDF5 paths (/spikes/<name>, ...) and parts
 // of dotted sweep keys ("population.<name>.size"): a letter or '_', then letters, digits, '_'
-// and '-' (no '.', '/', NUL, space; README "Units", names).
+// and '-' (no '.', '/', NUL, space; docs/scenario.md, "Names").
 std::optional<std::string> checked_name(const std::string& name);
 // A name as it can be printed: control characters and non-ASCII bytes as \xNN.
 std::string shown_name(const std::string& name);

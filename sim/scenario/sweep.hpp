@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Parameter sweeps: a scenario with a [sweep] table stands for several concrete scenarios,
-// one per point of the sweep (see README, "Parameter sweeps"). Expansion works on the text:
+// one per point of the sweep (docs/scenario.md, "[sweep]: parameter sweeps"). Expansion works on the text:
 // each swept value is written over the value it replaces (or inserted next to its table),
 // and the [sweep] lines are turned into comments, so comments and formatting survive, and
 // every problem the normal loader finds in a point is reported at a position of the
