@@ -11,7 +11,7 @@
 
 #include "sim/network.hpp"
 #include "sim/random.hpp"
-#include "sim/recorder.hpp"
+#include "sim/output_sink.hpp"
 
 namespace neurotwin {
 
