@@ -38,6 +38,17 @@ def scenarios(skip_large):
     return files
 
 
+def value_bytes(dataset):
+    """A dataset's values as bytes. Variable-length strings read as arrays of Python objects,
+    whose raw bytes are pointers (different on every read): those compare by their values."""
+    data = dataset[()]
+    if dataset.shape == ():
+        return np.asarray(data).tobytes()
+    if dataset.dtype.kind == "O":
+        return repr(data.tolist()).encode()
+    return data.tobytes()
+
+
 def collect(path):
     """Every dataset (bytes) and attribute of a file, by path."""
     items = {}
@@ -47,7 +58,7 @@ def collect(path):
                 if k not in RUN_ATTRS:
                     items[f"{name}@{k}"] = np.asarray(v).tobytes() if not isinstance(v, (str, bytes)) else v
             if isinstance(obj, h5py.Dataset):
-                items[name] = (obj.dtype.str, obj.shape, obj[()].tobytes() if obj.shape != () else np.asarray(obj[()]).tobytes())
+                items[name] = (obj.dtype.str, obj.shape, value_bytes(obj))
         for k, v in f.attrs.items():
             if k not in RUN_ATTRS:
                 items[f"/@{k}"] = np.asarray(v).tobytes() if not isinstance(v, (str, bytes)) else v
