@@ -114,17 +114,20 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         for f in files:
             for th in threads:
+                # a run writes o.h5 in its folder, a sweep its files into the folder itself
                 sweep = "sweep" in f.parent.name
-                a = pathlib.Path(work) / f"ref_{f.stem}_{th}" / ("" if sweep else "o.h5")
-                b = pathlib.Path(work) / f"new_{f.stem}_{th}" / ("" if sweep else "o.h5")
-                a.parent.mkdir(parents=True, exist_ok=True)
-                b.parent.mkdir(parents=True, exist_ok=True)
-                run(args.reference, f, a if not sweep else a.parent, th)
-                run(args.new, f, b if not sweep else b.parent, th)
-                fa = outputs(a if not sweep else a.parent)
-                fb = outputs(b if not sweep else b.parent)
-                names_a = [p.relative_to(a.parent if not sweep else a.parent) for p in fa]
-                names_b = [p.relative_to(b.parent if not sweep else b.parent) for p in fb]
+                dir_a = pathlib.Path(work) / f"ref_{f.stem}_{th}"
+                dir_b = pathlib.Path(work) / f"new_{f.stem}_{th}"
+                dir_a.mkdir(parents=True, exist_ok=True)
+                dir_b.mkdir(parents=True, exist_ok=True)
+                a = dir_a if sweep else dir_a / "o.h5"
+                b = dir_b if sweep else dir_b / "o.h5"
+                run(args.reference, f, a, th)
+                run(args.new, f, b, th)
+                fa = outputs(a)
+                fb = outputs(b)
+                names_a = [p.relative_to(dir_a) for p in fa]
+                names_b = [p.relative_to(dir_b) for p in fb]
                 if names_a != names_b:
                     print(f"{f.relative_to(ROOT)} threads {th}: different output files {names_a} / {names_b}")
                     bad += 1
@@ -135,7 +138,7 @@ def main():
                     if c.returncode != 0:
                         d.append("neurotwin compare: spike trains differ")
                     compared += 1
-                    label = f"{f.relative_to(ROOT)} threads {th}" + (f" {pa.name}" if sweep else "")
+                    label = f"{f.relative_to(ROOT)} threads {th}" + (f" {pa.relative_to(dir_a)}" if sweep else "")
                     if d:
                         bad += 1
                         print(f"{label}: DIFFERENT")
