@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The time loop. One OpenMP parallel region per run; every thread owns a fixed contiguous
-// range of each population's neurons (and of their Poisson channels) for the whole run.
+// The time loop (its schedule: sim/engine.cpp). One OpenMP parallel region per run; every
+// thread owns a fixed contiguous range of each population's neurons (and of their Poisson
+// channels) for the whole run.
 #pragma once
 
 #include <atomic>
@@ -10,8 +11,7 @@
 #include <vector>
 
 #include "sim/network.hpp"
-#include "sim/random.hpp"
-#include "sim/recorder.hpp"
+#include "sim/output_sink.hpp"
 
 namespace neurotwin {
 
@@ -40,13 +40,5 @@ struct run_result {
 // Runs `net` for net.n_steps steps (or until interrupted), sending recorded data to `sink`
 // (may be null). Throws runtime_fault on a numerical fault (NaN/inf in a state variable).
 run_result run_network(network& net, output_sink* sink, const run_control& control);
-
-// A Poisson(lambda) count from the counter blocks (c, (t << 8) | i), i < 256, of `rng`: the
-// same count for the same (c, t, lambda) on any thread. lambda <= poisson_inversion_max:
-// inversion from one uniform (O(lambda)); above: Hoermann's PTRS (O(1)). lambda above
-// max_poisson_events_per_step (sim/scenario/desc.hpp) is rejected when a scenario is loaded.
-inline constexpr double poisson_inversion_max = 20.0;
-std::uint64_t poisson_count(const counter_rng& rng, std::uint64_t c, std::uint64_t t,
-                            double lambda);
 
 }  // namespace neurotwin

@@ -7,7 +7,7 @@
 
 #include "sim/engine.hpp"
 #include "sim/network.hpp"
-#include "sim/recorder.hpp"
+#include "sim/output_sink.hpp"
 
 namespace neurotwin::test {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Where recorded data goes. The engine buffers samples in chunks and hands them to an
-// output_sink from one thread; h5_sink (sim/run.cpp) writes them to the HDF5 file, and
-// memory_sink keeps them in memory (tests, in-process analysis).
+// output_sink from one thread (sim/recording.hpp); h5_sink (sim/run.cpp) writes them to the
+// HDF5 file, and memory_sink keeps them in memory (tests, in-process analysis).
 #pragma once
 
 #include <cstdint>

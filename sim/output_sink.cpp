@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "sim/recorder.hpp"
+#include "sim/output_sink.hpp"
 
 #include <fmt/format.h>
 
