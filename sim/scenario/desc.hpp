@@ -69,7 +69,7 @@ enum class stimulus_type { dc, step, ramp, sine, poisson };
 // Poisson inputs: at most this many events per step and channel (rate * dt). The engine
 // draws each step's count in O(1) at any rate, but a rate beyond this is no input a neuron
 // can tell from a current (1e9 jumps of a step) and is taken for a typo (rate = 1e19 Hz);
-// the bound also keeps counts far inside the sampler's exact range (sim/engine.cpp).
+// the bound also keeps counts far inside the sampler's exact range (sim/poisson.cpp).
 inline constexpr double max_poisson_events_per_step = 1e9;
 
 struct stimulus_desc {
