@@ -14,6 +14,7 @@
 #include "analysis/h5_reader.hpp"
 #include "sim/errors.hpp"
 #include "sim/io/h5_handle.hpp"
+#include "sim/io/sonata_names.hpp"
 
 namespace neurotwin::analysis {
 
@@ -73,14 +74,12 @@ void write_node(hid_t group, const result_node& n, const std::string& file) {
 
 // Root attributes every SONATA file carries.
 void sonata_root(hid_t f, const std::string& file) {
-    const std::uint32_t magic = 0x0A7A;
-    scalar_attr(f, "magic", H5T_STD_U32LE, &magic, file);
-    const std::uint32_t version[2] = {0, 1};
+    scalar_attr(f, sonata::magic, H5T_STD_U32LE, &sonata::magic_value, file);
     const hsize_t two = 2;
     h5_id space(H5Screate_simple(1, &two, nullptr));
-    h5_id a(H5Acreate2(f, "version", H5T_STD_U32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT));
-    if (!a.valid() || H5Awrite(a.get(), H5T_NATIVE_UINT32, version) < 0) {
-        fail(file, "cannot write attribute 'version'");
+    h5_id a(H5Acreate2(f, sonata::version, H5T_STD_U32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT));
+    if (!a.valid() || H5Awrite(a.get(), H5T_NATIVE_UINT32, sonata::version_value) < 0) {
+        fail(file, fmt::format("cannot write attribute '{}'", sonata::version));
     }
 }
 
@@ -337,11 +336,11 @@ std::vector<std::string> export_sonata(const std::string& run_file, const std::s
     }
     std::vector<std::string> written;
     {
-        const auto path = (std::filesystem::path(out_dir) / "spikes.h5").string();
+        const auto path = (std::filesystem::path(out_dir) / sonata::spikes_file).string();
         new_file out(path);
-        make_group(out.get(), "/spikes", path);
+        make_group(out.get(), sonata::spikes, path);
         for (const auto& pop : in.spike_populations()) {
-            copy(src.get(), "/spikes/" + pop, out.get(), "/spikes/" + pop, path);
+            copy(src.get(), sonata::spike_group(pop), out.get(), sonata::spike_group(pop), path);
         }
         out.commit();
         written.push_back(path);
@@ -357,17 +356,20 @@ std::vector<std::string> export_sonata(const std::string& run_file, const std::s
         const auto path = (std::filesystem::path(out_dir) / (var + ".h5")).string();
         new_file out(path);
         for (const auto& pop : pops) {
-            const auto from = "/report/" + pop + "/" + var;
-            const auto to = "/report/" + pop;
-            copy(src.get(), from + "/data", out.get(), to + "/data", path);
-            for (const char* m : {"node_ids", "index_pointers", "element_ids", "time"}) {
-                copy(src.get(), from + "/mapping/" + m, out.get(), to + "/mapping/" + m, path);
+            // neurotwin's /report/<pop>/<var> becomes SONATA's /report/<pop> of <var>.h5
+            const auto from = sonata::report_group(pop, var);
+            const auto to = sonata::report_population(pop);
+            copy(src.get(), from + "/" + sonata::data, out.get(), to + "/" + sonata::data, path);
+            for (const char* m :
+                 {sonata::node_ids, sonata::index_pointers, sonata::element_ids, sonata::time}) {
+                copy(src.get(), sonata::mapping_path(from, m), out.get(),
+                     sonata::mapping_path(to, m), path);
             }
             // bmtk reads the singular name: a second link to the same dataset, no copy.
-            if (H5Lcreate_hard(out.get(), (to + "/mapping/index_pointers").c_str(), out.get(),
-                               (to + "/mapping/index_pointer").c_str(), H5P_DEFAULT,
-                               H5P_DEFAULT) < 0) {
-                fail(path, "cannot link index_pointer");
+            if (H5Lcreate_hard(out.get(), sonata::mapping_path(to, sonata::index_pointers).c_str(),
+                               out.get(), sonata::mapping_path(to, sonata::index_pointer).c_str(),
+                               H5P_DEFAULT, H5P_DEFAULT) < 0) {
+                fail(path, fmt::format("cannot link {}", sonata::index_pointer));
             }
         }
         out.commit();

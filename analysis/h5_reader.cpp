@@ -197,15 +197,15 @@ public:
     void read_spike_slice(hid_t ts, hid_t ids, const std::string& pop_path, hsize_t first,
                           hsize_t count, double* t, std::uint64_t* id) const {
         for (auto [ds, mtype, buf, name] :
-             {std::tuple{ts, H5T_NATIVE_DOUBLE, static_cast<void*>(t), "/timestamps"},
-              std::tuple{ids, H5T_NATIVE_UINT64, static_cast<void*>(id), "/node_ids"}}) {
+             {std::tuple{ts, H5T_NATIVE_DOUBLE, static_cast<void*>(t), sonata::timestamps},
+              std::tuple{ids, H5T_NATIVE_UINT64, static_cast<void*>(id), sonata::node_ids}}) {
             h5_id fspace(H5Dget_space(ds));
             h5_id mspace(H5Screate_simple(1, &count, nullptr));
             if (!fspace.valid() || !mspace.valid() ||
                 H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &first, nullptr, &count,
                                     nullptr) < 0 ||
                 H5Dread(ds, mtype, mspace.get(), fspace.get(), H5P_DEFAULT, buf) < 0) {
-                fail(pop_path + name, "cannot read");
+                fail(pop_path + "/" + name, "cannot read");
             }
         }
     }
@@ -215,24 +215,28 @@ public:
         h5_id timestamps;
         h5_id node_ids;
         hsize_t n = 0;
-        std::string path;                      // "/spikes/<population>"
+        std::string path;                      // sonata::spike_group(population)
+        std::string population;
+        std::string timestamps_path() const { return path + "/" + sonata::timestamps; }
+        std::string node_ids_path() const { return path + "/" + sonata::node_ids; }
         std::optional<std::uint64_t> n_nodes;  // the population's declared size, if any
     };
     spike_datasets open_spikes(const std::string& population) const {
-        const std::string p = "/spikes/" + population;
+        const std::string p = sonata::spike_group(population);
         spike_datasets s;
-        s.timestamps = open_dataset(p + "/timestamps");
-        s.node_ids = open_dataset(p + "/node_ids");
-        require_class(s.timestamps.get(), p + "/timestamps", H5T_FLOAT, "floats");
-        require_class(s.node_ids.get(), p + "/node_ids", H5T_INTEGER, "integers");
-        const hsize_t nt = shape(s.timestamps.get(), p + "/timestamps", 1)[0];
-        const hsize_t ni = shape(s.node_ids.get(), p + "/node_ids", 1)[0];
+        s.path = p;
+        s.population = population;
+        s.timestamps = open_dataset(s.timestamps_path());
+        s.node_ids = open_dataset(s.node_ids_path());
+        require_class(s.timestamps.get(), s.timestamps_path(), H5T_FLOAT, "floats");
+        require_class(s.node_ids.get(), s.node_ids_path(), H5T_INTEGER, "integers");
+        const hsize_t nt = shape(s.timestamps.get(), s.timestamps_path(), 1)[0];
+        const hsize_t ni = shape(s.node_ids.get(), s.node_ids_path(), 1)[0];
         if (nt != ni) {
-            fail(p, "timestamps (" + std::to_string(nt) + ") and node_ids (" + std::to_string(ni) +
-                        ") differ in length");
+            fail(p, fmt::format("{} ({}) and {} ({}) differ in length", sonata::timestamps, nt,
+                                sonata::node_ids, ni));
         }
         s.n = nt;
-        s.path = p;
         s.n_nodes = f_.population_size(population);
         return s;
     }
@@ -244,15 +248,15 @@ public:
                       const std::uint64_t* id) const {
         for (std::size_t k = 0; k < n; ++k) {
             if (!std::isfinite(t[k])) {
-                fail(s.path + "/timestamps",
+                fail(s.timestamps_path(),
                      fmt::format("spike {} has time {} (expected a finite time in ms)", first + k,
                                  t[k]));
             }
             if (s.n_nodes && id[k] >= *s.n_nodes) {
-                fail(s.path + "/node_ids",
+                fail(s.node_ids_path(),
                      fmt::format("node id {} of spike {} is not below the population's size {} "
                                  "(/neurotwin/populations/{}@size)",
-                                 id[k], first + k, *s.n_nodes, s.path.substr(8)));
+                                 id[k], first + k, *s.n_nodes, s.population));
             }
         }
     }
@@ -338,7 +342,7 @@ std::vector<std::string> h5_file::list(const std::string& group) const {
 }
 
 std::vector<std::string> h5_file::spike_populations() const {
-    return h5_access(*this).child_groups("/spikes");
+    return h5_access(*this).child_groups(sonata::spikes);
 }
 
 std::size_t h5_file::spike_count(const std::string& population) const {
@@ -352,7 +356,7 @@ spike_data h5_file::read_spikes(const std::string& population) const {
     out.timestamps.resize(static_cast<std::size_t>(s.n));
     out.node_ids.resize(static_cast<std::size_t>(s.n));
     if (s.n > 0) {
-        a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), "/spikes/" + population, 0, s.n,
+        a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), s.path, 0, s.n,
                            out.timestamps.data(), out.node_ids.data());
         a.check_spikes(s, 0, out.timestamps.size(), out.timestamps.data(), out.node_ids.data());
     }
@@ -369,7 +373,7 @@ spike_data h5_file::read_spikes(const std::string& population, std::size_t first
     out.timestamps.resize(static_cast<std::size_t>(n));
     out.node_ids.resize(static_cast<std::size_t>(n));
     if (n > 0) {
-        a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), "/spikes/" + population, f0, n,
+        a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), s.path, f0, n,
                            out.timestamps.data(), out.node_ids.data());
         a.check_spikes(s, f0, out.timestamps.size(), out.timestamps.data(), out.node_ids.data());
     }
@@ -378,48 +382,51 @@ spike_data h5_file::read_spikes(const std::string& population, std::size_t first
 
 spike_sorting h5_file::read_sorting(const std::string& population) const {
     h5_access a(*this);
-    const std::string p = "/spikes/" + population;
+    const std::string p = sonata::spike_group(population);
+    const std::string where = p + "@" + sonata::sorting;
     h5_id group = a.open(p);
-    const htri_t present = H5Aexists(group.get(), "sorting");
+    const htri_t present = H5Aexists(group.get(), sonata::sorting);
     if (present < 0) {
-        a.fail(p + "@sorting", "cannot look up the attribute");
+        a.fail(where, "cannot look up the attribute");
     }
     if (present == 0) {
         return spike_sorting::none;
     }
     {
-        h5_id attr = a.open_attr(p, "sorting");
+        h5_id attr = a.open_attr(p, sonata::sorting);
         h5_id type(H5Aget_type(attr.get()));
         if (type.valid() && H5Tget_class(type.get()) == H5T_STRING) {
-            const auto v = attr_string(p, "sorting");
-            if (v == "by_time" || v == "time") {
+            // bmtk's string values: SONATA's names, or "time" / "id".
+            const auto v = attr_string(p, sonata::sorting);
+            if (v == sonata::sorting_by_time || v == "time") {
                 return spike_sorting::by_time;
             }
-            if (v == "by_id" || v == "id") {
+            if (v == sonata::sorting_by_id || v == "id") {
                 return spike_sorting::by_id;
             }
             return spike_sorting::none;  // "none", "unknown" or anything else: no order assumed
         }
     }
-    auto [attr, type] = a.scalar_attr(p, "sorting", H5T_ENUM, "an enum");
+    auto [attr, type] = a.scalar_attr(p, sonata::sorting, H5T_ENUM, "an enum");
     // Map by name, not by number: the names are what SONATA fixes.
     std::vector<unsigned char> raw(H5Tget_size(type.get()));
     char name[16] = {};
     if (raw.empty() || H5Aread(attr.get(), type.get(), raw.data()) < 0 ||
         H5Tenum_nameof(type.get(), raw.data(), name, sizeof name) < 0) {
-        a.fail(p + "@sorting", "cannot read the enum value");
+        a.fail(where, "cannot read the enum value");
     }
     const std::string n = name;
-    if (n == "none") {
+    if (n == sonata::sorting_none) {
         return spike_sorting::none;
     }
-    if (n == "by_id") {
+    if (n == sonata::sorting_by_id) {
         return spike_sorting::by_id;
     }
-    if (n == "by_time") {
+    if (n == sonata::sorting_by_time) {
         return spike_sorting::by_time;
     }
-    a.fail(p + "@sorting", "unknown value '" + n + "' (expected none, by_id or by_time)");
+    a.fail(where, fmt::format("unknown value '{}' (expected {}, {} or {})", n, sonata::sorting_none,
+                              sonata::sorting_by_id, sonata::sorting_by_time));
 }
 
 void h5_file::for_each_spike_block(
@@ -440,19 +447,19 @@ void h5_file::for_each_spike_block(
     std::uint64_t last_id = 0;
     for (hsize_t first = 0; first < s.n; first += cap) {
         const hsize_t count = std::min<hsize_t>(cap, s.n - first);
-        a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), "/spikes/" + population, first,
-                           count, t.data(), ids.data());
+        a.read_spike_slice(s.timestamps.get(), s.node_ids.get(), s.path, first, count, t.data(),
+                           ids.data());
         const auto k = static_cast<std::size_t>(count);
         a.check_spikes(s, first, k, t.data(), ids.data());
         for (std::size_t j = 0; j < k; ++j) {
             if (sorting == spike_sorting::by_time && t[j] < last_t) {
-                a.fail(s.path + "/timestamps",
+                a.fail(s.timestamps_path(),
                        fmt::format("the group says sorting = by_time, but spike {} (t = {} ms) "
                                    "comes after a spike at t = {} ms",
                                    first + j, t[j], last_t));
             }
             if (sorting == spike_sorting::by_id && ids[j] < last_id) {
-                a.fail(s.path + "/node_ids",
+                a.fail(s.node_ids_path(),
                        fmt::format("the group says sorting = by_id, but spike {} (node {}) comes "
                                    "after a spike of node {}",
                                    first + j, ids[j], last_id));
@@ -462,6 +469,30 @@ void h5_file::for_each_spike_block(
         }
         block(std::span<const double>(t.data(), k), std::span<const std::uint64_t>(ids.data(), k));
     }
+}
+
+std::optional<std::vector<std::uint64_t>> h5_file::recorded_spikes(
+    const std::string& population) const {
+    h5_access a(*this);
+    const auto path = recorded_spikes_path(population);
+    if (!detail::hdf5_path_exists(a.file(), path)) {
+        return std::nullopt;
+    }
+    auto ids = a.read_1d<std::uint64_t>(path, H5T_NATIVE_UINT64, H5T_INTEGER, "integers");
+    const auto n = population_size(population);
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+        if (k > 0 && ids[k] <= ids[k - 1]) {
+            a.fail(path, fmt::format("expected ascending, distinct node ids, found {} after {} "
+                                     "at index {}",
+                                     ids[k], ids[k - 1], k));
+        }
+        if (n && ids[k] >= *n) {
+            a.fail(path, fmt::format("node id {} at index {} is not below the population's size "
+                                     "{} (/neurotwin/populations/{}@size)",
+                                     ids[k], k, *n, population));
+        }
+    }
+    return ids;
 }
 
 std::optional<std::uint64_t> h5_file::population_size(const std::string& population) const {
@@ -477,12 +508,12 @@ void h5_file::fail(const std::string& object, const std::string& what) const {
 }
 
 std::vector<std::string> h5_file::report_populations() const {
-    return h5_access(*this).child_groups("/report");
+    return h5_access(*this).child_groups(sonata::report);
 }
 
 std::vector<std::string> h5_file::report_variables(const std::string& population) const {
     h5_access a(*this);
-    const std::string p = "/report/" + population;
+    const std::string p = sonata::report_population(population);
     a.open(p);  // a missing population is an error, not an empty list
     return a.child_groups(p);
 }
@@ -491,12 +522,12 @@ report_data h5_file::read_report(const std::string& population, const std::strin
     // the mapping, shape and units, then the data itself
     report_data r = read_report_mapping(population, variable);
     h5_access a(*this);
-    const std::string p = "/report/" + population + "/" + variable;
-    h5_id ds = a.open_dataset(p + "/data");
+    const std::string d = sonata::report_group(population, variable) + "/" + sonata::data;
+    h5_id ds = a.open_dataset(d);
     r.data.resize(r.frames * r.columns);
     if (!r.data.empty() &&
         H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, r.data.data()) < 0) {
-        a.fail(p + "/data", "cannot read");
+        a.fail(d, "cannot read");
     }
     return r;
 }
@@ -504,52 +535,53 @@ report_data h5_file::read_report(const std::string& population, const std::strin
 report_data h5_file::read_report_mapping(const std::string& population,
                                          const std::string& variable) const {
     h5_access a(*this);
-    const std::string p = "/report/" + population + "/" + variable;
-    const std::string m = p + "/mapping";
+    const std::string p = sonata::report_group(population, variable);
+    const std::string d = p + "/" + sonata::data;
+    const auto m = [&](const char* name) { return sonata::mapping_path(p, name); };
     report_data r;
     {
-        h5_id ds = a.open_dataset(p + "/data");
-        a.require_class(ds.get(), p + "/data", H5T_FLOAT, "floats");
-        const auto dims = a.shape(ds.get(), p + "/data", 2);
+        h5_id ds = a.open_dataset(d);
+        a.require_class(ds.get(), d, H5T_FLOAT, "floats");
+        const auto dims = a.shape(ds.get(), d, 2);
         r.frames = static_cast<std::size_t>(dims[0]);
         r.columns = static_cast<std::size_t>(dims[1]);
     }
-    r.units = attr_string(p + "/data", "units");
-    r.node_ids =
-        a.read_1d<std::uint64_t>(m + "/node_ids", H5T_NATIVE_UINT64, H5T_INTEGER, "integers");
-    r.index_pointers =
-        a.read_1d<std::uint64_t>(m + "/index_pointers", H5T_NATIVE_UINT64, H5T_INTEGER, "integers");
-    r.element_ids =
-        a.read_1d<std::uint32_t>(m + "/element_ids", H5T_NATIVE_UINT32, H5T_INTEGER, "integers");
-    const auto time = a.read_1d<double>(m + "/time", H5T_NATIVE_DOUBLE, H5T_FLOAT, "floats");
+    r.units = attr_string(d, sonata::units);
+    r.node_ids = a.read_1d<std::uint64_t>(m(sonata::node_ids), H5T_NATIVE_UINT64, H5T_INTEGER,
+                                          "integers");
+    r.index_pointers = a.read_1d<std::uint64_t>(m(sonata::index_pointers), H5T_NATIVE_UINT64,
+                                                H5T_INTEGER, "integers");
+    r.element_ids = a.read_1d<std::uint32_t>(m(sonata::element_ids), H5T_NATIVE_UINT32,
+                                             H5T_INTEGER, "integers");
+    const auto time = a.read_1d<double>(m(sonata::time), H5T_NATIVE_DOUBLE, H5T_FLOAT, "floats");
     if (time.size() != 3) {
-        a.fail(m + "/time",
+        a.fail(m(sonata::time),
                "expected 3 values (start, stop, step), found " + std::to_string(time.size()));
     }
     std::copy(time.begin(), time.end(), r.time.begin());
-    r.time_units = attr_string(m + "/time", "units");
+    r.time_units = attr_string(m(sonata::time), sonata::units);
     // The mapping must describe the data it maps, or readers index past their arrays.
     if (!std::isfinite(r.time[0]) || !(r.time[2] > 0.0) || !std::isfinite(r.time[2])) {
-        a.fail(m + "/time", fmt::format("expected a finite start and a positive, finite step "
-                                        "(ms), found start {} and step {}",
-                                        r.time[0], r.time[2]));
+        a.fail(m(sonata::time), fmt::format("expected a finite start and a positive, finite step "
+                                            "(ms), found start {} and step {}",
+                                            r.time[0], r.time[2]));
     }
     if (r.element_ids.size() != r.columns) {
-        a.fail(m + "/element_ids",
+        a.fail(m(sonata::element_ids),
                fmt::format("expected one entry per column of data ({}), found {}", r.columns,
                            r.element_ids.size()));
     }
     const bool no_nodes = r.node_ids.empty() && r.index_pointers.empty() && r.columns == 0;
     if (!no_nodes && r.index_pointers.size() != r.node_ids.size() + 1) {
-        a.fail(m + "/index_pointers",
-               fmt::format("expected {} entries (one more than node_ids), found {}",
-                           r.node_ids.size() + 1, r.index_pointers.size()));
+        a.fail(m(sonata::index_pointers),
+               fmt::format("expected {} entries (one more than {}), found {}",
+                           r.node_ids.size() + 1, sonata::node_ids, r.index_pointers.size()));
     }
     for (std::size_t k = 0; k < r.index_pointers.size(); ++k) {
         const auto v = r.index_pointers[k];
         const bool ok = k == 0 ? v == 0 : v >= r.index_pointers[k - 1];
         if (!ok || v > r.columns || (k + 1 == r.index_pointers.size() && v != r.columns)) {
-            a.fail(m + "/index_pointers",
+            a.fail(m(sonata::index_pointers),
                    fmt::format("expected values rising from 0 to the number of columns ({}), "
                                "found {} at index {}",
                                r.columns, v, k));
@@ -558,7 +590,7 @@ report_data h5_file::read_report_mapping(const std::string& population,
     if (const auto n = population_size(population)) {
         for (std::size_t k = 0; k < r.node_ids.size(); ++k) {
             if (r.node_ids[k] >= *n) {
-                a.fail(m + "/node_ids",
+                a.fail(m(sonata::node_ids),
                        fmt::format("node id {} at index {} is not below the population's size "
                                    "{} (/neurotwin/populations/{}@size)",
                                    r.node_ids[k], k, *n, population));
@@ -573,7 +605,7 @@ std::vector<float> h5_file::read_report_block(const std::string& population,
                                               std::size_t nf, std::size_t c0,
                                               std::size_t nc) const {
     h5_access a(*this);
-    const std::string p = "/report/" + population + "/" + variable + "/data";
+    const std::string p = sonata::report_group(population, variable) + "/" + sonata::data;
     h5_id ds = a.open_dataset(p);
     const auto dims = a.shape(ds.get(), p, 2);
     if (f0 + nf > dims[0] || c0 + nc > dims[1]) {

@@ -14,10 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "sim/io/sonata_names.hpp"
+
 namespace neurotwin::analysis {
 
 // SONATA `sorting` of a spike population (HDF5 enum over uint8).
-enum class spike_sorting : std::uint8_t { none = 0, by_id = 1, by_time = 2 };
+using spike_sorting = sonata::spike_sorting;
 
 struct spike_data {
     std::vector<double> timestamps;  // [ms]
@@ -76,6 +78,11 @@ public:
         const std::string& population, std::size_t block_size,
         const std::function<void(std::span<const double> timestamps,
                                  std::span<const std::uint64_t> node_ids)>& block) const;
+
+    // The neurons whose spikes the file recorded (recorded_spikes_path(), ascending, below the
+    // declared size), or nullopt for a file without that list: another simulator's, or one
+    // written by neurotwin before it stored the list.
+    std::optional<std::vector<std::uint64_t>> recorded_spikes(const std::string& population) const;
 
     // The declared size of a population (/neurotwin/populations/<pop>@size), if any.
     std::optional<std::uint64_t> population_size(const std::string& population) const;

@@ -9,6 +9,7 @@
 
 #include "analysis/h5_reader.hpp"
 #include "analysis/stats.hpp"
+#include "sim/io/sonata_names.hpp"
 
 namespace neurotwin::analysis {
 
@@ -36,7 +37,8 @@ twin_comparison compare_twin(const h5_file& file, const std::string& name) {
         // node k's first column (a compartment report has several per node)
         for (std::size_t k = 0; k < r.node_ids.size(); ++k) {
             const auto p =
-                pair_of(r.node_ids[k], "/report/" + pop + "/" + var + "/mapping/node_ids", k);
+                pair_of(r.node_ids[k],
+                        sonata::mapping_path(sonata::report_group(pop, var), sonata::node_ids), k);
             const std::size_t col = static_cast<std::size_t>(r.index_pointers[k]);
             if (col >= r.index_pointers[k + 1]) {
                 continue;  // a node without columns (the reader checked the pointers)
@@ -55,7 +57,8 @@ twin_comparison compare_twin(const h5_file& file, const std::string& name) {
     std::size_t index = 0;
     file.for_each_spike_block(bio, 1 << 16, [&](auto, auto ids) {
         for (const auto id : ids) {
-            c.rate_hz[pair_of(id, "/spikes/" + bio + "/node_ids", index++)] += 1.0;
+            c.rate_hz[pair_of(id, sonata::spike_group(bio) + "/" + sonata::node_ids, index++)] +=
+                1.0;
         }
     });
     for (auto& r : c.rate_hz) {
@@ -63,7 +66,7 @@ twin_comparison compare_twin(const h5_file& file, const std::string& name) {
     }
     const bool silent =
         std::all_of(c.rate_hz.begin(), c.rate_hz.end(), [](double r) { return r == 0.0; });
-    if (silent && file.exists("/report/" + bio + "/V_m")) {
+    if (silent && file.exists(sonata::report_group(bio, "V_m"))) {
         c.V_m = time_average(bio, "V_m");
     }
     if (!c.V_m.empty()) {

@@ -7,8 +7,9 @@
 
 namespace neurotwin {
 
-int memory_sink::add_spike_population(const std::string& population) {
-    spike_sets.push_back({population, {}, {}});
+int memory_sink::add_spike_population(const std::string& population,
+                                      const std::vector<std::uint64_t>& recorded) {
+    spike_sets.push_back({population, recorded, {}, {}});
     return static_cast<int>(spike_sets.size() - 1);
 }
 

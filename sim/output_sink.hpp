@@ -13,9 +13,13 @@ namespace neurotwin {
 class output_sink {
 public:
     virtual ~output_sink() = default;
-    virtual int add_spike_population(const std::string& population) = 0;
+    // `recorded`: the neurons whose spikes are recorded (ascending); every spike appended has
+    // one of these ids.
+    virtual int add_spike_population(const std::string& population,
+                                     const std::vector<std::uint64_t>& recorded) = 0;
     virtual void append_spikes(int handle, const double* times_ms, const std::uint64_t* ids,
                                std::size_t n) = 0;
+    // node_ids: the neurons recorded (ascending); step_ms: the recording interval.
     // element_ids / index_pointers: SONATA's compartment mapping (node k's values are columns
     // [index_pointers[k], index_pointers[k+1]), element_ids their compartments); both empty
     // for one value per node (element 0).
@@ -33,6 +37,7 @@ class memory_sink final : public output_sink {
 public:
     struct spike_data {
         std::string population;
+        std::vector<std::uint64_t> recorded;  // the neurons whose spikes are recorded
         std::vector<double> times;
         std::vector<std::uint64_t> ids;
     };
@@ -52,7 +57,8 @@ public:
         }
     };
 
-    int add_spike_population(const std::string& population) override;
+    int add_spike_population(const std::string& population,
+                             const std::vector<std::uint64_t>& recorded) override;
     void append_spikes(int handle, const double* times_ms, const std::uint64_t* ids,
                        std::size_t n) override;
     int add_report(const std::string& population, const std::string& variable,

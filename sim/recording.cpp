@@ -51,7 +51,8 @@ recording::recording(const network& net, output_sink* sink, int threads, step_t 
             }
         }
         if (sink_ != nullptr) {
-            spike_handles_[rd.population] = sink_->add_spike_population(pop.name());
+            spike_handles_[rd.population] = sink_->add_spike_population(
+                pop.name(), std::vector<std::uint64_t>(rd.neurons.begin(), rd.neurons.end()));
         }
     }
 }

@@ -25,8 +25,9 @@ namespace {
 class h5_sink final : public output_sink {
 public:
     explicit h5_sink(h5_writer& w) : w_(w) {}
-    int add_spike_population(const std::string& population) override {
-        return w_.add_spike_population(population);
+    int add_spike_population(const std::string& population,
+                             const std::vector<std::uint64_t>& recorded) override {
+        return w_.add_spike_population(population, recorded);
     }
     void append_spikes(int handle, const double* times_ms, const std::uint64_t* ids,
                        std::size_t n) override {

@@ -3,6 +3,7 @@
 
 #include "sim/errors.hpp"
 #include "sim/io/h5_handle.hpp"
+#include "sim/io/sonata_names.hpp"
 
 #include <hdf5.h>
 #include <unistd.h>
@@ -83,10 +84,9 @@ constexpr std::size_t spike_buffer_cap = 65536;
 // buffer of a report holds exactly one chunk, so chunks are written whole and never re-read.
 constexpr std::size_t report_chunk_bytes = 256 * 1024;
 
-// SONATA `sorting` values (enum over uint8, names fixed by libsonata).
-constexpr std::uint8_t sorting_none = 0;
-constexpr std::uint8_t sorting_by_id = 1;
-constexpr std::uint8_t sorting_by_time = 2;
+constexpr auto sorting_none = static_cast<std::uint8_t>(sonata::spike_sorting::none);
+constexpr auto sorting_by_id = static_cast<std::uint8_t>(sonata::spike_sorting::by_id);
+constexpr auto sorting_by_time = static_cast<std::uint8_t>(sonata::spike_sorting::by_time);
 
 struct spike_population {
     std::string name;
@@ -297,8 +297,8 @@ struct h5_writer::impl {
         }
     }
     void write_sorting(spike_population& p, std::uint8_t value) {
-        write_scalar_attr(p.group.get(), p.path, "sorting", sorting_type.get(), sorting_type.get(),
-                          &value);
+        write_scalar_attr(p.group.get(), p.path, sonata::sorting, sorting_type.get(),
+                          sorting_type.get(), &value);
     }
 
     void write_frames(report_stream& r, const float* rows, std::size_t n) {
@@ -366,19 +366,19 @@ h5_writer::h5_writer(std::string final_path)
         }
         m.sorting_type = m.own(H5Tenum_create(H5T_STD_U8LE), "create the sorting enum");
         for (auto [name, value] :
-             {std::pair{"none", sorting_none}, std::pair{"by_id", sorting_by_id},
-              std::pair{"by_time", sorting_by_time}}) {
+             {std::pair{sonata::sorting_none, sorting_none},
+              std::pair{sonata::sorting_by_id, sorting_by_id},
+              std::pair{sonata::sorting_by_time, sorting_by_time}}) {
             m.ok(H5Tenum_insert(m.sorting_type.get(), name, &value), "create the sorting enum");
         }
 
         h5_id root = m.own(H5Oopen(m.file.get(), "/", H5P_DEFAULT), "open '/'");
-        const std::uint32_t magic = 0x0A7A;
-        const std::uint32_t version[2] = {0, 1};
-        m.write_scalar_attr(root.get(), "/", "magic", H5T_STD_U32LE, H5T_NATIVE_UINT32, &magic);
+        m.write_scalar_attr(root.get(), "/", sonata::magic, H5T_STD_U32LE, H5T_NATIVE_UINT32,
+                            &sonata::magic_value);
         const hsize_t two = 2;
         h5_id space = m.own(H5Screate_simple(1, &two, nullptr), "create a dataspace");
-        m.write_attr(root.get(), "/", "version", H5T_STD_U32LE, space.get(), H5T_NATIVE_UINT32,
-                     version);
+        m.write_attr(root.get(), "/", sonata::version, H5T_STD_U32LE, space.get(),
+                     H5T_NATIVE_UINT32, sonata::version_value);
     } catch (...) {
         abandon();
         throw;
@@ -392,28 +392,39 @@ h5_writer::~h5_writer() {
     }
 }
 
-int h5_writer::add_spike_population(const std::string& population) {
+int h5_writer::add_spike_population(const std::string& population,
+                                    const std::vector<std::uint64_t>& recorded) {
     detail::silence_hdf5_errors();
     auto& m = *impl_;
     m.require_open("add_spike_population");
     check_name(population, "population");
+    if (!std::is_sorted(recorded.begin(), recorded.end()) ||
+        std::adjacent_find(recorded.begin(), recorded.end()) != recorded.end()) {
+        throw internal_error("h5_writer::add_spike_population '" + population +
+                             "': the recorded node ids must be ascending and distinct");
+    }
     spike_population p;
     p.name = population;
-    p.path = "/spikes/" + population;
+    p.path = sonata::spike_group(population);
     if (m.exists(p.path)) {
         throw internal_error("h5_writer: spike population '" + population + "' added twice");
     }
-    m.make_groups("/spikes");
+    m.make_groups(sonata::spikes);
     p.group =
         m.own(H5Gcreate2(m.file.get(), p.path.c_str(), m.lcpl.get(), m.gcpl.get(), H5P_DEFAULT),
               "create group '" + p.path + "'");
     // The engine appends in time order; finish() downgrades to `none` if that ever failed.
     m.write_sorting(p, sorting_by_time);
-    p.timestamps =
-        m.create_extendable(p.group.get(), p.path, "timestamps", H5T_IEEE_F64LE, 1, spike_chunk, 0);
-    m.write_string_attr(p.timestamps.get(), p.path + "/timestamps", "units", "ms");
-    p.node_ids =
-        m.create_extendable(p.group.get(), p.path, "node_ids", H5T_STD_U64LE, 1, spike_chunk, 0);
+    p.timestamps = m.create_extendable(p.group.get(), p.path, sonata::timestamps, H5T_IEEE_F64LE,
+                                       1, spike_chunk, 0);
+    m.write_string_attr(p.timestamps.get(), p.path + "/" + sonata::timestamps, sonata::units,
+                        sonata::time_unit);
+    p.node_ids = m.create_extendable(p.group.get(), p.path, sonata::node_ids, H5T_STD_U64LE, 1,
+                                     spike_chunk, 0);
+    const auto rpath = recorded_spikes_path(population);
+    m.prepare_new_dataset(rpath, "add_spike_population");
+    m.write_fixed(m.file.get(), rpath, rpath, H5T_STD_U64LE, H5T_NATIVE_UINT64, recorded.size(),
+                  recorded.data());
     m.spikes.push_back(std::move(p));
     return static_cast<int>(m.spikes.size() - 1);
 }
@@ -458,7 +469,7 @@ int h5_writer::add_report(const std::string& population, const std::string& vari
     check_name(population, "population");
     check_name(variable, "variable");
     report_stream r;
-    r.path = "/report/" + population + "/" + variable;
+    r.path = sonata::report_group(population, variable);
 
     // A malformed mapping is a bug in the caller, not a user error: readers would silently
     // attribute columns to the wrong nodes.
@@ -489,27 +500,29 @@ int h5_writer::add_report(const std::string& population, const std::string& vari
     h5_id group =
         m.own(H5Gcreate2(m.file.get(), r.path.c_str(), m.lcpl.get(), m.gcpl.get(), H5P_DEFAULT),
               "create group '" + r.path + "'");
-    r.data = m.create_extendable(group.get(), r.path, "data", H5T_IEEE_F32LE, 2, r.chunk_rows,
-                                 r.columns);
-    m.write_string_attr(r.data.get(), r.path + "/data", "units", units);
+    r.data = m.create_extendable(group.get(), r.path, sonata::data, H5T_IEEE_F32LE, 2,
+                                 r.chunk_rows, r.columns);
+    m.write_string_attr(r.data.get(), r.path + "/" + sonata::data, sonata::units, units);
 
-    const std::string mpath = r.path + "/mapping";
+    const std::string mpath = r.path + "/" + sonata::mapping;
     h5_id mapping =
-        m.own(H5Gcreate2(group.get(), "mapping", m.lcpl.get(), m.gcpl.get(), H5P_DEFAULT),
+        m.own(H5Gcreate2(group.get(), sonata::mapping, m.lcpl.get(), m.gcpl.get(), H5P_DEFAULT),
               "create group '" + mpath + "'");
-    h5_id ids = m.write_fixed(mapping.get(), "node_ids", mpath + "/node_ids", H5T_STD_U64LE,
-                              H5T_NATIVE_UINT64, node_ids.size(), node_ids.data());
+    const auto in_mapping = [&](const char* name) { return sonata::mapping_path(r.path, name); };
+    h5_id ids =
+        m.write_fixed(mapping.get(), sonata::node_ids, in_mapping(sonata::node_ids), H5T_STD_U64LE,
+                      H5T_NATIVE_UINT64, node_ids.size(), node_ids.data());
     const std::uint8_t sorted = std::is_sorted(node_ids.begin(), node_ids.end()) ? 1 : 0;
-    m.write_scalar_attr(ids.get(), mpath + "/node_ids", "sorted", H5T_STD_U8LE, H5T_NATIVE_UINT8,
-                        &sorted);
-    m.write_fixed(mapping.get(), "index_pointers", mpath + "/index_pointers", H5T_STD_U64LE,
-                  H5T_NATIVE_UINT64, index_pointers.size(), index_pointers.data());
+    m.write_scalar_attr(ids.get(), in_mapping(sonata::node_ids), sonata::sorted, H5T_STD_U8LE,
+                        H5T_NATIVE_UINT8, &sorted);
+    m.write_fixed(mapping.get(), sonata::index_pointers, in_mapping(sonata::index_pointers),
+                  H5T_STD_U64LE, H5T_NATIVE_UINT64, index_pointers.size(), index_pointers.data());
     // bmtk reads the singular name; a hard link serves both without a copy.
-    m.ok(H5Lcreate_hard(mapping.get(), "index_pointers", mapping.get(), "index_pointer",
-                        H5P_DEFAULT, H5P_DEFAULT),
-         "link '" + mpath + "/index_pointer'");
-    m.write_fixed(mapping.get(), "element_ids", mpath + "/element_ids", H5T_STD_U32LE,
-                  H5T_NATIVE_UINT32, element_ids.size(), element_ids.data());
+    m.ok(H5Lcreate_hard(mapping.get(), sonata::index_pointers, mapping.get(),
+                        sonata::index_pointer, H5P_DEFAULT, H5P_DEFAULT),
+         "link '" + in_mapping(sonata::index_pointer) + "'");
+    m.write_fixed(mapping.get(), sonata::element_ids, in_mapping(sonata::element_ids),
+                  H5T_STD_U32LE, H5T_NATIVE_UINT32, element_ids.size(), element_ids.data());
 
     m.reports.push_back(std::move(r));
     return static_cast<int>(m.reports.size() - 1);
@@ -593,7 +606,7 @@ void h5_writer::write_vector(const std::string& object, const std::vector<double
     h5_id ds = m.write_fixed(m.file.get(), path, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                              values.size(), values.data());
     if (!units.empty()) {
-        m.write_string_attr(ds.get(), path, "units", units);
+        m.write_string_attr(ds.get(), path, sonata::units, units);
     }
 }
 
@@ -636,16 +649,15 @@ void h5_writer::finish(bool completed, double t_reached_ms) {
         }
         for (auto& r : m.reports) {
             m.flush_frames(r);
-            const std::string what = "write '" + r.path + "/mapping/time'";
+            const std::string tpath = sonata::mapping_path(r.path, sonata::time);
             const hsize_t dims[2] = {r.written, r.columns};
-            m.ok(H5Dset_extent(r.data.get(), dims), what);
+            m.ok(H5Dset_extent(r.data.get(), dims), "write '" + tpath + "'");
             // SONATA's interval is open on the right: frame k is at start + k * step, k < frames.
             const double time[3] = {
                 r.t_start_ms, r.t_start_ms + static_cast<double>(r.written) * r.step_ms, r.step_ms};
-            const std::string mpath = r.path + "/mapping";
-            h5_id ds = m.write_fixed(m.file.get(), mpath + "/time", mpath + "/time", H5T_IEEE_F64LE,
-                                     H5T_NATIVE_DOUBLE, 3, time);
-            m.write_string_attr(ds.get(), mpath + "/time", "units", "ms");
+            h5_id ds = m.write_fixed(m.file.get(), tpath, tpath, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                     3, time);
+            m.write_string_attr(ds.get(), tpath, sonata::units, sonata::time_unit);
         }
         h5_id own_group = m.open_or_create("/neurotwin");
         const std::uint8_t done = completed ? 1 : 0;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Output file of one run, laid out as SONATA wherever SONATA has a place for the data
-// (see README "Output layout" and shared SONATA notes). hdf5.h stays in the .cpp files of
+// (see README "Output layout"; the names are in sim/io/sonata_names.hpp). hdf5.h stays in the .cpp files of
 // sim/io/ and analysis/ (through h5_handle.hpp). Not thread-safe: the engine calls it from
 // one thread.
 //
@@ -47,8 +47,11 @@ public:
 
     // ---- spikes: /spikes/<population>/{timestamps (f64, units=ms), node_ids (u64)},
     // attribute `sorting` (HDF5 enum over uint8 none=0, by_id=1, by_time=2) on the group.
-    // Datasets are chunked and extendable; written even when empty.
-    int add_spike_population(const std::string& population);
+    // Datasets are chunked and extendable; written even when empty. `recorded`: the neurons
+    // whose spikes are recorded (ascending), written at once to recorded_spikes_path()
+    // (sim/io/sonata_names.hpp), so that the file tells a silent neuron from one not recorded.
+    int add_spike_population(const std::string& population,
+                             const std::vector<std::uint64_t>& recorded);
     // Appends spikes (the engine appends in time order, ids ascending within a step).
     void append_spikes(int handle, const double* times_ms, const std::uint64_t* node_ids,
                        std::size_t n);

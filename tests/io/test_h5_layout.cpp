@@ -4,6 +4,10 @@
 #include "analysis/h5_reader.hpp"
 #include "sim/errors.hpp"
 #include "sim/io/h5_writer.hpp"
+#include "sim/network.hpp"
+#include "sim/run.hpp"
+#include "sim/scenario/desc.hpp"
+#include "sim/io/sonata_names.hpp"
 
 #include <catch2/catch.hpp>
 #include <hdf5.h>
@@ -14,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -130,9 +135,9 @@ float frame_value(std::size_t frame, std::size_t column) {
 
 void write_test_file(const std::string& path) {
     h5_writer w(path);
-    const int exc = w.add_spike_population("relu_lif.biological");
-    const int inh = w.add_spike_population("inh");
-    (void)inh;  // stays empty
+    const int exc = w.add_spike_population("relu_lif.biological", {0, 1, 2, 3});
+    const int inh = w.add_spike_population("inh", {0, 1});
+    (void)inh;  // stays empty: two recorded neurons that never fire
     const std::vector<double> t = {0.1, 0.1, 0.5, 1.25, 2.0};
     const std::vector<std::uint64_t> ids = {0, 3, 1, 2, 0};
     w.append_spikes(exc, t.data(), ids.data(), 2);
@@ -236,6 +241,17 @@ TEST_CASE("h5_writer: the file has the SONATA layout, types and attributes", "[i
         raw empty_ids(H5Dopen2(f, "/spikes/inh/node_ids", H5P_DEFAULT));
         CHECK(dims_of(empty_ts) == std::vector<hsize_t>{0});
         CHECK(dims_of(empty_ids) == std::vector<hsize_t>{0});
+    }
+
+    SECTION("spikes: the recorded neurons, also those that never fired") {
+        const char* exc = "/neurotwin/records/relu_lif.biological/spikes/node_ids";
+        const char* inh = "/neurotwin/records/inh/spikes/node_ids";
+        CHECK(dataset_type_is(f, exc, H5T_STD_U64LE));
+        CHECK(read_all<std::uint64_t>(f, exc, H5T_NATIVE_UINT64) ==
+              std::vector<std::uint64_t>{0, 1, 2, 3});
+        CHECK(read_all<std::uint64_t>(f, inh, H5T_NATIVE_UINT64) ==
+              std::vector<std::uint64_t>{0, 1});
+        CHECK(recorded_spikes_path("inh") == inh);
     }
 
     SECTION("report: data, mapping, index_pointer link and time") {
@@ -355,7 +371,7 @@ TEST_CASE("h5_writer: a writer destroyed without finish() leaves no file", "[io]
     {
         h5_writer w(tmp.str());
         temp_path = w.temp_path();
-        const int pop = w.add_spike_population("exc");
+        const int pop = w.add_spike_population("exc", {0});
         const double t = 1.0;
         const std::uint64_t id = 0;
         w.append_spikes(pop, &t, &id, 1);
@@ -370,7 +386,7 @@ TEST_CASE("h5_writer: the final file appears only at finish()", "[io][hdf5]") {
     h5_writer w(tmp.str());
     CHECK(w.final_path() == tmp.str());
     CHECK(w.temp_path() == tmp.str() + ".tmp-" + std::to_string(::getpid()));
-    w.add_spike_population("exc");
+    w.add_spike_population("exc", {});
     CHECK(fs::exists(w.temp_path()));
     CHECK_FALSE(fs::exists(tmp.path));
     w.finish(false, 12.5);
@@ -403,7 +419,7 @@ TEST_CASE("h5_writer: out-of-order spike times are not labelled by_time", "[io][
     temp_file tmp;
     {
         h5_writer w(tmp.str());
-        const int pop = w.add_spike_population("exc");
+        const int pop = w.add_spike_population("exc", {0, 1});
         const std::vector<double> t = {2.0, 1.0};
         const std::vector<std::uint64_t> ids = {0, 1};
         w.append_spikes(pop, t.data(), ids.data(), 2);
@@ -445,6 +461,9 @@ void check_reader(const analysis::h5_file& r) {
     CHECK(r.spike_count("inh") == 0);
     CHECK(r.read_spikes("inh").timestamps.empty());
     CHECK(r.read_sorting("relu_lif.biological") == analysis::spike_sorting::by_time);
+    CHECK(r.recorded_spikes("relu_lif.biological") == std::vector<std::uint64_t>{0, 1, 2, 3});
+    CHECK(r.recorded_spikes("inh") == std::vector<std::uint64_t>{0, 1});
+    CHECK_FALSE(r.recorded_spikes("nothing").has_value());
 
     CHECK(r.report_populations() == std::vector<std::string>{"inh", "relu_lif.biological"});
     CHECK(r.report_variables("relu_lif.biological") == std::vector<std::string>{"V_m"});
@@ -522,7 +541,9 @@ TEST_CASE("h5_reader: spikes stream in blocks and match a whole read", "[io][hdf
     constexpr std::size_t n_big = 70000;
     {
         h5_writer w(tmp.str());
-        const int pop = w.add_spike_population("exc");
+        std::vector<std::uint64_t> recorded(1000);
+        std::iota(recorded.begin(), recorded.end(), 0);
+        const int pop = w.add_spike_population("exc", recorded);
         std::vector<double> t(n_big);
         std::vector<std::uint64_t> ids(n_big);
         for (std::size_t i = 0; i < n_small; i += 7) {
@@ -614,7 +635,7 @@ TEST_CASE("h5_writer: a failed rename is an io_error and leaves no temporary fil
     temp_file tmp;
     fs::create_directory(tmp.path);  // the final name is taken by a directory
     h5_writer w(tmp.str());
-    w.add_spike_population("exc");
+    w.add_spike_population("exc", {});
     REQUIRE_THROWS_WITH(w.finish(true, 1.0),
                         Contains("cannot rename to " + tmp.str()));
     CHECK_FALSE(fs::exists(w.temp_path()));
@@ -631,10 +652,140 @@ TEST_CASE("h5_writer: misuse by the caller is an internal_error", "[io][hdf5]") 
                       internal_error);  // last pointer != number of columns
     REQUIRE_THROWS_AS(w.add_report("exc", "V_m", "mV", {0}, {0, 1}, {0}, 0.0, 0.0),
                       internal_error);  // zero step
-    REQUIRE_THROWS_AS(w.add_spike_population("a/b"), internal_error);
-    w.add_spike_population("exc");
-    REQUIRE_THROWS_AS(w.add_spike_population("exc"), internal_error);
+    REQUIRE_THROWS_AS(w.add_spike_population("a/b", {}), internal_error);
+    REQUIRE_THROWS_WITH(w.add_spike_population("inh", {2, 1}),
+                        Contains("recorded node ids must be ascending and distinct"));
+    REQUIRE_THROWS_AS(w.add_spike_population("inh", {1, 1}), internal_error);
+    w.add_spike_population("exc", {});
+    REQUIRE_THROWS_AS(w.add_spike_population("exc", {}), internal_error);
     REQUIRE_THROWS_AS(w.append_spikes(3, nullptr, nullptr, 0), internal_error);
     w.finish(true, 0.0);
-    REQUIRE_THROWS_WITH(w.add_spike_population("inh"), Contains("after finish() or abandon()"));
+    REQUIRE_THROWS_WITH(w.add_spike_population("inh", {}),
+                        Contains("after finish() or abandon()"));
+}
+
+namespace {
+
+// A recorder of each kind: a spikes-only subset, traces of listed neurons at an interval,
+// compartments of an mc_cell beside its spikes, and a twin (which records all of itself).
+const char* recorders_scenario = R"(
+[simulation]
+duration = 5
+dt = 0.025
+
+[[morphology]]
+name = "bs"
+[[morphology.section]]
+name = "soma"
+length = "20 um"
+diam = "20 um"
+hh = true
+[[morphology.section]]
+name = "dend"
+parent = "soma"
+length = "200 um"
+diam = "2 um"
+nseg = 5
+
+[[population]]
+name = "cells"
+model = "mc_cell"
+size = 3
+morphology = "bs"
+
+[[population]]
+name = "exc"
+model = "lif"
+size = 10
+params = { I_e = 1000.0 }
+
+[[twin]]
+name = "tw"
+size = 4
+activation = "relu"
+inputs = [ { rate = 20.0, weight = 0.8 } ]
+record_interval = 0.5
+
+[[record]]
+population = "exc"
+spikes = true
+neurons = { first = 3 }
+
+[[record]]
+population = "exc"
+variables = ["V_m"]
+neurons = [7, 2]
+interval = 0.5
+
+[[record]]
+population = "cells"
+spikes = true
+variables = ["V_m"]
+neurons = [1]
+compartments = [ { section = "dend", x = 0.5 }, { section = "soma", x = 0.5 } ]
+)";
+
+}  // namespace
+
+TEST_CASE("output: the file says what every recorder of the network recorded",
+          "[io][hdf5][record]") {
+    // The builder's resolution of the records (network::records) is what the file holds: a
+    // spike recorder's neurons in /neurotwin/records/<pop>/spikes/node_ids, a variable
+    // recorder's in its report's mapping (node_ids, element_ids = compartments, time step =
+    // interval). Readers need not know the rule that made them.
+    const auto desc = load_scenario_text(recorders_scenario, "recorders.toml");
+    const auto net = build_network(desc);
+    temp_file tmp;
+    run_options o;
+    o.output_path = tmp.str();
+    o.threads = 1;
+    REQUIRE(run_scenario(desc, o).completed);
+    raw f(H5Fopen(tmp.str().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+
+    std::size_t spike_recorders = 0, reports = 0;
+    for (const auto& rd : net.records) {
+        const auto& pop = net.populations[rd.population]->name();
+        INFO(pop << " " << (rd.variable.empty() ? "spikes" : rd.variable));
+        const std::vector<std::uint64_t> ids(rd.neurons.begin(), rd.neurons.end());
+        if (rd.variable.empty()) {
+            CHECK(read_all<std::uint64_t>(f, recorded_spikes_path(pop).c_str(),
+                                          H5T_NATIVE_UINT64) == ids);
+            ++spike_recorders;
+            continue;
+        }
+        const auto r = sonata::report_group(pop, rd.variable);
+        const auto in_mapping = [&](const char* name) { return sonata::mapping_path(r, name); };
+        CHECK(read_all<std::uint64_t>(f, in_mapping(sonata::node_ids).c_str(),
+                                      H5T_NATIVE_UINT64) == ids);
+        std::vector<std::uint32_t> elements;
+        for (std::size_t k = 0; k < ids.size(); ++k) {
+            if (rd.compartments.empty()) {
+                elements.push_back(0);
+            }
+            elements.insert(elements.end(), rd.compartments.begin(), rd.compartments.end());
+        }
+        CHECK(read_all<std::uint32_t>(f, in_mapping(sonata::element_ids).c_str(),
+                                      H5T_NATIVE_UINT32) == elements);
+        const auto time = read_all<double>(f, in_mapping(sonata::time).c_str(), H5T_NATIVE_DOUBLE);
+        REQUIRE(time.size() == 3);
+        CHECK(time[2] == double(rd.interval) * net.dt);
+        ++reports;
+    }
+    // exc, cells and the twin's biological cells record spikes; exc V_m, cells V_m and the
+    // twin's five traces are reports.
+    CHECK(spike_recorders == 3);
+    CHECK(reports == 7);
+    // What the scenario asked for, spelled out.
+    const auto u64s = [&](const std::string& path) {
+        return read_all<std::uint64_t>(f, path.c_str(), H5T_NATIVE_UINT64);
+    };
+    CHECK(u64s(recorded_spikes_path("exc")) == std::vector<std::uint64_t>{0, 1, 2});
+    CHECK(u64s(recorded_spikes_path("cells")) == std::vector<std::uint64_t>{0, 1, 2});
+    CHECK(u64s(recorded_spikes_path("tw.biological")) == std::vector<std::uint64_t>{0, 1, 2, 3});
+    CHECK(u64s("/report/exc/V_m/mapping/node_ids") == std::vector<std::uint64_t>{2, 7});
+    CHECK(u64s("/report/cells/V_m/mapping/node_ids") == std::vector<std::uint64_t>{1});
+    // soma is compartment 0; dend(0.5) the centre of dend's 5 segments, 1 + 2
+    CHECK(read_all<std::uint32_t>(f, "/report/cells/V_m/mapping/element_ids",
+                                  H5T_NATIVE_UINT32) == std::vector<std::uint32_t>{0, 3});
+    CHECK(read_all<double>(f, "/report/exc/V_m/mapping/time", H5T_NATIVE_DOUBLE)[2] == 0.5);
 }
