@@ -14,7 +14,7 @@
 #include "analysis/stats.hpp"
 #include "analysis/summary.hpp"
 #include "sim/errors.hpp"
-#include "sim/scenario/desc.hpp"
+#include "sim/io/sonata_names.hpp"
 
 namespace neurotwin::analysis {
 
@@ -107,58 +107,28 @@ private:
     std::vector<double> series_;
 };
 
-// The neurons whose spikes were recorded, from the scenario stored in the file (a spikes-only
-// [[record]] may select a subset, as the network builder's add_records() reads it; twins
-// record all). All neurons when unknown.
-std::vector<std::size_t> recorded_neurons(const h5_file& f, const std::string& pop, std::size_t n) {
+// The neurons whose spikes were recorded (ascending): the list the file holds (written with
+// the spikes, from the network builder's resolution of the records); for a file written
+// before that list existed, what options.recorded_in_old_files re-derives from the scenario
+// the file stores; else all (another simulator's file).
+std::vector<std::size_t> recorded_neurons(const h5_file& f, const std::string& pop, std::size_t n,
+                                          const analyze_options& options) {
+    if (const auto ids = f.recorded_spikes(pop)) {
+        if (!ids->empty() && ids->back() >= n) {
+            f.fail(recorded_spikes_path(pop),
+                   fmt::format("node id {} is not below the population's {} neurons",
+                               ids->back(), n));
+        }
+        return {ids->begin(), ids->end()};
+    }
+    if (options.recorded_in_old_files && f.exists("/neurotwin/scenario")) {
+        if (auto ids = options.recorded_in_old_files(f.read_string("/neurotwin/scenario"), pop, n)) {
+            return std::move(*ids);
+        }
+    }
     std::vector<std::size_t> all(n);
     std::iota(all.begin(), all.end(), 0);
-    if (!f.exists("/neurotwin/scenario")) {
-        return all;
-    }
-    scenario_desc desc;
-    try {
-        desc = load_scenario_text(f.read_string("/neurotwin/scenario"), "scenario");
-    } catch (const std::exception&) {
-        return all;  // written by another version: assume everything was recorded
-    }
-    std::vector<char> mask(n, 0);
-    bool any = false;
-    for (const auto& r : desc.records) {
-        if (r.population != pop || !r.spikes) {
-            continue;
-        }
-        any = true;
-        if (!r.variables.empty()) {
-            return all;  // beside variables, `neurons` selects traces: spikes are all recorded
-        }
-        switch (r.neurons.k) {
-            case neuron_selection::kind::all:
-                return all;
-            case neuron_selection::kind::first:
-                for (std::size_t i = 0; i < std::min<std::size_t>(n, r.neurons.first); ++i) {
-                    mask[i] = 1;
-                }
-                break;
-            case neuron_selection::kind::list:
-                for (const auto i : r.neurons.ids) {
-                    if (std::size_t(i) < n) {
-                        mask[std::size_t(i)] = 1;
-                    }
-                }
-                break;
-        }
-    }
-    if (!any) {
-        return all;
-    }
-    std::vector<std::size_t> ids;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (mask[i] != 0) {
-            ids.push_back(i);
-        }
-    }
-    return ids;
+    return all;
 }
 
 struct out_of_order {};  // a neuron's spikes are not in time order: sort and start again
@@ -334,9 +304,9 @@ void analyze_twin(const h5_file& f, const std::string& twin,
     n.set("encoding", f.attr_string(g, "encoding"));
     n.set("pairs", std::uint64_t(pairs));
     const auto sit = spikes.find(bio);
-    const bool have_traces = f.exists("/report/" + art + "/activation") &&
-                             f.exists("/report/" + art + "/preactivation") &&
-                             f.exists("/report/" + bio + "/rate");
+    const bool have_traces = f.exists(sonata::report_group(art, "activation")) &&
+                             f.exists(sonata::report_group(art, "preactivation")) &&
+                             f.exists(sonata::report_group(bio, "rate"));
     if (!have_traces || sit == spikes.end()) {
         n.set("note", "twin not recorded (record = false): nothing to compare");
         return;
@@ -387,10 +357,13 @@ void analyze_twin(const h5_file& f, const std::string& twin,
         for (std::size_t c = 0; c < nc; ++c) {
             const auto p = static_cast<std::size_t>(ma.node_ids[c0 + c]);
             if (p >= pairs || ma.node_ids[c0 + c] != mr.node_ids[c0 + c]) {
-                f.fail("/report/" + art + "/activation/mapping/node_ids",
+                f.fail(sonata::mapping_path(sonata::report_group(art, "activation"),
+                                            sonata::node_ids),
                        fmt::format("node id {} at index {} is not a pair of twin '{}' ({} "
-                                   "pairs) or differs from /report/{}/rate/mapping/node_ids",
-                                   ma.node_ids[c0 + c], c0 + c, twin, pairs, bio));
+                                   "pairs) or differs from {}",
+                                   ma.node_ids[c0 + c], c0 + c, twin, pairs,
+                                   sonata::mapping_path(sonata::report_group(bio, "rate"),
+                                                        sonata::node_ids)));
             }
             const auto a = column(a_blk, frames, nc, c, 0);
             const auto z = column(z_blk, frames, nc, c, 0);
@@ -534,7 +507,7 @@ spike_stats compute_spike_stats(const h5_file& f, const std::string& population,
         });
         if (!s.n_from_metadata) {
             if (any && max_id >= max_neurons) {
-                f.fail("/spikes/" + population + "/node_ids",
+                f.fail(sonata::spike_group(population) + "/" + sonata::node_ids,
                        fmt::format("node id {} implies more neurons than analyze handles ({}) "
                                    "in a file that does not declare the population's size",
                                    max_id, max_neurons));
@@ -562,7 +535,7 @@ spike_stats compute_spike_stats(const h5_file& f, const std::string& population,
     };
     const auto n_count = bins(options.count_window_ms, "--count-window", max_count_windows);
     const auto n_sync = bins(options.sync_bin_ms, "--sync-bin", max_sync_bins);
-    const auto rec = recorded_neurons(f, population, n);
+    const auto rec = recorded_neurons(f, population, n, options);
     s.recorded = rec.size();
     std::vector<std::size_t> sampled;
     const std::size_t ns = std::min(rec.size(), options.correlation_neurons);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,6 +24,14 @@ struct analyze_options {
     double count_window_ms = 100.0;        // spike-count windows: Fano factor, pair correlations
     double sync_bin_ms = 5.0;              // bins of Golomb's chi
     std::size_t correlation_neurons = 64;  // deterministic sample: pairs among these neurons
+    // Files written before neurotwin stored which neurons' spikes it recorded (no
+    // h5_file::recorded_spikes list): re-derives them (ascending) from the scenario text the
+    // file keeps, for `population` of `n` neurons; nullopt when it cannot tell. Unset or
+    // nullopt: all neurons count as recorded. The analysis library reads no scenarios: the
+    // executable sets spikes_recorded_by_scenario (app/old_files.hpp).
+    std::function<std::optional<std::vector<std::size_t>>(
+        const std::string& scenario, const std::string& population, std::size_t n)>
+        recorded_in_old_files;
 };
 
 // Per-population spike statistics (also what `compare` reports differences of).

@@ -48,7 +48,8 @@ double ks_distance(const std::vector<double>& a, const std::vector<double>& b) {
 
 }  // namespace
 
-comparison compare_files(const std::string& path_a, const std::string& path_b) {
+comparison compare_files(const std::string& path_a, const std::string& path_b,
+                         const analyze_options& options) {
     const h5_file a(path_a);
     const h5_file b(path_b);
     comparison c;
@@ -57,7 +58,6 @@ comparison compare_files(const std::string& path_a, const std::string& path_b) {
     std::set<std::string> all(pa.begin(), pa.end());
     all.insert(pb.begin(), pb.end());
     std::uint64_t total = 0;
-    const analyze_options options;
     for (const auto& pop : all) {
         const bool in_a = std::find(pa.begin(), pa.end(), pop) != pa.end();
         const bool in_b = std::find(pb.begin(), pb.end(), pop) != pb.end();

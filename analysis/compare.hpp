@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "analysis/analyze.hpp"
+
 namespace neurotwin::analysis {
 
 struct comparison {
@@ -13,6 +15,8 @@ struct comparison {
     std::string report;  // lines for stdout
 };
 
-comparison compare_files(const std::string& a, const std::string& b);
+// `options`: the windows of the rate statistics and the rule for old files.
+comparison compare_files(const std::string& a, const std::string& b,
+                         const analyze_options& options);
 
 }  // namespace neurotwin::analysis

@@ -28,6 +28,7 @@
 #include "analysis/h5_output.hpp"
 #include "analysis/summary.hpp"
 #include "app/batch.hpp"
+#include "app/old_files.hpp"
 #include "neurotwin_version.hpp"
 #include "sim/errors.hpp"
 #include "sim/memory.hpp"
@@ -379,6 +380,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> apops;
     std::string window;
     nt::analysis::analyze_options aopt;
+    aopt.recorded_in_old_files = nt::spikes_recorded_by_scenario;
     analyze->add_option("files", afiles, "HDF5 files (neurotwin outputs or SONATA spike files)")
         ->required();
     analyze->add_flag("--json", as_json, "print JSON on stdout instead of writing /analysis");
@@ -511,7 +513,7 @@ int main(int argc, char** argv) {
             return nt::exit_ok;
         }
         if (app.got_subcommand("compare")) {
-            const auto c = nt::analysis::compare_files(ca, cb);
+            const auto c = nt::analysis::compare_files(ca, cb, aopt);
             std::cout << c.report;
             return c.identical ? nt::exit_ok : 1;
         }

@@ -19,6 +19,7 @@
 #include "analysis/compare.hpp"
 #include "analysis/h5_output.hpp"
 #include "analysis/h5_reader.hpp"
+#include "app/old_files.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario/desc.hpp"
 #include "tests/test_util.hpp"
@@ -368,10 +369,10 @@ spikes = true
     const auto a = run_to_file(with_seed("1"), "cmp_a");
     const auto a2 = run_to_file(with_seed("1"), "cmp_a2");
     const auto b = run_to_file(with_seed("2"), "cmp_b");
-    const auto same = compare_files(a, a2);
+    const auto same = compare_files(a, a2, {});
     CHECK(same.identical);
     CHECK_THAT(same.report, Contains("identical"));
-    const auto diff = compare_files(a, b);
+    const auto diff = compare_files(a, b, {});
     CHECK_FALSE(diff.identical);
     CHECK_THAT(diff.report, Contains("exc: first difference at spike #") &&
                                 Contains("mean rate A") && Contains("KS distance"));
@@ -406,4 +407,54 @@ bias = {{ linspace = [-10.0, 10.0] }}
         const auto& th = child(child(child(r, "twins"), "tw"), "threshold");
         CHECK(std::abs(th.number("biological_z")) <= 1.0);
     }
+}
+
+TEST_CASE("analyze: the recorded neurons come from the file, and an old file without them "
+          "from its scenario",
+          "[analysis][record]") {
+    // tests/data/record_rule.toml: 'a' records all 10 cells' spikes (its `neurons` select V_m
+    // traces), 'b' a spikes-only subset of 2. Every cell fires alike.
+    const auto path = temp("record_rule_lists.h5");
+    run_options o;
+    o.output_path = path;
+    o.threads = 1;
+    REQUIRE(run_scenario(load_scenario_file(test::source_path("tests/data/record_rule.toml")), o)
+                .completed);
+    const auto recorded = [](const std::string& file, const analyze_options& options) {
+        const auto r = analyze_file(file, options);
+        const auto& pops = child(r, "populations");
+        return std::pair{child(pops, "a").number("n_recorded"),
+                         child(pops, "b").number("n_recorded")};
+    };
+    const auto rate_b = [](const std::string& file, const analyze_options& options) {
+        return child(child(analyze_file(file, options), "populations"), "b")
+            .number("rate_hz_mean");
+    };
+    // A new file says it itself: no scenario is read (no rule given).
+    CHECK(recorded(path, {}) == std::pair{10.0, 2.0});
+    const double rate = rate_b(path, {});
+    CHECK(rate > 0.0);
+
+    // The same file as neurotwin wrote it before the lists existed.
+    const auto old = temp("record_rule_old.h5");
+    fs::copy_file(path, old);
+    {
+        const hid_t f = H5Fopen(old.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        REQUIRE(f >= 0);
+        CHECK(H5Ldelete(f, "/neurotwin/records", H5P_DEFAULT) >= 0);
+        H5Fclose(f);
+    }
+    CHECK_FALSE(h5_file(old).recorded_spikes("b").has_value());
+    analyze_options with_rule;
+    with_rule.recorded_in_old_files = spikes_recorded_by_scenario;
+    CHECK(recorded(old, with_rule) == std::pair{10.0, 2.0});
+    CHECK(rate_b(old, with_rule) == rate);
+    // Without the rule (the analysis library alone), every neuron counts as recorded, as in
+    // another simulator's file: b's rate is spread over 10 cells.
+    CHECK(recorded(old, {}) == std::pair{10.0, 10.0});
+    CHECK(rate_b(old, {}) == Approx(rate / 5.0));
+    // The rule itself: a scenario that no longer loads tells nothing.
+    CHECK_FALSE(spikes_recorded_by_scenario("[[nope]]\n", "b", 10).has_value());
+    CHECK(spikes_recorded_by_scenario("[simulation]\nduration = 1\n", "b", 3) ==
+          std::vector<std::size_t>{0, 1, 2});
 }

@@ -198,7 +198,7 @@ TEST_CASE("readers: spikes marked by_time whose times go back are an error, not 
                                                      Contains("sorting = by_time, but spike 5"));
     // compare finds the difference, then computes the statistics of both files
     CHECK_THAT(
-        ERROR_OF(compare_files(damaged_copy("readers_by_time_ok.h5"), path)),
+        ERROR_OF(compare_files(damaged_copy("readers_by_time_ok.h5"), path, {})),
         Contains("'" + bio_spikes + "/timestamps'") && Contains("sorting = by_time, but spike 5"));
 }
 
@@ -268,6 +268,6 @@ TEST_CASE("readers: an undamaged file reads as before", "[analysis][io]") {
     const auto* tw = r.find("twins");
     REQUIRE(tw != nullptr);
     REQUIRE(tw->find("tw") != nullptr);
-    CHECK(compare_files(path, path).identical);
+    CHECK(compare_files(path, path, {}).identical);
     CHECK(compare_twins(h5_file(path)).size() == 1);
 }
