@@ -18,7 +18,7 @@ import re
 import sys
 
 try:
-    import tomllib  # Python >= 3.11: the scenario stored in the file says what was recorded
+    import tomllib  # Python >= 3.11: reads the scenario of old files (recorded_ids_old_file)
 except ImportError:
     tomllib = None
 
@@ -125,8 +125,22 @@ def n_neurons(f, pop, ids):
 
 
 def recorded_ids(f, pop, n):
-    """Ids of the neurons whose spikes were recorded (a spikes-only [[record]]'s neurons, the
-    rule of the network builder's add_records()); all when unknown."""
+    """Ids of the neurons whose spikes were recorded: the list the file holds
+    (/neurotwin/records/<pop>/spikes/node_ids, the network builder's resolution of the
+    [[record]]s); for older files without it, recorded_ids_old_file; all for another
+    simulator's file."""
+    ids = f.get(f"neurotwin/records/{pop}/spikes/node_ids")
+    if ids is not None:
+        ids = ids[()].astype(np.int64)
+        return ids[ids < n]
+    return recorded_ids_old_file(f, pop, n)
+
+
+def recorded_ids_old_file(f, pop, n):
+    """The fallback for files written before neurotwin stored the recorded neurons: the rule
+    re-derived from the scenario text the file keeps (as app/old_files.cpp does in C++): a
+    spikes-only [[record]]'s neurons; all beside variables (`neurons` select traces there) or
+    when no record names the population; all when unknown."""
     nt = f.get("neurotwin")
     if tomllib is None or nt is None or "scenario" not in nt:
         return np.arange(n)

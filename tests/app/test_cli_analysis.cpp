@@ -379,27 +379,41 @@ print(names)
     CHECK(r.out == "['soma(0.5)', 'dend(0.0098)', 'dend(0.99)']\n");
 }
 
-TEST_CASE("cli: plot counts the spiking neurons by the builder's record rule", "[cli][plot]") {
+TEST_CASE("cli: plot and analyze count the spiking neurons the file lists, and an old file's "
+          "by its scenario",
+          "[cli][plot]") {
     // tests/data/record_rule.toml: `neurons` beside `variables` selects traces only, so the
     // spikes of all 10 cells of 'a' are in the file and the rate histogram has 10 neurons (it
     // had 2, and a rate five times too high). A spikes-only record with `neurons` ('b') still
-    // selects its cells.
+    // selects its cells. The file lists them (/neurotwin/records); old.h5 is the same file
+    // without the lists, as neurotwin wrote it before, which both readers judge by the
+    // scenario it keeps.
     temp_dir dir;
     REQUIRE(neurotwin(dir, {"run",
                             std::string(NEUROTWIN_SOURCE_DIR) + "/tests/data/record_rule.toml",
                             "-o", "rec.h5", "-q"})
                 .code == 0);
-    dir.write("check.py", R"(import sys
+    dir.write("check.py", R"(import shutil, sys
 sys.path.insert(0, sys.argv[1])
 import h5py
 import plot
-with h5py.File("rec.h5", "r") as f:
-    print([int(i) for i in plot.recorded_ids(f, "a", 10)],
-          [int(i) for i in plot.recorded_ids(f, "b", 10)])
+shutil.copy("rec.h5", "old.h5")
+with h5py.File("old.h5", "r+") as f:
+    del f["neurotwin/records"]
+for name in ("rec.h5", "old.h5"):
+    with h5py.File(name, "r") as f:
+        print([int(i) for i in plot.recorded_ids(f, "a", 10)],
+              [int(i) for i in plot.recorded_ids(f, "b", 10)])
 )");
     const auto r =
         run(dir, {"/usr/bin/python3", "check.py", std::string(NEUROTWIN_SOURCE_DIR) + "/analysis"});
     INFO("stderr: " << r.err);
     REQUIRE(r.code == 0);
-    CHECK(r.out == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [1, 2]\n");
+    CHECK(r.out == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [1, 2]\n[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [1, 2]\n");
+    for (const char* file : {"rec.h5", "old.h5"}) {
+        INFO(file);
+        const auto a = neurotwin(dir, {"analyze", file, "--json", "--population", "b"});
+        REQUIRE(a.code == 0);
+        CHECK_THAT(a.out, Contains("\"n_recorded\": 2"));
+    }
 }
