@@ -188,8 +188,8 @@ void tuning(const h5_file& f, const std::string& pop, const std::vector<double>&
         auto& t = tn->child(name);
         t.set("spearman", spearman(x, rate));
         t.set("pearson", pearson(x, rate));
-        if (f.has_attr(g + "/" + name, "units")) {
-            t.set("units", f.attr_string(g + "/" + name, "units"));
+        if (f.has_attr(g + "/" + name, sonata::units)) {
+            t.set("units", f.attr_string(g + "/" + name, sonata::units));
         }
         // The curve: mean rate per distinct value, or over 20 equal bins when there are more.
         std::map<double, std::pair<double, double>> by_value;  // value -> (sum, n)

@@ -15,6 +15,7 @@
 
 #include "sim/errors.hpp"
 #include "sim/io/h5_handle.hpp"
+#include "sim/io/sonata_names.hpp"
 
 namespace neurotwin {
 
@@ -171,70 +172,75 @@ edge_list read_sonata_edges(const std::string& path, const std::string& populati
     if (!file.valid()) {
         throw io_error(fmt::format("cannot open edge file '{}': not an HDF5 file", path));
     }
-    if (!detail::hdf5_path_exists(file.get(), "/edges")) {
-        throw io_error(fmt::format("{}: no /edges group (not a SONATA edge file)", path));
+    if (!detail::hdf5_path_exists(file.get(), sonata::edges)) {
+        throw io_error(
+            fmt::format("{}: no {} group (not a SONATA edge file)", path, sonata::edges));
     }
-    h5_id edges(H5Gopen2(file.get(), "/edges", H5P_DEFAULT));
+    h5_id edges(H5Gopen2(file.get(), sonata::edges, H5P_DEFAULT));
     const auto pops = group_members(edges.get());
     std::string name = population;
     if (name.empty()) {
         if (pops.size() != 1) {
-            throw io_error(fmt::format("{}: /edges holds {} populations ({}); name one with "
+            throw io_error(fmt::format("{}: {} holds {} populations ({}); name one with "
                                        "'edge_population'",
-                                       path, pops.size(), fmt::join(pops, ", ")));
+                                       path, sonata::edges, pops.size(), fmt::join(pops, ", ")));
         }
         name = pops.front();
     } else if (std::find(pops.begin(), pops.end(), name) == pops.end()) {
-        throw io_error(fmt::format("{}: no edge population '{}' under /edges (found: {})", path,
-                                   name, fmt::join(pops, ", ")));
+        throw io_error(fmt::format("{}: no edge population '{}' under {} (found: {})", path,
+                                   name, sonata::edges, fmt::join(pops, ", ")));
     }
-    const std::string where = "/edges/" + name;
+    const std::string where = sonata::edge_population(name);
     h5_id pop(H5Gopen2(edges.get(), name.c_str(), H5P_DEFAULT));
     edge_list out;
     // every length is checked before the first dataset is read
     hsize_t n_edges = 0;
     {
-        h5_id s(H5Dopen2(pop.get(), "source_node_id", H5P_DEFAULT));
-        h5_id t(H5Dopen2(pop.get(), "target_node_id", H5P_DEFAULT));
+        h5_id s(H5Dopen2(pop.get(), sonata::source_node_id, H5P_DEFAULT));
+        h5_id t(H5Dopen2(pop.get(), sonata::target_node_id, H5P_DEFAULT));
         for (const auto* id : {&s, &t}) {
             if (!id->valid()) {
                 throw io_error(fmt::format("{}: cannot open dataset {}/{}", path, where,
-                                           id == &s ? "source_node_id" : "target_node_id"));
+                                           id == &s ? sonata::source_node_id
+                                                    : sonata::target_node_id));
             }
         }
-        n_edges = dataset_length(s.get(), path, where, "source_node_id");
-        const auto n_t = dataset_length(t.get(), path, where, "target_node_id");
+        n_edges = dataset_length(s.get(), path, where, sonata::source_node_id);
+        const auto n_t = dataset_length(t.get(), path, where, sonata::target_node_id);
         if (n_edges != n_t) {
-            throw io_error(fmt::format("{}: {}/source_node_id has {} entries but target_node_id {}",
-                                       path, where, n_edges, n_t));
+            throw io_error(fmt::format("{}: {}/{} has {} entries but {} {}", path, where,
+                                       sonata::source_node_id, n_edges, sonata::target_node_id,
+                                       n_t));
         }
     }
-    out.source = read_ids(pop.get(), "source_node_id", path, where, n_edges, limits.sources,
+    out.source = read_ids(pop.get(), sonata::source_node_id, path, where, n_edges, limits.sources,
                           limits.source_name);
-    out.target = read_ids(pop.get(), "target_node_id", path, where, n_edges, limits.targets,
+    out.target = read_ids(pop.get(), sonata::target_node_id, path, where, n_edges, limits.targets,
                           limits.target_name);
     {
-        h5_id s(H5Dopen2(pop.get(), "source_node_id", H5P_DEFAULT));
-        h5_id t(H5Dopen2(pop.get(), "target_node_id", H5P_DEFAULT));
-        out.source_population = string_attr(s.get(), "node_population");
-        out.target_population = string_attr(t.get(), "node_population");
+        h5_id s(H5Dopen2(pop.get(), sonata::source_node_id, H5P_DEFAULT));
+        h5_id t(H5Dopen2(pop.get(), sonata::target_node_id, H5P_DEFAULT));
+        out.source_population = string_attr(s.get(), sonata::node_population);
+        out.target_population = string_attr(t.get(), sonata::node_population);
     }
-    // weights and delays: edge group "0" (SONATA), or directly under the population
-    for (const std::string& grp : {where + "/0", where}) {
+    // weights and delays: SONATA's edge group "0", or directly under the population; the
+    // weight as syn_weight (SONATA) or weight
+    for (const std::string& grp : {where + "/" + sonata::edge_group, where}) {
         if (!detail::hdf5_path_exists(file.get(), grp)) {
             continue;
         }
         h5_id g(H5Gopen2(file.get(), grp.c_str(), H5P_DEFAULT));
-        for (const char* wname : {"syn_weight", "weight"}) {
+        for (const char* wname : {sonata::syn_weight, "weight"}) {
             if (out.weight.empty() && detail::hdf5_path_exists(g.get(), wname)) {
                 out.weight =
                     read_1d<double>(g.get(), wname, H5T_NATIVE_DOUBLE, path, grp, n_edges);
                 check_finite(out.weight, path, grp, wname);
             }
         }
-        if (out.delay_ms.empty() && detail::hdf5_path_exists(g.get(), "delay")) {
-            out.delay_ms = read_1d<double>(g.get(), "delay", H5T_NATIVE_DOUBLE, path, grp, n_edges);
-            check_finite(out.delay_ms, path, grp, "delay");
+        if (out.delay_ms.empty() && detail::hdf5_path_exists(g.get(), sonata::delay)) {
+            out.delay_ms =
+                read_1d<double>(g.get(), sonata::delay, H5T_NATIVE_DOUBLE, path, grp, n_edges);
+            check_finite(out.delay_ms, path, grp, sonata::delay);
         }
     }
     return out;
@@ -385,23 +391,24 @@ void write_sonata_edges(const std::string& path, const std::string& population,
             if (!node_pop.empty()) {
                 h5_id st = detail::make_utf8_string_type();
                 h5_id as(H5Screate(H5S_SCALAR));
-                h5_id a(H5Acreate2(ds.get(), "node_population", st.get(), as.get(), H5P_DEFAULT,
-                                   H5P_DEFAULT));
+                h5_id a(H5Acreate2(ds.get(), sonata::node_population, st.get(), as.get(),
+                                   H5P_DEFAULT, H5P_DEFAULT));
                 const char* v = node_pop.c_str();
                 H5Awrite(a.get(), st.get(), &v);
             }
         };
-        const auto base = "/edges/" + population;
-        write(base + "/source_node_id", H5T_STD_U64LE, H5T_NATIVE_UINT64, edges.source.data(),
-              edges.source.size(), edges.source_population);
-        write(base + "/target_node_id", H5T_STD_U64LE, H5T_NATIVE_UINT64, edges.target.data(),
-              edges.target.size(), edges.target_population);
+        const auto base = sonata::edge_population(population) + "/";
+        const auto group = base + sonata::edge_group + "/";
+        write(base + sonata::source_node_id, H5T_STD_U64LE, H5T_NATIVE_UINT64,
+              edges.source.data(), edges.source.size(), edges.source_population);
+        write(base + sonata::target_node_id, H5T_STD_U64LE, H5T_NATIVE_UINT64,
+              edges.target.data(), edges.target.size(), edges.target_population);
         if (!edges.weight.empty()) {
-            write(base + "/0/syn_weight", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, edges.weight.data(),
-                  edges.weight.size(), "");
+            write(group + sonata::syn_weight, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                  edges.weight.data(), edges.weight.size(), "");
         }
         if (!edges.delay_ms.empty()) {
-            write(base + "/0/delay", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, edges.delay_ms.data(),
+            write(group + sonata::delay, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, edges.delay_ms.data(),
                   edges.delay_ms.size(), "");
         }
     }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The names and fixed values of the output file's SONATA layout, for all code that writes or
 // reads it: the writer (sim/io/h5_writer.cpp), the reader (analysis/h5_reader.cpp), the
-// analyses and export-sonata (analysis/h5_output.cpp). SONATA's developer guide ("Output file
+// analyses and export-sonata (analysis/h5_output.cpp); and of the SONATA edge files that
+// projections read (sim/io/edges.cpp). SONATA's developer guide ("Output file
 // formats") fixes them, and libsonata and bmtk read exactly these. README "Output layout"
 // shows the whole tree. Plain names, no HDF5: any code may include it.
 #pragma once
@@ -45,6 +46,17 @@ inline constexpr const char* sorted = "sorted";  // attribute of mapping/node_id
 inline constexpr const char* units = "units";
 inline constexpr const char* time_unit = "ms";
 
+// Edges (network files, read by `rule = "from_file"` projections, sim/io/edges.cpp):
+// /edges/<population>/{source_node_id, target_node_id} (attribute node_population each) and
+// the edge group "0" with syn_weight and delay.
+inline constexpr const char* edges = "/edges";
+inline constexpr const char* source_node_id = "source_node_id";
+inline constexpr const char* target_node_id = "target_node_id";
+inline constexpr const char* node_population = "node_population";
+inline constexpr const char* edge_group = "0";
+inline constexpr const char* syn_weight = "syn_weight";
+inline constexpr const char* delay = "delay";
+
 // "/spikes/<population>"
 inline std::string spike_group(const std::string& population) {
     return std::string(spikes) + "/" + population;
@@ -60,6 +72,10 @@ inline std::string report_group(const std::string& population, const std::string
 // "<report group>/mapping/<name>"
 inline std::string mapping_path(const std::string& report_group, const char* name) {
     return report_group + "/" + mapping + "/" + name;
+}
+// "/edges/<population>"
+inline std::string edge_population(const std::string& population) {
+    return std::string(edges) + "/" + population;
 }
 
 }  // namespace neurotwin::sonata
