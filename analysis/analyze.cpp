@@ -122,7 +122,8 @@ std::vector<std::size_t> recorded_neurons(const h5_file& f, const std::string& p
         return {ids->begin(), ids->end()};
     }
     if (options.recorded_in_old_files && f.exists("/neurotwin/scenario")) {
-        if (auto ids = options.recorded_in_old_files(f.read_string("/neurotwin/scenario"), pop, n)) {
+        const auto scenario = f.read_string("/neurotwin/scenario");
+        if (auto ids = options.recorded_in_old_files(scenario, pop, n)) {
             return std::move(*ids);
         }
     }

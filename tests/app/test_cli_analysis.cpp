@@ -409,7 +409,8 @@ for name in ("rec.h5", "old.h5"):
         run(dir, {"/usr/bin/python3", "check.py", std::string(NEUROTWIN_SOURCE_DIR) + "/analysis"});
     INFO("stderr: " << r.err);
     REQUIRE(r.code == 0);
-    CHECK(r.out == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [1, 2]\n[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [1, 2]\n");
+    CHECK(r.out ==
+          "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [1, 2]\n[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [1, 2]\n");
     for (const char* file : {"rec.h5", "old.h5"}) {
         INFO(file);
         const auto a = neurotwin(dir, {"analyze", file, "--json", "--population", "b"});
