@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Output file of one run, laid out as SONATA wherever SONATA has a place for the data
-// (see README "Output layout"; the names are in sim/io/sonata_names.hpp). hdf5.h stays in
+// (see docs/output.md; the names are in sim/io/sonata_names.hpp). hdf5.h stays in
 // the .cpp files of sim/io/ and analysis/ (through h5_handle.hpp). Not thread-safe: the
 // engine calls it from one thread.
 //

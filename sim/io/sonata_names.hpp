@@ -3,8 +3,8 @@
 // reads it: the writer (sim/io/h5_writer.cpp), the reader (analysis/h5_reader.cpp), the
 // analyses and export-sonata (analysis/h5_output.cpp); and of the SONATA edge files that
 // projections read (sim/io/edges.cpp). SONATA's developer guide ("Output file formats")
-// fixes them, and libsonata and bmtk read exactly these. README "Output layout" shows the
-// whole tree. Plain names, no HDF5: any code may include it.
+// fixes them, and libsonata and bmtk read exactly these. docs/output.md shows the whole
+// tree. Plain names, no HDF5: any code may include it.
 #pragma once
 
 #include <cstdint>
