@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The batch, sweep, analyze, compare, export-sonata and plot commands of the real binary
-// (NEUROTWIN_BINARY), started with fork/exec like tests/app/test_cli.cpp; output files are
+// (NEUROTWIN_BINARY), started with fork/exec (tests/test_util.hpp: child); output files are
 // checked with the raw HDF5 C API or the analysis reader.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
@@ -16,97 +13,22 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "analysis/h5_reader.hpp"
+#include "tests/test_util.hpp"
 
 using Catch::Matchers::Contains;
+using neurotwin::test::child;
+using neurotwin::test::read_file;
+using neurotwin::test::run_cli;
+using neurotwin::test::temp_dir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-    fs::path root;
-    temp_dir() {
-        static std::atomic<int> counter{0};
-        root = fs::temp_directory_path() / ("neurotwin_batch_test_" + std::to_string(::getpid()) +
-                                            "_" + std::to_string(counter++));
-        fs::remove_all(root);
-        fs::create_directories(root);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(root, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    fs::path write(const std::string& name, const std::string& text) const {
-        const auto p = root / name;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p, std::ios::binary) << text;
-        return p;
-    }
-};
-
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-struct cli_result {
-    int code;
-    std::string out;
-    std::string err;
-};
-
-// Runs the binary in `dir` with stdout/stderr to files; killed after 120 s (the test fails).
-cli_result run_cli(const temp_dir& dir, const std::vector<std::string>& args) {
-    static std::atomic<int> counter{0};
-    const auto tag = std::to_string(counter++);
-    const auto out = (dir.root / (".out-" + tag)).string();
-    const auto err = (dir.root / (".err-" + tag)).string();
-    std::vector<std::string> argv_s{NEUROTWIN_BINARY};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) {
-        argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    const std::string cwd = dir.root.string();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int in_fd = ::open("/dev/null", O_RDONLY);
-        const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in_fd < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in_fd, 0) < 0 ||
-            ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
-            ::_exit(127);
-        }
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    REQUIRE(pid > 0);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    int status = 0;
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            FAIL("neurotwin did not finish within 120 s");
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    cli_result r{WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status), read_text(out),
-                 read_text(err)};
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-}
 
 // A small LIF population driven by a current: `I_e` sets how much it fires.
 std::string good(double I_e) {
@@ -160,92 +82,6 @@ std::vector<std::string> runs_of(const std::string& json) {
     return out;
 }
 
-// A child of the binary that runs while the test acts on it (signals, a second batch). The
-// destructor kills and reaps it if it is still running, so a failed REQUIRE leaves nothing.
-// `uid` >= 0: the child runs as that user (a root test process drops to it before exec).
-class running_cli {
-public:
-    running_cli(const temp_dir& dir, const std::vector<std::string>& args, int uid = -1) {
-        static std::atomic<int> counter{0};
-        const auto tag = std::to_string(counter++);
-        err_path_ = dir.root / (".async-err-" + tag);
-        const auto out = (dir.root / (".async-out-" + tag)).string();
-        const auto err = err_path_.string();
-        std::vector<std::string> argv_s{NEUROTWIN_BINARY};
-        argv_s.insert(argv_s.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : argv_s) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        const std::string cwd = dir.root.string();
-        sigset_t none;
-        sigemptyset(&none);
-        pid_ = ::fork();
-        if (pid_ == 0) {  // only async-signal-safe calls until exec
-            const int in_fd = ::open("/dev/null", O_RDONLY);
-            const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
-            const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
-            if (in_fd < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in_fd, 0) < 0 ||
-                ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
-                ::_exit(127);
-            }
-            // The binary must see the signals as a user's process would, whatever the test
-            // runner ignores or blocks.
-            ::signal(SIGINT, SIG_DFL);
-            ::signal(SIGTERM, SIG_DFL);
-            ::signal(SIGHUP, SIG_DFL);
-            ::sigprocmask(SIG_SETMASK, &none, nullptr);
-            if (uid >= 0 && (::setgid(gid_t(uid)) != 0 || ::setuid(uid_t(uid)) != 0)) {
-                ::_exit(126);
-            }
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        REQUIRE(pid_ > 0);
-    }
-    ~running_cli() {
-        if (pid_ > 0 && !reaped_) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-        }
-    }
-    running_cli(const running_cli&) = delete;
-    running_cli& operator=(const running_cli&) = delete;
-
-    pid_t pid() const { return pid_; }
-    std::string stderr_text() const { return read_text(err_path_); }
-
-    bool poll() {
-        int status = 0;
-        if (!reaped_ && ::waitpid(pid_, &status, WNOHANG) == pid_) {
-            reaped_ = true;
-            code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-        }
-        return reaped_;
-    }
-    // The exit code (minus the signal number); killed and failed after `timeout`.
-    int wait(std::chrono::seconds timeout) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (!poll()) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                ::kill(pid_, SIGKILL);
-                FAIL("neurotwin did not finish within " << timeout.count() << " s; stderr:\n"
-                                                        << stderr_text());
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        return code_;
-    }
-
-private:
-    pid_t pid_ = -1;
-    bool reaped_ = false;
-    int code_ = -1000;
-    fs::path err_path_;
-};
-
 // A run of 100 s of biological time that is nowhere near done when it is stopped.
 const char* long_run = R"([simulation]
 duration = "100 s"
@@ -263,7 +99,7 @@ spikes = true
 
 // Waits (at most 30 s) until `n` runs of `batch` write their temporary files in `out`
 // (<run>.h5.tmp-<pid>): the children are then under way. Returns their pids.
-std::vector<pid_t> wait_for_children(running_cli& batch, const fs::path& out, std::size_t n) {
+std::vector<pid_t> wait_for_children(child& batch, const fs::path& out, std::size_t n) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (true) {
         std::vector<pid_t> pids;
@@ -321,17 +157,12 @@ TEST_CASE(
     CHECK(r.code == 1);
     for (const char* f : {"a.h5", "b.h5", "c.h5"}) {
         INFO(f);
-        CHECK(fs::is_regular_file(dir.root / "out" / f));
+        CHECK(fs::is_regular_file(dir.work / "out" / f));
     }
-    CHECK_FALSE(fs::exists(dir.root / "out" / "broken.h5"));
-    CHECK_FALSE(fs::exists(dir.root / "out" / "overflow.h5"));
+    CHECK_FALSE(fs::exists(dir.work / "out" / "broken.h5"));
+    CHECK_FALSE(fs::exists(dir.work / "out" / "overflow.h5"));
     // Nothing half-written or temporary is left behind.
-    std::vector<std::string> listing;
-    for (const auto& e : fs::directory_iterator(dir.root / "out")) {
-        listing.push_back(e.path().filename().string());
-    }
-    std::sort(listing.begin(), listing.end());
-    CHECK(listing == std::vector<std::string>{"a.h5", "b.h5", "batch.json", "c.h5"});
+    CHECK(dir.listing("out") == std::vector<std::string>{"a.h5", "b.h5", "batch.json", "c.h5"});
 
     // The table: one row per run, sorted by path; both errors named clearly.
     CHECK_THAT(r.out, Contains("broken") && Contains("invalid scenario") &&
@@ -340,7 +171,7 @@ TEST_CASE(
                Contains("overflow") && Contains("numerical fault") && Contains("non-finite value"));
     CHECK_THAT(r.out, Contains("5 runs: 3 ok, 2 failed"));
 
-    const auto json = read_text(dir.root / "out" / "batch.json");
+    const auto json = read_file(dir.work / "out" / "batch.json");
     const auto runs = runs_of(json);
     REQUIRE(runs.size() == 5);
     CHECK_THAT(runs[0], Contains("\"name\": \"a\""));  // in/a, in/b, in/broken, in/overflow,
@@ -353,20 +184,20 @@ TEST_CASE(
     CHECK_THAT(run_entry(runs, "b"), Contains("\"status\": \"ok\"") &&
                                          Contains("\"output\": \"out/b.h5\"") &&
                                          Contains("\"scenario_file\": \"in/b.toml\""));
-    const auto spikes_b = neurotwin::analysis::h5_file((dir.root / "out/b.h5").string())
+    const auto spikes_b = neurotwin::analysis::h5_file((dir.work / "out/b.h5").string())
                               .attr_u64("/neurotwin", "spikes");
     CHECK(spikes_b > 0);
     CHECK_THAT(run_entry(runs, "b"), Contains("\"spikes\": " + std::to_string(spikes_b) + ","));
 
     // --resume after deleting b.h5: a and c are kept, b runs again.
-    fs::remove(dir.root / "out" / "b.h5");
-    const auto mtime_a = fs::last_write_time(dir.root / "out" / "a.h5");
+    fs::remove(dir.work / "out" / "b.h5");
+    const auto mtime_a = fs::last_write_time(dir.work / "out" / "a.h5");
     const auto r2 = run_cli(dir, {"batch", "in", "-o", "out", "--resume"});
     INFO("resume stdout:\n" << r2.out << "\nstderr:\n" << r2.err);
     CHECK(r2.code == 1);  // the two bad scenarios fail again
-    CHECK(fs::is_regular_file(dir.root / "out" / "b.h5"));
-    CHECK(fs::last_write_time(dir.root / "out" / "a.h5") == mtime_a);
-    const auto runs2 = runs_of(read_text(dir.root / "out" / "batch.json"));
+    CHECK(fs::is_regular_file(dir.work / "out" / "b.h5"));
+    CHECK(fs::last_write_time(dir.work / "out" / "a.h5") == mtime_a);
+    const auto runs2 = runs_of(read_file(dir.work / "out" / "batch.json"));
     CHECK_THAT(run_entry(runs2, "a"), Contains("\"resumed\": true"));
     CHECK_THAT(run_entry(runs2, "c"), Contains("\"resumed\": true"));
     CHECK_THAT(run_entry(runs2, "b"),
@@ -375,7 +206,7 @@ TEST_CASE(
     // A changed scenario text is not "the same run": it runs again.
     dir.write("in/a.toml", good(450.0));
     const auto r3 = run_cli(dir, {"batch", "in", "-o", "out", "--resume"});
-    const auto runs3 = runs_of(read_text(dir.root / "out" / "batch.json"));
+    const auto runs3 = runs_of(read_file(dir.work / "out" / "batch.json"));
     CHECK_THAT(run_entry(runs3, "a"), Contains("\"resumed\": false"));
     CHECK_THAT(run_entry(runs3, "c"), Contains("\"resumed\": true"));
 }
@@ -400,7 +231,7 @@ TEST_CASE("batch: a sweep expands into named runs whose values are stored in the
     for (const char* name : {"scan__tau_m=10__seed=1", "scan__tau_m=10__seed=2",
                              "scan__tau_m=20__seed=1", "scan__tau_m=20__seed=2"}) {
         INFO(name);
-        const auto path = (dir.root / "out" / (std::string(name) + ".h5")).string();
+        const auto path = (dir.work / "out" / (std::string(name) + ".h5")).string();
         REQUIRE(fs::is_regular_file(path));
         const neurotwin::analysis::h5_file f(path);
         CHECK(f.attr_string("/neurotwin/sweep", "point") == name);
@@ -412,7 +243,7 @@ TEST_CASE("batch: a sweep expands into named runs whose values are stored in the
               (tau20 ? 20.0 : 10.0));
         CHECK(f.attr_string("/neurotwin", "scenario_file") == "scan.toml");
     }
-    const auto json = read_text(dir.root / "out" / "batch.json");
+    const auto json = read_file(dir.work / "out" / "batch.json");
     CHECK_THAT(json, Contains("\"sweep\": {\"population.exc.params.tau_m\": 20, "
                               "\"simulation.seed\": 1}"));
 
@@ -436,10 +267,10 @@ TEST_CASE("analyze, compare and export-sonata on the command line", "[cli][analy
     const auto json = run_cli(dir, {"analyze", "a.h5", "--json", "--window", "0:40"});
     CHECK(json.code == 0);
     CHECK_THAT(json.out, Contains("\"window_stop_ms\": 40") && Contains("\"rate_hz_mean\""));
-    CHECK_FALSE(neurotwin::analysis::h5_file((dir.root / "a.h5").string()).exists("/analysis"));
+    CHECK_FALSE(neurotwin::analysis::h5_file((dir.work / "a.h5").string()).exists("/analysis"));
     const auto text = run_cli(dir, {"analyze", "a.h5"});
     CHECK(text.code == 0);
-    CHECK(neurotwin::analysis::h5_file((dir.root / "a.h5").string()).exists("/analysis"));
+    CHECK(neurotwin::analysis::h5_file((dir.work / "a.h5").string()).exists("/analysis"));
     CHECK(run_cli(dir, {"analyze", "missing.h5"}).code == 3);
     const auto badpop = run_cli(dir, {"analyze", "a.h5", "--population", "exd"});
     CHECK(badpop.code == 2);
@@ -455,7 +286,7 @@ TEST_CASE("analyze, compare and export-sonata on the command line", "[cli][analy
 
     const auto ex = run_cli(dir, {"export-sonata", "a.h5", "sonata"});
     CHECK(ex.code == 0);
-    CHECK(fs::is_regular_file(dir.root / "sonata" / "spikes.h5"));
+    CHECK(fs::is_regular_file(dir.work / "sonata" / "spikes.h5"));
 }
 
 TEST_CASE("plot: the script writes readable PNGs of the right size", "[cli][plot]") {
@@ -489,7 +320,7 @@ rate_filter = 50.0
         "tw_twin_tw_tuning.png",       "sweep_scan_tau_m.png"};
     for (const auto& name : expected) {
         INFO(name);
-        const auto bytes = read_text(dir.root / "png" / name);
+        const auto bytes = read_file(dir.work / "png" / name);
         REQUIRE(bytes.size() > 10000);  // a real figure, not an empty canvas
         // PNG signature, then the IHDR chunk: width and height, big-endian, at bytes 16..23.
         REQUIRE(bytes.compare(1, 3, "PNG") == 0);
@@ -560,7 +391,7 @@ interval = 1.0
     for (const char* name : {"dt_traces_d.biological.png", "dt_twin_d_overlay.png",
                              "dt_twin_d_tuning.png"}) {
         INFO(name);
-        CHECK(read_text(dir.root / "png" / name).size() > 10000);
+        CHECK(read_file(dir.work / "png" / name).size() > 10000);
     }
 }
 
@@ -569,8 +400,8 @@ TEST_CASE("batch: SIGTERM stops the running children cleanly and waits for them"
     dir.write("in/a.toml", long_run);
     dir.write("in/b.toml", long_run);
     dir.write("in/c.toml", long_run);
-    running_cli batch(dir, {"batch", "in", "-o", "out", "-j", "2"});
-    const auto children = wait_for_children(batch, dir.root / "out", 2);
+    child batch(dir, {"batch", "in", "-o", "out", "-j", "2"});
+    const auto children = wait_for_children(batch, dir.work / "out", 2);
     REQUIRE(::kill(batch.pid(), SIGTERM) == 0);
     const int code = batch.wait(std::chrono::seconds(60));
     INFO("stderr:\n" << batch.stderr_text());
@@ -586,18 +417,13 @@ TEST_CASE("batch: SIGTERM stops the running children cleanly and waits for them"
     }
     CHECK(code == 130);
     // The stopped runs kept their files, marked incomplete; the third never started.
-    std::vector<std::string> listing;
-    for (const auto& e : fs::directory_iterator(dir.root / "out")) {
-        listing.push_back(e.path().filename().string());
-    }
-    std::sort(listing.begin(), listing.end());
-    CHECK(listing == std::vector<std::string>{"a.h5", "b.h5", "batch.json"});
+    CHECK(dir.listing("out") == std::vector<std::string>{"a.h5", "b.h5", "batch.json"});
     for (const char* f : {"a.h5", "b.h5"}) {
         INFO(f);
-        CHECK(neurotwin::analysis::h5_file((dir.root / "out" / f).string())
+        CHECK(neurotwin::analysis::h5_file((dir.work / "out" / f).string())
                   .attr_u64("/neurotwin", "completed") == 0);
     }
-    const auto runs = runs_of(read_text(dir.root / "out" / "batch.json"));
+    const auto runs = runs_of(read_file(dir.work / "out" / "batch.json"));
     CHECK_THAT(run_entry(runs, "a"),
                Contains("\"status\": \"interrupted\"") && Contains("\"exit_code\": 130"));
     CHECK_THAT(run_entry(runs, "c"),
@@ -609,8 +435,8 @@ TEST_CASE("batch: a second batch on a folder in use is refused and names the loc
     temp_dir dir;
     dir.write("in/long.toml", long_run);
     dir.write("small/a.toml", good(500.0));
-    running_cli first(dir, {"batch", "in", "-o", "out"});
-    wait_for_children(first, dir.root / "out", 1);
+    child first(dir, {"batch", "in", "-o", "out"});
+    wait_for_children(first, dir.work / "out", 1);
 
     // What a --resume started while the first batch runs would do: the same points again.
     const auto second = run_cli(dir, {"batch", "small", "-o", "out", "--resume"});
@@ -619,35 +445,35 @@ TEST_CASE("batch: a second batch on a folder in use is refused and names the loc
     CHECK_THAT(second.err, Contains("output folder 'out' is in use by another batch") &&
                                Contains("'out/.batch.lock'") &&
                                Contains("pid " + std::to_string(first.pid())));
-    CHECK_FALSE(fs::exists(dir.root / "out" / "a.h5"));
+    CHECK_FALSE(fs::exists(dir.work / "out" / "a.h5"));
 
     REQUIRE(::kill(first.pid(), SIGTERM) == 0);
     CHECK(first.wait(std::chrono::seconds(60)) == 130);
     // Released with the batch (and removed): the folder is free again.
-    CHECK_FALSE(fs::exists(dir.root / "out" / ".batch.lock"));
+    CHECK_FALSE(fs::exists(dir.work / "out" / ".batch.lock"));
     const auto third = run_cli(dir, {"batch", "small", "-o", "out"});
     INFO("third stderr:\n" << third.err);
     CHECK(third.code == 0);
-    CHECK(fs::is_regular_file(dir.root / "out" / "a.h5"));
+    CHECK(fs::is_regular_file(dir.work / "out" / "a.h5"));
 }
 
 TEST_CASE("batch: the lock of a batch killed with SIGKILL does not block the next one",
           "[batch][cli]") {
     temp_dir dir;
     dir.write("in/a.toml", good(500.0));
-    fs::create_directories(dir.root / "out");
+    fs::create_directories(dir.work / "out");
     // A lock file left by a batch that died: present, but nobody holds it.
     dir.write("out/.batch.lock", "12345\n");
     const auto r = run_cli(dir, {"batch", "in", "-o", "out"});
     INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
     CHECK(r.code == 0);
-    CHECK(fs::is_regular_file(dir.root / "out" / "a.h5"));
+    CHECK(fs::is_regular_file(dir.work / "out" / "a.h5"));
 }
 
 TEST_CASE("batch: an output folder that is not writable is named up front", "[batch][cli]") {
     temp_dir dir;
     dir.write("in/a.toml", good(500.0));
-    const auto ro = dir.root / "ro";
+    const auto ro = dir.work / "ro";
     fs::create_directories(ro);
     // Read-only for the user running the batch: root ignores the mode bits, so a root test
     // runs the batch as 'nobody' (uid 65534), for whom the folder (owned by root) is
@@ -656,7 +482,7 @@ TEST_CASE("batch: an output folder that is not writable is named up front", "[ba
                             fs::perms::group_exec | fs::perms::others_read |
                             fs::perms::others_exec);
     const int uid = ::geteuid() == 0 ? 65534 : -1;
-    running_cli batch(dir, {"batch", "in", "-o", "ro"}, uid);
+    child batch(dir, {"batch", "in", "-o", "ro"}, {.uid = uid});
     const int code = batch.wait(std::chrono::seconds(60));
     const auto err = batch.stderr_text();
     INFO("stderr:\n" << err);

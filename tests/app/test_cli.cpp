@@ -1,96 +1,44 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The neurotwin executable, end to end: the real binary (NEUROTWIN_BINARY) is started with
-// fork/exec (no shell), its stdout and stderr go to files, and its exit code and output files
-// are checked. Output files are read with the raw HDF5 C API, not analysis/h5_reader, so a
-// bug shared by the writer and the reader cannot hide.
+// fork/exec (no shell, tests/test_util.hpp: child), its stdout and stderr go to files, and its
+// exit code and output files are checked. Output files are read with the raw HDF5 C API, not
+// analysis/h5_reader, so a bug shared by the writer and the reader cannot hide.
 //
 // Every wait is bounded: a child that outlives its deadline is killed with SIGKILL and the
 // test fails. The only polling loop (waitpid / the temporary file) sleeps a few milliseconds
 // per turn; no assertion depends on wall-clock time.
-#include "sim/model_api.hpp"
-
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <hdf5.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "sim/model_api.hpp"
+#include "tests/test_util.hpp"
+
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
+using neurotwin::test::child;
+using neurotwin::test::read_file;
+using neurotwin::test::run_cli;
+using neurotwin::test::temp_dir;
 
 namespace {
 
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
-
-// ---------------------------------------------------------------- files and directories
-
-// A fresh directory under the system temp directory, removed with its contents at scope exit.
-// Children run in `work` (their working directory); captured output lives beside it, so a
-// check of "nothing left behind" in `work` sees only what the binary wrote.
-struct temp_dir {
-    fs::path root;
-    fs::path work;
-    temp_dir() {
-        static std::atomic<int> counter{0};
-        root = fs::temp_directory_path() / ("neurotwin_cli_test_" + std::to_string(::getpid()) +
-                                            "_" + std::to_string(counter++));
-        fs::remove_all(root);
-        work = root / "work";
-        fs::create_directories(work);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(root, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    // Writes `text` to work/<name> and returns the path.
-    fs::path write(const std::string& name, const std::string& text) const {
-        const fs::path p = work / name;
-        fs::create_directories(p.parent_path());
-        std::ofstream out(p, std::ios::binary);
-        out << text;
-        REQUIRE(out.good());
-        return p;
-    }
-    // Names of the entries of work/, sorted.
-    std::vector<std::string> listing() const {
-        std::vector<std::string> names;
-        for (const auto& e : fs::directory_iterator(work)) {
-            names.push_back(e.path().filename().string());
-        }
-        std::sort(names.begin(), names.end());
-        return names;
-    }
-};
-
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // Entries of `dir` whose name starts with `prefix` (e.g. "out.h5" also finds out.h5.tmp-123).
 std::vector<std::string> entries_starting_with(const fs::path& dir, const std::string& prefix) {
@@ -102,143 +50,6 @@ std::vector<std::string> entries_starting_with(const fs::path& dir, const std::s
         }
     }
     return found;
-}
-
-// ---------------------------------------------------------------- child processes
-
-// Exit status: the exit code, or minus the signal number when a signal ended the child (so
-// that a real exit(130) cannot be confused with death by SIGINT).
-int decode_status(int status) {
-    if (WIFEXITED(status)) {
-        return WEXITSTATUS(status);
-    }
-    if (WIFSIGNALED(status)) {
-        return -WTERMSIG(status);
-    }
-    return -1000;
-}
-
-// One run of the binary. The destructor kills and reaps a child that is still running, so a
-// failed REQUIRE between start and wait cannot leave a process behind.
-class child {
-public:
-    // `address_space` > 0: the child's RLIMIT_AS in bytes (allocation failures on demand).
-    // `ignore_hup`: started with SIGHUP ignored, as `nohup` starts a program.
-    child(const temp_dir& dir, const std::vector<std::string>& args, rlim_t address_space = 0,
-          bool ignore_hup = false) {
-        static std::atomic<int> counter{0};
-        const auto tag = std::to_string(counter++);
-        out_path_ = dir.root / ("stdout-" + tag);
-        err_path_ = dir.root / ("stderr-" + tag);
-
-        // Everything the child needs is prepared before fork(): after it, only
-        // async-signal-safe calls (open, dup2, chdir, sigprocmask, signal, execv, _exit).
-        std::vector<std::string> argv_s{NEUROTWIN_BINARY};
-        argv_s.insert(argv_s.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : argv_s) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        const std::string cwd = dir.work.string();
-        const std::string out = out_path_.string();
-        const std::string err = err_path_.string();
-        sigset_t none;
-        sigemptyset(&none);
-
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            const int in_fd = ::open("/dev/null", O_RDONLY);
-            const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (in_fd < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in_fd, 0) < 0 ||
-                ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
-                ::_exit(127);
-            }
-            // A test runner started in the background may ignore or block SIGINT; the
-            // interrupt test needs the binary to see it as a user would.
-            ::signal(SIGINT, SIG_DFL);
-            ::signal(SIGTERM, SIG_DFL);
-            ::signal(SIGHUP, ignore_hup ? SIG_IGN : SIG_DFL);
-            ::sigprocmask(SIG_SETMASK, &none, nullptr);
-            if (address_space > 0) {
-                const struct rlimit limit {address_space, address_space};
-                ::setrlimit(RLIMIT_AS, &limit);
-            }
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        REQUIRE(pid_ > 0);
-    }
-    ~child() {
-        if (pid_ > 0 && !reaped_) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-        }
-    }
-    child(const child&) = delete;
-    child& operator=(const child&) = delete;
-
-    pid_t pid() const { return pid_; }
-
-    // Non-blocking: true (and the status in `code`) once the child has ended.
-    bool poll() {
-        if (reaped_) {
-            return true;
-        }
-        int status = 0;
-        const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-        if (r < 0) {
-            FAIL("waitpid failed: " << std::strerror(errno));
-        }
-        if (r == pid_) {
-            reaped_ = true;
-            code_ = decode_status(status);
-        }
-        return reaped_;
-    }
-
-    // Waits at most `timeout`; on expiry kills the child and fails the test.
-    int wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
-        const auto deadline = clock_type::now() + timeout;
-        while (!poll()) {
-            if (clock_type::now() > deadline) {
-                ::kill(pid_, SIGKILL);
-                int status = 0;
-                ::waitpid(pid_, &status, 0);
-                reaped_ = true;
-                FAIL("neurotwin did not finish within " << timeout.count()
-                                                        << " s; killed. stderr:\n"
-                                                        << stderr_text());
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        return code_;
-    }
-
-    std::string stdout_text() const { return read_text(out_path_); }
-    std::string stderr_text() const { return read_text(err_path_); }
-
-private:
-    pid_t pid_ = -1;
-    bool reaped_ = false;
-    int code_ = -1000;
-    fs::path out_path_;
-    fs::path err_path_;
-};
-
-struct cli_result {
-    int code;
-    std::string out;
-    std::string err;
-};
-
-// Runs the binary to completion in dir.work.
-cli_result run_cli(const temp_dir& dir, const std::vector<std::string>& args) {
-    child c(dir, args);
-    const int code = c.wait();
-    return {code, c.stdout_text(), c.stderr_text()};
 }
 
 // ---------------------------------------------------------------- raw HDF5
@@ -845,7 +656,7 @@ TEST_CASE("cli: a run writes the complete SONATA layout and the provenance", "[c
                                std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
         CHECK(f64_attr(f, nt, "wall_time_s") >= 0.0);
 
-        CHECK(scalar_string_dataset(f, nt + "/scenario") == read_text(scenario));
+        CHECK(scalar_string_dataset(f, nt + "/scenario") == read_file(scenario));
 
         CHECK(children_of(f, nt + "/populations") ==
               std::vector<std::string>{"exc", "tw.artificial", "tw.biological", "tw.inputs"});
@@ -1008,7 +819,7 @@ TEST_CASE("cli: a run started with SIGHUP ignored (nohup) goes on after a SIGHUP
     text.replace(text.find("\"100 s\""), 7, "\"2 s\"");
     text.replace(text.find("10000"), 5, "2000");
     dir.write("run.toml", text);
-    child c(dir, {"run", "run.toml", "-o", "out.h5", "--threads", "1"}, 0, true);
+    child c(dir, {"run", "run.toml", "-o", "out.h5", "--threads", "1"}, {.ignore_hup = true});
     wait_for_temp_file(c, dir.work / ("out.h5.tmp-" + std::to_string(c.pid())));
     REQUIRE(::kill(c.pid(), SIGHUP) == 0);
     const int code = c.wait(std::chrono::seconds(120));
@@ -1168,7 +979,7 @@ TEST_CASE("cli: a failed allocation while building is a clear error, not a crash
                           "model = \"lif\"\nsize = 2000\n[[projection]]\nsource = \"a\"\n"
                           "target = \"a\"\nweight = 1\n");
     {
-        child c(dir, {"validate", "tiny.toml"}, limit);
+        child c(dir, {"validate", "tiny.toml"}, {.address_space = limit});
         if (c.wait() != 0) {
             WARN("skipped: the binary cannot start within " << limit << " bytes of address "
                                                              "space here");
@@ -1181,7 +992,7 @@ TEST_CASE("cli: a failed allocation while building is a clear error, not a crash
         if (std::string(cmd) == "run") {
             args.insert(args.end(), {"-o", "out.h5", "--threads", "2"});
         }
-        child c(dir, args, limit);
+        child c(dir, args, {.address_space = limit});
         const int code = c.wait();
         const auto err = c.stderr_text();
         INFO("stderr:\n" << err);
@@ -1197,13 +1008,13 @@ TEST_CASE("cli: neurons beside variables select traces, spikes stay whole, the c
           "[cli][record]") {
     // tests/data/record_rule.toml: three populations of 10 LIF cells under 1 nA (far above
     // the 375 pA rheobase: every cell fires); 'c' is not recorded. In 'a', `neurons = [0, 3]`
-    // beside `variables` selects the traces; the spikes are those of all 10 cells. A spikes-only record with `neurons` still
-    // selects the spiking neurons (the way to ask for a subset). The closing line and the
-    // `spikes` attribute count what the file holds; `spikes_fired` counts every spike.
+    // beside `variables` selects the traces; the spikes are those of all 10 cells. A
+    // spikes-only record with `neurons` still selects the spiking neurons (the way to ask for
+    // a subset). The closing line and the `spikes` attribute count what the file holds;
+    // `spikes_fired` counts every spike.
     temp_dir dir;
-    const auto r = run_cli(
-        dir, {"run", std::string(NEUROTWIN_SOURCE_DIR) + "/tests/data/record_rule.toml", "-o",
-              "rec.h5"});
+    const auto r =
+        run_cli(dir, {"run", neurotwin::test::data_path("record_rule.toml"), "-o", "rec.h5"});
     INFO("stderr:\n" << r.err);
     REQUIRE(r.code == 0);
     hdf5_quiet quiet;

@@ -2,119 +2,30 @@
 // The reading side of the executable end to end (summary, analyze, plot) and what a full disk
 // does to run and analyze (issue 10, items 7, 9, 10, 18, 19). A full disk is simulated without
 // root and without a special file system: the child gets RLIMIT_FSIZE (setrlimit between fork
-// and exec) with SIGXFSZ ignored, so every write past the limit fails with EFBIG, the way a
-// full disk makes it fail with ENOSPC.
-#include <fcntl.h>
+// and exec, tests/test_util.hpp: child_options::file_size) with SIGXFSZ ignored, so every write
+// past the limit fails with EFBIG, the way a full disk makes it fail with ENOSPC.
 #include <hdf5.h>
-#include <signal.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "tests/test_util.hpp"
+
 using Catch::Matchers::Contains;
+using neurotwin::test::data_path;
+using neurotwin::test::read_file;
+using neurotwin::test::run_cli;
+using neurotwin::test::source_path;
+using neurotwin::test::temp_dir;
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// A fresh folder, removed with its contents at scope exit.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() / ("neurotwin_cli_analysis_" + std::to_string(::getpid()) +
-                                            "_" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    fs::path write(const std::string& name, const std::string& text) const {
-        std::ofstream out(path / name, std::ios::binary);
-        out << text;
-        REQUIRE(out.good());
-        return path / name;
-    }
-};
-
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-struct result {
-    int code;  // exit code, or minus the signal number
-    std::string out, err;
-};
-
-// Runs `argv` (argv[0] a path) in `dir`, with files limited to `file_limit` bytes when > 0.
-// Waits at most 120 s, then kills the child and fails.
-result run(const temp_dir& dir, std::vector<std::string> argv, rlim_t file_limit = 0) {
-    static std::atomic<int> counter{0};
-    const auto tag = std::to_string(counter++);
-    const std::string out = (dir.path / ("stdout-" + tag)).string();
-    const std::string err = (dir.path / ("stderr-" + tag)).string();
-    const std::string cwd = dir.path.string();
-    std::vector<char*> args;
-    for (auto& a : argv) {
-        args.push_back(a.data());
-    }
-    args.push_back(nullptr);
-    // after fork(): async-signal-safe calls only
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int in_fd = ::open("/dev/null", O_RDONLY);
-        const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in_fd < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in_fd, 0) < 0 ||
-            ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
-            ::_exit(127);
-        }
-        if (file_limit > 0) {
-            ::signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail (EFBIG) instead
-            const rlimit limit{file_limit, file_limit};
-            if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) {
-                ::_exit(126);
-            }
-        }
-        ::execv(args[0], args.data());
-        ::_exit(127);
-    }
-    REQUIRE(pid > 0);
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            FAIL("child did not finish within 120 s: " << argv[0] << " " << argv[1]);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-    return {code, read_text(out), read_text(err)};
-}
-
-result neurotwin(const temp_dir& dir, std::vector<std::string> args, rlim_t file_limit = 0) {
-    args.insert(args.begin(), NEUROTWIN_BINARY);
-    return run(dir, std::move(args), file_limit);
-}
 
 // A relu/lif twin of 12 pairs with a sweep of two points; 500 ms, V_m recorded.
 const std::string sweep_toml = R"(
@@ -148,15 +59,6 @@ bias = { linspace = [-20.0, 20.0] }
 record_interval = 1.0
 )";
 
-std::vector<std::string> names_in(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) {
-        names.push_back(e.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
 }  // namespace
 
 TEST_CASE("cli: a run onto a full disk exits 3 with the reason and leaves no file",
@@ -165,11 +67,12 @@ TEST_CASE("cli: a run onto a full disk exits 3 with the reason and leaves no fil
     // the file HDF5 could not flush stayed open. 64 KiB is less than the run writes.
     temp_dir dir;
     dir.write("twin.toml", run_toml);
-    const auto r = neurotwin(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}, 64 * 1024);
+    const auto r =
+        run_cli(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}, {.file_size = 64 * 1024});
     INFO("stderr: " << r.err);
     CHECK(r.code == 3);
     CHECK_THAT(r.err, Contains("error: ") && Contains("out.h5.tmp-") && Contains("File too large"));
-    for (const auto& name : names_in(dir.path)) {
+    for (const auto& name : dir.listing()) {
         CHECK_FALSE(name.starts_with("out.h5"));
     }
 }
@@ -180,20 +83,20 @@ TEST_CASE("cli: analyze onto a full disk exits 3 and leaves the run file as it w
     // ("len not positive after adjustment for EOA").
     temp_dir dir;
     dir.write("twin.toml", run_toml);
-    REQUIRE(neurotwin(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
-    const auto before = read_text(dir.path / "out.h5");
+    REQUIRE(run_cli(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
+    const auto before = read_file(dir.work / "out.h5");
     // Room for the copy of the file, not for the analysis written into it.
-    const auto r = neurotwin(dir, {"analyze", "out.h5"}, before.size() + 1024);
+    const auto r = run_cli(dir, {"analyze", "out.h5"}, {.file_size = before.size() + 1024});
     INFO("stderr: " << r.err);
     CHECK(r.code == 3);
     CHECK_THAT(r.err, Contains("out.h5") && Contains("File too large") &&
                           Contains("the file is unchanged"));
-    CHECK(read_text(dir.path / "out.h5") == before);
-    for (const auto& name : names_in(dir.path)) {
+    CHECK(read_file(dir.work / "out.h5") == before);
+    for (const auto& name : dir.listing()) {
         CHECK_FALSE(name.starts_with("out.h5.tmp"));
     }
     // With room, the same file is analysed.
-    const auto again = neurotwin(dir, {"analyze", "out.h5"});
+    const auto again = run_cli(dir, {"analyze", "out.h5"});
     INFO("stderr: " << again.err);
     CHECK(again.code == 0);
     CHECK_THAT(again.out, Contains("-> /analysis in out.h5"));
@@ -205,18 +108,18 @@ TEST_CASE("cli: export-sonata onto a full disk exits 3 and leaves no temporary f
     // temporary spikes.h5.tmp-<pid> stayed behind.
     temp_dir dir;
     dir.write("twin.toml", run_toml);
-    REQUIRE(neurotwin(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
+    REQUIRE(run_cli(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
     for (const rlim_t limit : {rlim_t(16 * 1024), rlim_t(200 * 1024)}) {
-        const auto r = neurotwin(dir, {"export-sonata", "out.h5", "sonata"}, limit);
+        const auto r = run_cli(dir, {"export-sonata", "out.h5", "sonata"}, {.file_size = limit});
         INFO("limit " << limit << " B, stderr: " << r.err);
         CHECK(r.code == 3);
         CHECK_THAT(r.err, Contains("File too large"));
-        for (const auto& name : names_in(dir.path / "sonata")) {
+        for (const auto& name : dir.listing("sonata")) {
             CHECK(name.find(".tmp") == std::string::npos);
         }
     }
     // With room, every file is written.
-    const auto ok = neurotwin(dir, {"export-sonata", "out.h5", "sonata"});
+    const auto ok = run_cli(dir, {"export-sonata", "out.h5", "sonata"});
     CHECK(ok.code == 0);
     CHECK_THAT(ok.out, Contains("sonata/spikes.h5") && Contains("sonata/V_m.h5"));
 }
@@ -224,13 +127,13 @@ TEST_CASE("cli: export-sonata onto a full disk exits 3 and leaves no temporary f
 TEST_CASE("cli: summary names sweep points and analyze tabulates a batch.json", "[cli][analysis]") {
     temp_dir dir;
     dir.write("scan.toml", sweep_toml);
-    const auto b = neurotwin(dir, {"batch", "scan.toml", "-o", "out", "-j", "1"});
+    const auto b = run_cli(dir, {"batch", "scan.toml", "-o", "out", "-j", "1"});
     INFO("batch stderr: " << b.err);
     REQUIRE(b.code == 0);
     const std::string p10 = "scan__tau_m=10.0", p20 = "scan__tau_m=20.0";
 
     // Before: both rows said "scan".
-    const auto s = neurotwin(dir, {"summary", "out/" + p10 + ".h5", "out/" + p20 + ".h5"});
+    const auto s = run_cli(dir, {"summary", "out/" + p10 + ".h5", "out/" + p20 + ".h5"});
     INFO("summary: " << s.out << s.err);
     REQUIRE(s.code == 0);
     CHECK(std::regex_search(s.out, std::regex("\n" + p10 + " +500\\.0 ")));
@@ -238,21 +141,21 @@ TEST_CASE("cli: summary names sweep points and analyze tabulates a batch.json", 
 
     // Before: exit 3 ("not an HDF5 file"). One row per point: the swept value, the mean
     // rate of the biological side, the twin's agreement.
-    const auto a = neurotwin(dir, {"analyze", "out/batch.json"});
+    const auto a = run_cli(dir, {"analyze", "out/batch.json"});
     INFO("analyze: " << a.out << a.err);
     REQUIRE(a.code == 0);
     CHECK(std::regex_search(a.out, std::regex("\nrun +tau_m +tw\\.biological \\[Hz\\] +tw rho\n")));
     CHECK(std::regex_search(a.out, std::regex("\n" + p10 + " +10 +[0-9.]+ +-?[0-9.]+\n")));
     CHECK(std::regex_search(a.out, std::regex("\n" + p20 + " +20 +[0-9.]+ +-?[0-9.]+\n")));
 
-    const auto j = neurotwin(dir, {"analyze", "--json", "out/batch.json"});
+    const auto j = run_cli(dir, {"analyze", "--json", "out/batch.json"});
     REQUIRE(j.code == 0);
     CHECK_THAT(j.out, Contains("\"" + p10 + "\": {") &&
                           Contains("\"sweep.twin.tw.params.tau_m\": 10,") &&
                           Contains("\"agreement.tw\": "));
     // A batch.json that is not JSON: file, line and column.
     dir.write("bad.json", "{\n  \"runs\": [ oops ]\n}\n");
-    const auto bad = neurotwin(dir, {"analyze", "bad.json"});
+    const auto bad = run_cli(dir, {"analyze", "bad.json"});
     CHECK(bad.code == 2);
     CHECK_THAT(bad.err, Contains("bad.json:2:13: error: batch.json: expected a value"));
 }
@@ -260,10 +163,10 @@ TEST_CASE("cli: summary names sweep points and analyze tabulates a batch.json", 
 TEST_CASE("cli: analyze warns about a file whose run did not complete", "[cli][analysis]") {
     temp_dir dir;
     dir.write("twin.toml", run_toml);
-    REQUIRE(neurotwin(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
+    REQUIRE(run_cli(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
     {
         // what an interrupted run leaves: completed = 0 (the writer's last word)
-        const hid_t f = H5Fopen((dir.path / "out.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        const hid_t f = H5Fopen((dir.work / "out.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
         REQUIRE(f >= 0);
         const hid_t g = H5Gopen2(f, "/neurotwin", H5P_DEFAULT);
         const hid_t a = H5Aopen(g, "completed", H5P_DEFAULT);
@@ -278,7 +181,7 @@ TEST_CASE("cli: analyze warns about a file whose run did not complete", "[cli][a
         if (json) {
             args.push_back("--json");
         }
-        const auto r = neurotwin(dir, args);
+        const auto r = run_cli(dir, args);
         INFO("stderr: " << r.err);
         CHECK(r.code == 0);
         CHECK_THAT(r.err, Contains("warning: out.h5: incomplete run (completed = 0, stopped at "
@@ -290,13 +193,12 @@ TEST_CASE("cli: analyze and summary report the same agreement for a twin that ne
           "[cli][analysis]") {
     // dendritic_twin: a passive cell, compared through its soma V_m. Before: analyze said n/a.
     temp_dir dir;
-    const std::string scenario =
-        std::string(NEUROTWIN_SOURCE_DIR) + "/scenarios/dendritic_twin.toml";
-    REQUIRE(neurotwin(dir, {"run", scenario, "-o", "d.h5", "-q", "--threads", "1"}).code == 0);
-    const auto s = neurotwin(dir, {"summary", "d.h5"});
+    const std::string scenario = source_path("scenarios/dendritic_twin.toml");
+    REQUIRE(run_cli(dir, {"run", scenario, "-o", "d.h5", "-q", "--threads", "1"}).code == 0);
+    const auto s = run_cli(dir, {"summary", "d.h5"});
     std::smatch m;
     REQUIRE(std::regex_search(s.out, m, std::regex("dendrite (-?[0-9.]+) \\(vs V_m\\)")));
-    const auto a = neurotwin(dir, {"analyze", "d.h5"});
+    const auto a = run_cli(dir, {"analyze", "d.h5"});
     INFO("analyze: " << a.out);
     REQUIRE(a.code == 0);
     std::smatch n;
@@ -313,10 +215,10 @@ TEST_CASE("cli: plot reports a damaged file or an unusable folder in one line, e
     // FileExistsError for an output folder that is a file).
     temp_dir dir;
     dir.write("twin.toml", run_toml);
-    REQUIRE(neurotwin(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
-    fs::copy_file(dir.path / "out.h5", dir.path / "damaged.h5");
+    REQUIRE(run_cli(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
+    fs::copy_file(dir.work / "out.h5", dir.work / "damaged.h5");
     {
-        const hid_t f = H5Fopen((dir.path / "damaged.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        const hid_t f = H5Fopen((dir.work / "damaged.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
         REQUIRE(f >= 0);
         REQUIRE(H5Ldelete(f, "/spikes", H5P_DEFAULT) >= 0);
         const hsize_t n = 3;
@@ -329,14 +231,14 @@ TEST_CASE("cli: plot reports a damaged file or an unusable folder in one line, e
         H5Fclose(f);
     }
     dir.write("not_a_folder", "");
-    dir.write("truncated.h5", read_text(dir.path / "out.h5").substr(0, 4096));
+    dir.write("truncated.h5", read_file(dir.work / "out.h5").substr(0, 4096));
     const std::vector<std::vector<std::string>> cases = {
         {"plot", "damaged.h5", "-o", "png"},
         {"plot", "truncated.h5", "-o", "png"},
         {"plot", "out.h5", "-o", "not_a_folder"},
     };
     for (const auto& args : cases) {
-        const auto r = neurotwin(dir, args);
+        const auto r = run_cli(dir, args);
         INFO(args[1] << " -o " << args[3] << ": stderr " << r.err);
         CHECK(r.code == 3);
         CHECK_THAT(r.err, !Contains("Traceback"));
@@ -350,9 +252,8 @@ TEST_CASE("cli: plot helpers: ordinals, several labels on a short log axis, sec(
     // Before: "every 3th" in the raster label, one tick label on an ISI axis spanning less
     // than a decade, compartments labelled by number.
     temp_dir dir;
-    const std::string scenario =
-        std::string(NEUROTWIN_SOURCE_DIR) + "/scenarios/ball_and_stick.toml";
-    REQUIRE(neurotwin(dir, {"run", scenario, "-o", "bs.h5", "-q"}).code == 0);
+    const std::string scenario = source_path("scenarios/ball_and_stick.toml");
+    REQUIRE(run_cli(dir, {"run", scenario, "-o", "bs.h5", "-q"}).code == 0);
     dir.write("check.py", R"(import sys
 sys.path.insert(0, sys.argv[1])
 import h5py
@@ -371,7 +272,7 @@ with h5py.File("bs.h5", "r") as f:
 print(names)
 )");
     const auto r =
-        run(dir, {"/usr/bin/python3", "check.py", std::string(NEUROTWIN_SOURCE_DIR) + "/analysis"});
+        run_cli(dir, {"check.py", source_path("analysis")}, {.program = "/usr/bin/python3"});
     INFO("stderr: " << r.err);
     REQUIRE(r.code == 0);
     // ball_and_stick: soma (nseg 1) then dend (nseg 51): compartment 1 is the centre of
@@ -389,10 +290,7 @@ TEST_CASE("cli: plot and analyze count the spiking neurons the file lists, and a
     // without the lists, as neurotwin wrote it before, which both readers judge by the
     // scenario it keeps.
     temp_dir dir;
-    REQUIRE(neurotwin(dir, {"run",
-                            std::string(NEUROTWIN_SOURCE_DIR) + "/tests/data/record_rule.toml",
-                            "-o", "rec.h5", "-q"})
-                .code == 0);
+    REQUIRE(run_cli(dir, {"run", data_path("record_rule.toml"), "-o", "rec.h5", "-q"}).code == 0);
     dir.write("check.py", R"(import shutil, sys
 sys.path.insert(0, sys.argv[1])
 import h5py
@@ -406,14 +304,14 @@ for name in ("rec.h5", "old.h5"):
               [int(i) for i in plot.recorded_ids(f, "b", 10)])
 )");
     const auto r =
-        run(dir, {"/usr/bin/python3", "check.py", std::string(NEUROTWIN_SOURCE_DIR) + "/analysis"});
+        run_cli(dir, {"check.py", source_path("analysis")}, {.program = "/usr/bin/python3"});
     INFO("stderr: " << r.err);
     REQUIRE(r.code == 0);
     CHECK(r.out ==
           "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [1, 2]\n[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [1, 2]\n");
     for (const char* file : {"rec.h5", "old.h5"}) {
         INFO(file);
-        const auto a = neurotwin(dir, {"analyze", file, "--json", "--population", "b"});
+        const auto a = run_cli(dir, {"analyze", file, "--json", "--population", "b"});
         REQUIRE(a.code == 0);
         CHECK_THAT(a.out, Contains("\"n_recorded\": 2"));
     }
