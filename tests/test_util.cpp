@@ -65,6 +65,14 @@ std::string data_text(const std::string& relative) {
     return read_file(path);
 }
 
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+    INFO("replacing '" << from << "'");
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    REQUIRE(text.find(from, at + 1) == std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
 std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

@@ -38,6 +38,8 @@ std::string source_path(const std::string& relative);
 // Path and text of a file under tests/data/, e.g. data_text("scenarios/lif_ei_network.toml").
 std::string data_path(const std::string& relative);
 std::string data_text(const std::string& relative);
+// `text` with `from` replaced by `to`; fails the test unless `from` occurs exactly once.
+std::string replace_once(std::string text, const std::string& from, const std::string& to);
 // The whole file, bytes as they are ("" if it cannot be read).
 std::string read_file(const std::filesystem::path& path);
 // A fresh path in the temporary directory (nothing created); whatever is there when the test

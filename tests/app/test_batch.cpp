@@ -23,6 +23,7 @@
 
 using Catch::Matchers::Contains;
 using neurotwin::test::child;
+using neurotwin::test::data_text;
 using neurotwin::test::read_file;
 using neurotwin::test::run_cli;
 using neurotwin::test::temp_dir;
@@ -49,28 +50,6 @@ spikes = true
 )";
 }
 
-// A rate source of 1e308 into a relu with weight 10 overflows: a numerical fault (exit 4).
-const char* overflow = R"(
-[simulation]
-duration = 5
-
-[[population]]
-name = "src"
-model = "rate_source"
-size = 1
-params = { rate = 1e308 }
-
-[[population]]
-name = "r"
-model = "relu"
-size = 1
-
-[[projection]]
-source = "src"
-target = "r"
-weight = 10.0
-)";
-
 // The "runs" entries of batch.json, one string each (the file has one run per line).
 std::vector<std::string> runs_of(const std::string& json) {
     std::vector<std::string> out;
@@ -81,21 +60,6 @@ std::vector<std::string> runs_of(const std::string& json) {
     }
     return out;
 }
-
-// A run of 100 s of biological time that is nowhere near done when it is stopped.
-const char* long_run = R"([simulation]
-duration = "100 s"
-threads = 1
-[[population]]
-name = "big"
-model = "lif"
-size = 2000
-init = { V_m = -50.0 }
-params = { I_e = "1 nA" }
-[[record]]
-population = "big"
-spikes = true
-)";
 
 // Waits (at most 30 s) until `n` runs of `batch` write their temporary files in `out`
 // (<run>.h5.tmp-<pid>): the children are then under way. Returns their pids.
@@ -149,7 +113,7 @@ TEST_CASE(
     dir.write("in/b.toml", good(500.0));
     dir.write("in/sub/c.toml", good(600.0));
     dir.write("in/broken.toml", "[simulation]\nduration = 10\n[[population\n");
-    dir.write("in/overflow.toml", overflow);
+    dir.write("in/overflow.toml", data_text("scenarios/overflow_fault.toml"));
     dir.write("in/notes.txt", "not a scenario");
 
     const auto r = run_cli(dir, {"batch", "in", "-o", "out", "-j", "2"});
@@ -346,39 +310,7 @@ TEST_CASE("plot: compartment reports and subthreshold twins are drawn", "[cli][p
     temp_dir dir;
     // a passive two-section cell as the biological side of a linear twin: no spikes, so the
     // overlay shows the soma V_m; its compartment report has several columns per neuron
-    dir.write("dt.toml", R"(
-[simulation]
-duration = 100
-dt = 0.025
-[[morphology]]
-name = "p"
-[morphology.defaults]
-g_pas = 1e-4
-e_pas = -70
-[[morphology.section]]
-name = "soma"
-length = 20
-diam = 20
-[[morphology.section]]
-name = "dend"
-parent = "soma"
-length = 300
-diam = 1
-nseg = 11
-[[twin]]
-name = "d"
-size = 3
-activation = "linear"
-biological = "mc_cell"
-morphology = "p"
-current_scale = "2 pA"
-inputs = [ { rate = { linspace = [0.0, 10.0] }, weight = 1.0, location = { section = "dend", x = 1.0 } } ]
-[[record]]
-population = "d.biological"
-variables = ["V_m"]
-compartments = "all"
-interval = 1.0
-)");
+    dir.write("dt.toml", data_text("scenarios/passive_dendrite_linear_twin.toml"));
     REQUIRE(run_cli(dir, {"run", "dt.toml", "-q"}).code == 0);
     // the summary compares the silent biological side through its soma V_m: the linear
     // twin's activation and the passive cell's depolarisation rise together (Spearman 1)
@@ -397,9 +329,10 @@ interval = 1.0
 
 TEST_CASE("batch: SIGTERM stops the running children cleanly and waits for them", "[batch][cli]") {
     temp_dir dir;
-    dir.write("in/a.toml", long_run);
-    dir.write("in/b.toml", long_run);
-    dir.write("in/c.toml", long_run);
+    const auto long_run = data_text("scenarios/lif_tonic_long.toml");  // 100 s, never finished
+    for (const char* name : {"in/a.toml", "in/b.toml", "in/c.toml"}) {
+        dir.write(name, long_run);
+    }
     child batch(dir, {"batch", "in", "-o", "out", "-j", "2"});
     const auto children = wait_for_children(batch, dir.work / "out", 2);
     REQUIRE(::kill(batch.pid(), SIGTERM) == 0);
@@ -433,7 +366,7 @@ TEST_CASE("batch: SIGTERM stops the running children cleanly and waits for them"
 TEST_CASE("batch: a second batch on a folder in use is refused and names the lock and its pid",
           "[batch][cli]") {
     temp_dir dir;
-    dir.write("in/long.toml", long_run);
+    dir.write("in/long.toml", data_text("scenarios/lif_tonic_long.toml"));
     dir.write("small/a.toml", good(500.0));
     child first(dir, {"batch", "in", "-o", "out"});
     wait_for_children(first, dir.work / "out", 1);

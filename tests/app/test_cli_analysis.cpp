@@ -23,41 +23,15 @@ using neurotwin::test::run_cli;
 using neurotwin::test::source_path;
 using neurotwin::test::temp_dir;
 
-namespace {
-
+using neurotwin::test::data_text;
 namespace fs = std::filesystem;
 
-// A relu/lif twin of 12 pairs with a sweep of two points; 500 ms, V_m recorded.
-const std::string sweep_toml = R"(
-[simulation]
-duration = 500
-seed = 1
+namespace {
 
-[[twin]]
-name = "tw"
-size = 12
-activation = "relu"
-inputs = [ { rate = 20.0, weight = 0.8 } ]
-bias = { linspace = [-20.0, 20.0] }
-record_interval = 1.0
-
-[sweep]
-"twin.tw.params.tau_m" = [10.0, 20.0]
-)";
-
-const std::string run_toml = R"(
-[simulation]
-duration = 500
-seed = 1
-
-[[twin]]
-name = "tw"
-size = 12
-activation = "relu"
-inputs = [ { rate = 20.0, weight = 0.8 } ]
-bias = { linspace = [-20.0, 20.0] }
-record_interval = 1.0
-)";
+// tests/data/scenarios/relu_lif_twin_12.toml: a relu/lif twin of 12 pairs, 500 ms.
+std::string twin_toml() {
+    return data_text("scenarios/relu_lif_twin_12.toml");
+}
 
 }  // namespace
 
@@ -66,7 +40,7 @@ TEST_CASE("cli: a run onto a full disk exits 3 with the reason and leaves no fil
     // Before: the clean message, then SIGSEGV in HDF5's atexit handler (exit 139), because
     // the file HDF5 could not flush stayed open. 64 KiB is less than the run writes.
     temp_dir dir;
-    dir.write("twin.toml", run_toml);
+    dir.write("twin.toml", twin_toml());
     const auto r =
         run_cli(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}, {.file_size = 64 * 1024});
     INFO("stderr: " << r.err);
@@ -82,7 +56,7 @@ TEST_CASE("cli: analyze onto a full disk exits 3 and leaves the run file as it w
     // Before: exit 139 and a dangling /analysis link; every later analyze of the file failed
     // ("len not positive after adjustment for EOA").
     temp_dir dir;
-    dir.write("twin.toml", run_toml);
+    dir.write("twin.toml", twin_toml());
     REQUIRE(run_cli(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
     const auto before = read_file(dir.work / "out.h5");
     // Room for the copy of the file, not for the analysis written into it.
@@ -107,7 +81,7 @@ TEST_CASE("cli: export-sonata onto a full disk exits 3 and leaves no temporary f
     // Before: SIGSEGV inside HDF5's H5Ocopy when a write failed (exit 139), and the
     // temporary spikes.h5.tmp-<pid> stayed behind.
     temp_dir dir;
-    dir.write("twin.toml", run_toml);
+    dir.write("twin.toml", twin_toml());
     REQUIRE(run_cli(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
     for (const rlim_t limit : {rlim_t(16 * 1024), rlim_t(200 * 1024)}) {
         const auto r = run_cli(dir, {"export-sonata", "out.h5", "sonata"}, {.file_size = limit});
@@ -126,7 +100,8 @@ TEST_CASE("cli: export-sonata onto a full disk exits 3 and leaves no temporary f
 
 TEST_CASE("cli: summary names sweep points and analyze tabulates a batch.json", "[cli][analysis]") {
     temp_dir dir;
-    dir.write("scan.toml", sweep_toml);
+    // the same twin, swept over two values of tau_m
+    dir.write("scan.toml", twin_toml() + "\n[sweep]\n\"twin.tw.params.tau_m\" = [10.0, 20.0]\n");
     const auto b = run_cli(dir, {"batch", "scan.toml", "-o", "out", "-j", "1"});
     INFO("batch stderr: " << b.err);
     REQUIRE(b.code == 0);
@@ -162,7 +137,7 @@ TEST_CASE("cli: summary names sweep points and analyze tabulates a batch.json", 
 
 TEST_CASE("cli: analyze warns about a file whose run did not complete", "[cli][analysis]") {
     temp_dir dir;
-    dir.write("twin.toml", run_toml);
+    dir.write("twin.toml", twin_toml());
     REQUIRE(run_cli(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
     {
         // what an interrupted run leaves: completed = 0 (the writer's last word)
@@ -214,7 +189,7 @@ TEST_CASE("cli: plot reports a damaged file or an unusable folder in one line, e
     // Before: Python tracebacks (an AttributeError for /spikes that is not a group, a
     // FileExistsError for an output folder that is a file).
     temp_dir dir;
-    dir.write("twin.toml", run_toml);
+    dir.write("twin.toml", twin_toml());
     REQUIRE(run_cli(dir, {"run", "twin.toml", "-o", "out.h5", "-q"}).code == 0);
     fs::copy_file(dir.work / "out.h5", dir.work / "damaged.h5");
     {
