@@ -100,24 +100,8 @@ const std::vector<double>& array(const result_node& n, const std::string& key) {
     throw;
 }
 
-// Removes the files of this test program at exit.
-struct temp_files {
-    std::vector<std::string> paths;
-    ~temp_files() {
-        std::error_code ec;
-        for (const auto& p : paths) {
-            fs::remove_all(p, ec);
-        }
-    }
-};
-std::string temp(const std::string& name) {
-    static temp_files files;
-    files.paths.push_back(test::temp_path(name));
-    return files.paths.back();
-}
-
 std::string run_to_file(const std::string& toml, const std::string& name) {
-    const auto path = temp(name);
+    const auto path = test::temp_path(name);
     run_options o;
     o.output_path = path;
     o.threads = 1;
@@ -126,23 +110,13 @@ std::string run_to_file(const std::string& toml, const std::string& name) {
     return path;
 }
 
-// relu <-> lif, current encoding, constant inputs: the LIF cell is silent exactly where
-// z = w.x + b <= 0 (docs/scenario.md, "The mapping"). z = 0.8*20 - 0.5*15 + b = 8.5 + b, b
-// from -20 to 10 over 31 pairs (spacing 1): z from -11.5 to 18.5.
-const std::string relu_twin = R"(
-[simulation]
-duration = 1000
-seed = 1
-
-[[twin]]
-name = "tw"
-size = 31
-activation = "relu"
-inputs = [ { rate = 20.0, weight = 0.8 }, { rate = 15.0, weight = -0.5 } ]
-bias = { linspace = [-20.0, 10.0] }
-record_interval = 2.0
-params = { tau_m = 20.0 }
-)";
+// tests/data/scenarios/relu_lif_twin_31.toml: relu <-> lif, current encoding, constant
+// inputs: the LIF cell is silent exactly where z = w.x + b <= 0 (docs/scenario.md, "The
+// mapping"). z = 0.8*20 - 0.5*15 + b = 8.5 + b, b from -20 to 10 over 31 pairs (spacing 1): z
+// from -11.5 to 18.5.
+std::string relu_twin() {
+    return test::data_text("scenarios/relu_lif_twin_31.toml");
+}
 
 }  // namespace
 
@@ -150,8 +124,8 @@ TEST_CASE("analyze: a bmtk-style SONATA spike file (string sorting, no metadata)
           "[analysis][sonata]") {
     // 20 neurons at 10 Hz for 100 s. Rate: 1000 spikes per neuron, standard error ~3 %;
     // CV and Fano of a Poisson process are 1 (see test_metrics for the bounds).
-    const auto sorted = temp("bmtk_sorted.h5");
-    const auto shuffled = temp("bmtk_shuffled.h5");
+    const auto sorted = test::temp_path("bmtk_sorted.h5");
+    const auto shuffled = test::temp_path("bmtk_shuffled.h5");
     write_bmtk_file(sorted, 20, 10.0, 1e5, false);
     write_bmtk_file(shuffled, 20, 10.0, 1e5, true);
     CHECK(h5_file(sorted).read_sorting("v1") == spike_sorting::by_time);
@@ -191,7 +165,7 @@ TEST_CASE("analyze: a bmtk-style SONATA spike file (string sorting, no metadata)
 
 TEST_CASE("analyze: a relu/lif twin starts firing at z = 0 and tracks the ReLU across pairs",
           "[analysis][twin]") {
-    const auto path = run_to_file(relu_twin, "relu_twin_analyze");
+    const auto path = run_to_file(relu_twin(), "relu_twin_analyze");
     const auto r = analyze_file(path, analyze_options{});
     const auto& tw = child(child(r, "twins"), "tw");
     const auto& th = child(tw, "threshold");
@@ -223,26 +197,7 @@ TEST_CASE("analyze: a relu/lif twin starts firing at z = 0 and tracks the ReLU a
 
 TEST_CASE("analyze: with time-varying input r(t) follows a(t) with a positive lag",
           "[analysis][twin]") {
-    const auto path = run_to_file(R"(
-[simulation]
-duration = 2000
-seed = 4
-
-[[twin]]
-name = "tw"
-size = 4
-inputs = [ { rate = 20.0, weight = 1.0 }, { rate = 10.0, weight = -0.5 } ]
-bias = { linspace = [0.0, 5.0] }
-rate_filter = 50.0
-record_interval = 2.0
-
-[[stimulus]]
-type = "sine"
-target = "tw.inputs"
-channel = 0
-amplitude = 10.0
-frequency = 2.0
-)",
+    const auto path = run_to_file(test::data_text("scenarios/twin_4_pairs_sine_input.toml"),
                                   "sine_twin_analyze");
     const auto r = analyze_file(path, analyze_options{});
     const auto& pp = child(child(child(r, "twins"), "tw"), "per_pair");
@@ -258,7 +213,7 @@ frequency = 2.0
 
 TEST_CASE("analyze: /analysis is written, replaced on re-run, and raw data stay untouched",
           "[analysis][io]") {
-    const auto path = run_to_file(relu_twin, "relu_twin_rewrite");
+    const auto path = run_to_file(relu_twin(), "relu_twin_rewrite");
     const auto spikes_before = h5_file(path).read_spikes("tw.biological");
     analyze_options o;
     write_analysis_group(path, analyze_file(path, o));
@@ -277,8 +232,8 @@ TEST_CASE("analyze: /analysis is written, replaced on re-run, and raw data stay 
 
 TEST_CASE("export-sonata: spikes.h5 and one strict report file per variable, read back",
           "[analysis][sonata]") {
-    const auto path = run_to_file(relu_twin, "relu_twin_export");
-    const auto dir = temp("sonata_export");
+    const auto path = run_to_file(relu_twin(), "relu_twin_export");
+    const auto dir = test::temp_path("sonata_export");
     fs::remove_all(dir);
     const auto files = export_sonata(path, dir);
     std::vector<std::string> names;
@@ -341,34 +296,10 @@ TEST_CASE("export-sonata: spikes.h5 and one strict report file per variable, rea
 
 TEST_CASE("compare: a file equals itself, and another seed differs at a named spike",
           "[analysis][compare]") {
-    const std::string net = R"(
-[simulation]
-duration = 200
-seed = SEED
-
-[[population]]
-name = "exc"
-model = "lif"
-size = 20
-
-[[stimulus]]
-type = "poisson"
-target = "exc"
-rate = 8000.0
-weight = 30.0
-
-[[record]]
-population = "exc"
-spikes = true
-)";
-    auto with_seed = [&](const char* s) {
-        auto t = net;
-        t.replace(t.find("SEED"), 4, s);
-        return t;
-    };
-    const auto a = run_to_file(with_seed("1"), "cmp_a");
-    const auto a2 = run_to_file(with_seed("1"), "cmp_a2");
-    const auto b = run_to_file(with_seed("2"), "cmp_b");
+    const auto net = test::data_text("scenarios/poisson_driven_lif.toml");  // seed = 1
+    const auto a = run_to_file(net, "cmp_a");
+    const auto a2 = run_to_file(net, "cmp_a2");
+    const auto b = run_to_file(test::replace_once(net, "seed = 1", "seed = 2"), "cmp_b");
     const auto same = compare_files(a, a2, {});
     CHECK(same.identical);
     CHECK_THAT(same.report, Contains("identical"));
@@ -414,11 +345,11 @@ TEST_CASE("analyze: the recorded neurons come from the file, and an old file wit
           "[analysis][record]") {
     // tests/data/record_rule.toml: 'a' records all 10 cells' spikes (its `neurons` select V_m
     // traces), 'b' a spikes-only subset of 2. Every cell fires alike.
-    const auto path = temp("record_rule_lists.h5");
+    const auto path = test::temp_path("record_rule_lists.h5");
     run_options o;
     o.output_path = path;
     o.threads = 1;
-    REQUIRE(run_scenario(load_scenario_file(test::source_path("tests/data/record_rule.toml")), o)
+    REQUIRE(run_scenario(load_scenario_file(test::data_path("record_rule.toml")), o)
                 .completed);
     const auto recorded = [](const std::string& file, const analyze_options& options) {
         const auto r = analyze_file(file, options);
@@ -436,7 +367,7 @@ TEST_CASE("analyze: the recorded neurons come from the file, and an old file wit
     CHECK(rate > 0.0);
 
     // The same file as neurotwin wrote it before the lists existed.
-    const auto old = temp("record_rule_old.h5");
+    const auto old = test::temp_path("record_rule_old.h5");
     fs::copy_file(path, old);
     {
         const hid_t f = H5Fopen(old.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);

@@ -30,51 +30,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// relu <-> lif twin of 8 pairs, biases from -10 to 25: z = 0.8 * 20 + b = 6 .. 41, so most
-// pairs fire; 300 ms, frames every 2 ms.
-const std::string twin_toml = R"(
-[simulation]
-duration = 300
-seed = 1
-
-[[twin]]
-name = "tw"
-size = 8
-activation = "relu"
-inputs = [ { rate = 20.0, weight = 0.8 } ]
-bias = { linspace = [-10.0, 25.0] }
-record_interval = 2.0
-params = { tau_m = 20.0 }
-)";
-
-// Files of these tests, removed when the test program ends.
-std::string temp(const std::string& name) {
-    struct files {
-        std::vector<std::string> paths;
-        ~files() {
-            std::error_code ec;
-            for (const auto& p : paths) {
-                fs::remove(p, ec);
-            }
-        }
-    };
-    static files all;
-    all.paths.push_back(test::temp_path(name));
-    return all.paths.back();
-}
-
-// A fresh copy of one run's output (the run is made once per test program).
+// A fresh copy of one run's output (the run is made once per test program) of
+// tests/data/scenarios/relu_lif_twin_8.toml: 8 pairs, most of them firing; 300 ms.
 std::string damaged_copy(const std::string& name) {
     static const std::string original = [] {
-        const auto path = temp("readers_original.h5");
+        const auto path = test::temp_path("readers_original.h5");
         run_options o;
         o.output_path = path;
         o.threads = 1;
-        const auto s = run_scenario(load_scenario_text(twin_toml, "readers.toml"), o);
+        const auto s = run_scenario(
+            load_scenario_text(test::data_text("scenarios/relu_lif_twin_8.toml"), "readers.toml"),
+            o);
         REQUIRE(s.completed);
         return path;
     }();
-    const auto copy = temp(name);
+    const auto copy = test::temp_path(name);
     fs::copy_file(original, copy, fs::copy_options::overwrite_existing);
     return copy;
 }

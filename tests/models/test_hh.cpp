@@ -76,7 +76,9 @@ spikes = true
 const double neuron_times[10] = {11.900635, 26.807482, 41.442608,  56.065671,  70.687839,
                                  85.309941, 99.932038, 114.554135, 129.176231, 143.798328};
 
-double max_error_vs_neuron(double tol, double dt) {
+// Spike times (ms) of one cell under NEURON's protocol above, for 150 ms, with solver
+// tolerance `tol`.
+std::vector<double> neuron_protocol_spikes(double tol, double dt = 0.1) {
     auto out = test::run_text(one_cell(150.0, fmt::format("tol = {}", tol), "V_m = -65.0",
                                        R"([[stimulus]]
 type = "dc"
@@ -85,7 +87,11 @@ amplitude = 1000.0
 start = 10.0
 )",
                                        dt));
-    const auto t = test::spike_times_of(out.sink.spikes("cell"), 0);
+    return test::spike_times_of(out.sink.spikes("cell"), 0);
+}
+
+double max_error_vs_neuron(double tol, double dt) {
+    const auto t = neuron_protocol_spikes(tol, dt);
     std::string times;
     for (const double x : t) {
         times += fmt::format("{:.6f} ", x);
@@ -138,21 +144,11 @@ TEST_CASE("hh: the integration error falls with the tolerance", "[models][hh][ph
     // run at tol = 1e-11 (NEURON's printed 1e-6 ms would hide the small errors). Step-size
     // control makes single decades irregular (measured 2.2e-4, 6.4e-5, 3.2e-5, 1.7e-6,
     // 2.0e-7 ms for 1e-3..1e-7), so: monotone, and 1e-7 at least 300x better than 1e-3.
-    const auto times = [](double tol) {
-        auto out = test::run_text(one_cell(150.0, fmt::format("tol = {}", tol), "V_m = -65.0",
-                                           R"([[stimulus]]
-type = "dc"
-target = "cell"
-amplitude = 1000.0
-start = 10.0
-)"));
-        return test::spike_times_of(out.sink.spikes("cell"), 0);
-    };
-    const auto ref = times(1e-11);
+    const auto ref = neuron_protocol_spikes(1e-11);
     REQUIRE(ref.size() == 10);
     std::vector<double> err;
     for (const double tol : {1e-3, 1e-4, 1e-5, 1e-6, 1e-7}) {
-        const auto t = times(tol);
+        const auto t = neuron_protocol_spikes(tol);
         REQUIRE(t.size() == 10);
         double e = 0.0;
         for (int k = 0; k < 10; ++k) {
@@ -220,22 +216,7 @@ spikes = true
 TEST_CASE("hh: Q10 scaling speeds up the kinetics with temperature", "[models][hh][physics]") {
     // Rates scale by 3^((T - 6.3)/10): at 16.3 deg C the gating is 3x faster, the spikes
     // narrower and the firing rate under the same current higher.
-    auto out = test::run_text(R"(
-[simulation]
-duration = 300.0
-[[population]]
-name = "cell"
-model = "hh"
-size = 2
-params = { celsius = [6.3, 16.3] }
-[[stimulus]]
-type = "dc"
-target = "cell"
-amplitude = 1500.0
-[[record]]
-population = "cell"
-spikes = true
-)");
+    auto out = test::run_text(test::data_text("scenarios/hh_two_temperatures.toml"));
     const auto c = test::spike_counts(out.sink.spikes("cell"), 2);
     CHECK(c[0] > 10);
     CHECK(c[1] > c[0]);

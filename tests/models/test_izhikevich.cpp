@@ -164,23 +164,7 @@ TEST_CASE("izhikevich: presets reproduce the firing patterns of Izhikevich (2003
     SECTION("TC: tonic at depolarisation; rebound burst after hyperpolarisation") {
         CHECK(isis(izh_spikes("TC", 10.0, 300.0)).size() >= 3);
         // -10 pA for 200 ms, then release: the de-inactivated cell fires a rebound burst
-        auto out = test::run_text(R"(
-[simulation]
-duration = 400.0
-[[population]]
-name = "cell"
-model = "izhikevich"
-size = 1
-preset = "TC"
-[[stimulus]]
-type = "step"
-target = "cell"
-times = [0.0, 200.0]
-amplitudes = [-10.0, 0.0]
-[[record]]
-population = "cell"
-spikes = true
-)");
+        auto out = test::run_text(test::data_text("scenarios/izhikevich_tc_rebound.toml"));
         const auto t = test::spike_times_of(out.sink.spikes("cell"), 0);
         REQUIRE(t.size() >= 2);
         CHECK(t.front() > 200.0);
@@ -189,26 +173,7 @@ spikes = true
     SECTION("RZ: damped subthreshold oscillation (resonator)") {
         // 1 ms pulse of 0.5 pA (0.5 mV, a small perturbation of the stable focus at
         // -62.5 mV): V_m returns to rest through an undershoot below rest.
-        auto out = test::run_text(R"(
-[simulation]
-duration = 200.0
-dt = 0.1
-[[population]]
-name = "cell"
-model = "izhikevich"
-size = 1
-preset = "RZ"
-[[stimulus]]
-type = "dc"
-target = "cell"
-amplitude = 0.5
-start = 20.0
-stop = 21.0
-[[record]]
-population = "cell"
-variables = ["V_m"]
-spikes = true
-)");
+        auto out = test::run_text(test::data_text("scenarios/izhikevich_rz_pulse.toml"));
         const auto& r = out.sink.report("cell", "V_m");
         const double rest = r.at(0, 0);
         double lowest = rest, highest = rest;

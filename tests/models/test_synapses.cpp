@@ -168,48 +168,14 @@ TEST_CASE("scenario: synapse and preset keys are validated", "[scenario][errors]
     REQUIRE_THROWS_WITH(load("model = \"lif\"\nsize = 1\npreset = \"RS\"\n"),
                         Contains("preset: model 'lif' has no presets"));
     // Conductance synapses take weights in nS: a current is the wrong dimension.
-    const std::string two = R"([simulation]
-duration = 10
-[[population]]
-name = "a"
-model = "hh_traub"
-size = 2
-[[population]]
-name = "b"
-model = "hh"
-size = 2
-synapse = "alpha_cond"
-[[projection]]
-source = "a"
-target = "b"
-weight = "1 pA"
-[[stimulus]]
-type = "poisson"
-target = "a"
-rate = 10.0
-weight = "2 pA"
-)";
-    REQUIRE_THROWS_WITH(load_scenario_text(two, "bad.toml"),
-                        Contains("bad.toml:15:10: error: projection 'a' -> 'b', weight") &&
-                            Contains("conductance") && Contains("bad.toml:20:10"));
+    const auto path = test::data_path("bad/conductance_weights_in_pA.toml");
+    REQUIRE_THROWS_WITH(load_scenario_file(path),
+                        Contains(path + ":17:10: error: projection 'a' -> 'b', weight") &&
+                            Contains("conductance") && Contains(path + ":22:10"));
 }
 
 TEST_CASE("scenario: a preset fills parameters, explicit values win", "[models][synapses]") {
-    auto out = test::run_text(R"(
-[simulation]
-duration = 1.0
-[[population]]
-name = "ch"
-model = "izhikevich"
-size = 1
-preset = "CH"
-params = { d = 3.0 }
-[[population]]
-name = "ib"
-model = "adex"
-size = 1
-preset = "initial_burst"
-)");
+    auto out = test::run_text(test::data_text("scenarios/presets_and_explicit_values.toml"));
     CHECK(out.net.params[0].at("c")[0] == -50.0);  // from CH
     CHECK(out.net.params[0].at("d")[0] == 3.0);    // explicit
     CHECK(out.net.params[1].at("C_m")[0] == 130.0);
@@ -220,40 +186,7 @@ TEST_CASE("synapses: the ODE point models give identical spikes on 1 and 2 threa
           "[models][synapses][determinism]") {
     // Each neuron is integrated on its own (its own steps, no shared scratch), so the thread
     // split cannot change a result: spike times must be bit-identical.
-    const std::string toml = R"(
-[simulation]
-duration = 100.0
-seed = 5
-[[population]]
-name = "a"
-model = "adex"
-size = 16
-preset = "irregular"
-synapse = "alpha_cond"
-[[population]]
-name = "h"
-model = "hh_traub"
-size = 16
-init = { V_m = { uniform = [-70.0, -50.0] } }
-[[projection]]
-source = "h"
-target = "a"
-rule = "fixed_probability"
-p = 0.5
-weight = 2.0
-delay = 1.0
-[[stimulus]]
-type = "poisson"
-target = "a"
-rate = 2000.0
-weight = 1.0
-[[record]]
-population = "a"
-spikes = true
-[[record]]
-population = "h"
-spikes = true
-)";
+    const std::string toml = test::data_text("scenarios/ode_models_two_threads.toml");
     auto one = test::run_text(toml, 1);
     auto two = test::run_text(toml, 2);
     for (const char* pop : {"a", "h"}) {

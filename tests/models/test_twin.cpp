@@ -123,22 +123,7 @@ bias = { linspace = [-20.0, 0.0] }
 
 TEST_CASE("twin: time-varying input moves a(t) and r(t) together", "[models][twin]") {
     // A step on input 0 at 500 ms raises z for every pair; both sides follow.
-    const std::string toml = R"(
-[simulation]
-duration = 1000.0
-[[twin]]
-name = "v"
-size = 5
-inputs = [ { rate = 10.0, weight = 1.0 } ]
-bias = -5.0
-rate_filter = 50.0
-[[stimulus]]
-type = "step"
-target = "v.inputs"
-times = [500.0]
-amplitudes = [20.0]
-)";
-    auto out = test::run_text(toml);
+    auto out = test::run_text(test::data_text("scenarios/twin_input_step.toml"));
     const auto& act = out.sink.report("v.artificial", "activation");
     const auto& rate = out.sink.report("v.biological", "rate");
     REQUIRE(act.frames == 1000);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Every class of bad scenario input is reported as an input_error whose message names the
 // file, line and column, what was expected and what was found. Positions are those of the
-// inline texts below (line 1 is the line of the opening quote).
+// inline texts below (line 1 is the line of the opening quote) or of the files of
+// tests/data/bad.
 #include "sim/scenario/desc.hpp"
 #include "sim/network.hpp"
 
@@ -9,6 +10,8 @@
 
 #include <filesystem>
 #include <string>
+
+#include "tests/test_util.hpp"
 
 using namespace neurotwin;
 using Catch::Matchers::Contains;
@@ -276,44 +279,29 @@ TEST_CASE("scenario: twins, stimuli and projections check what they connect",
 }
 
 TEST_CASE("scenario: all errors are reported together, in file order", "[scenario][errors]") {
-    const std::string text = R"([simulation]
-duration = 10
-dt = 0.1
-[[projection]]
-source = "exc"
-target = "nowhere"
-weight = 1
-[[population]]
-name = "exc"
-model = "lif"
-size = 10
-params = { tau_m = -5, V_th = "3 ms" }
-[[record]]
-population = "exc"
-variables = ["V"]
-)";
+    const auto path = test::data_path("bad/several_errors.toml");
     try {
-        load(text);
+        load_scenario_file(path);
         FAIL("no error");
     } catch (const input_error& e) {
         // The projection comes first in the file although populations are checked first.
         CHECK_THAT(std::string(e.what()),
-                   Equals("bad.toml:6:10: error: projection: unknown population 'nowhere'\n"
-                          "bad.toml:12:20: error: population 'exc', parameter 'tau_m': expected "
-                          "a positive duration (ms), found -5\n"
-                          "bad.toml:12:31: error: population 'exc', parameter 'V_th': expected "
-                          "a voltage (mV), found \"3 ms\" (a duration)\n"
-                          "bad.toml:15:14: error: record of 'exc', variables: unknown variable "
-                          "'V' for model 'lif'; did you mean 'V_m'?"));
+                   Equals(path + ":8:10: error: projection: unknown population 'nowhere'\n" +
+                          path + ":14:20: error: population 'exc', parameter 'tau_m': expected "
+                                 "a positive duration (ms), found -5\n" +
+                          path + ":14:31: error: population 'exc', parameter 'V_th': expected "
+                                 "a voltage (mV), found \"3 ms\" (a duration)\n" +
+                          path + ":17:14: error: record of 'exc', variables: unknown variable "
+                                 "'V' for model 'lif'; did you mean 'V_m'?"));
         REQUIRE(e.diagnostics().size() == 4);
-        CHECK(e.diagnostics()[0].where.line == 6);
+        CHECK(e.diagnostics()[0].where.line == 8);
         CHECK(e.diagnostics()[3].where.column == 14);
     }
 }
 
 TEST_CASE("scenario: every file in tests/data/bad is rejected with a position",
           "[scenario][errors]") {
-    const auto dir = std::filesystem::path(NEUROTWIN_SOURCE_DIR) / "tests" / "data" / "bad";
+    const auto dir = std::filesystem::path(test::data_path("bad"));
     int files = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (entry.path().extension() != ".toml") {
@@ -329,9 +317,7 @@ TEST_CASE("scenario: every file in tests/data/bad is rejected with a position",
 }
 
 TEST_CASE("scenario: a bad file reports positions in that file", "[scenario][errors]") {
-    const auto path = (std::filesystem::path(NEUROTWIN_SOURCE_DIR) / "tests" / "data" / "bad" /
-                       "unknown_model.toml")
-                          .string();
+    const auto path = test::data_path("bad/unknown_model.toml");
     REQUIRE_THROWS_WITH(load_scenario_file(path),
                         Contains(path + ":6:9: error: population 'exc', model") &&
                             Contains("did you mean 'lif'?"));

@@ -4,137 +4,15 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "tests/test_util.hpp"
 
 using namespace neurotwin;
 using Catch::Matchers::Contains;
 
 namespace {
-
-const std::string full_scenario = R"([simulation]
-duration = "2 s"
-dt = 0.05
-seed = 42
-threads = 2
-
-[[population]]
-name = "exc"
-model = "lif"
-size = 4
-rate_filter = "0.2 s"
-init = { V_m = { uniform = [-70, "-60 mV"] }, I_syn_ex = [0, 1, 2, "3 pA"] }
-
-[population.params]
-tau_m = "20 ms"
-I_e = "0.5 nA"
-V_th = { linspace = [-55, "-0.05 V"] }
-C_m = { normal = ["0.25 nF", 10] }
-
-[[population]]
-name = "drive"
-model = "rate_source"
-size = 2
-params = { rate = [5, "10 Hz"] }
-
-[[population]]
-name = "out"
-model = "sigmoid"
-size = 4
-
-[[twin]]
-name = "tw"
-size = 3
-activation = "leaky_relu"
-alpha = 0.2
-biological = "lif"
-encoding = "poisson"
-inputs = [ { rate = "20 Hz", weight = 1.5 }, { rate = [1, 2, 3], weight = -1 } ]
-bias = { normal = [0, 0.1] }
-params = { tau_m = 15, V_th = "-50 mV" }
-rate_filter = 50
-current_scale = "0.02 nA"
-bias_scale = 4
-E_ref = "-52 mV"
-record_interval = "0.5 ms"
-record = false
-
-[[stimulus]]
-name = "kick"
-type = "dc"
-target = "exc"
-amplitude = "1 nA"
-start = "0.1 s"
-stop = 1500
-
-[[stimulus]]
-type = "step"
-target = "tw.inputs"
-channel = 1
-times = [10, "0.02 s"]
-amplitudes = [5, "0 Hz"]
-
-[[stimulus]]
-type = "sine"
-target = "drive"
-amplitude = 2
-frequency = "0.01 kHz"
-phase = 1.5
-
-[[stimulus]]
-type = "ramp"
-target = "tw.biological"
-from = 0
-to = "0.1 nA"
-stop = 100
-
-[[stimulus]]
-type = "poisson"
-target = "exc"
-rate = "1 kHz"
-weight = [10, 20, 30, -40]
-
-[[projection]]
-source = "drive"
-target = "exc"
-weight = "0.1 nA"
-encoding = "poisson"
-delay = { linspace = [0.05, "0.2 ms"] }
-
-[[projection]]
-source = "exc"
-target = "exc"
-rule = "fixed_probability"
-p = 0.1
-weight = { uniform = [10, 20] }
-delay = 1
-autapses = false
-
-[[projection]]
-source = "exc"
-target = "out"
-rule = "one_to_one"
-weight = -0.5
-
-[[record]]
-population = "exc"
-spikes = true
-variables = ["V_m", "I_syn_ex"]
-neurons = [3, 0, 2]
-interval = "0.1 ms"
-
-[[record]]
-population = "tw.artificial"
-variables = ["activation"]
-neurons = { first = 2 }
-
-[[record]]
-population = "out"
-variables = ["preactivation"]
-neurons = "all"
-)";
 
 const population_desc& pop(const scenario_desc& d, const std::string& name) {
     for (const auto& p : d.populations) {
@@ -150,9 +28,10 @@ const population_desc& pop(const scenario_desc& d, const std::string& name) {
 
 TEST_CASE("loader: a full scenario parses into the description, in canonical units",
           "[scenario]") {
-    const auto d = load_scenario_text(full_scenario, "full.toml");
-    CHECK(d.file == "full.toml");
-    CHECK(d.text == full_scenario);
+    const auto path = test::data_path("scenarios/full_scenario.toml");
+    const auto d = load_scenario_file(path);
+    CHECK(d.file == path);
+    CHECK(d.text == test::read_file(path));
 
     // [simulation]: "2 s" -> 2000 ms, 2000 / 0.05 steps.
     CHECK(d.simulation.duration_ms == Approx(2000.0));
@@ -160,20 +39,20 @@ TEST_CASE("loader: a full scenario parses into the description, in canonical uni
     CHECK(d.simulation.n_steps == 40000);
     CHECK(d.simulation.seed == 42);
     CHECK(d.simulation.threads == 2);
-    CHECK(d.simulation.where.line == 1);
+    CHECK(d.simulation.where.line == 3);
 
     REQUIRE(d.populations.size() == 3);
     const auto& exc = pop(d, "exc");
     CHECK(exc.model == "lif");
     CHECK(exc.size == 4);
     CHECK(exc.rate_filter_ms == Approx(200.0));
-    CHECK(exc.where.file == "full.toml");
-    CHECK(exc.where.line == 7);
+    CHECK(exc.where.file == path);
+    CHECK(exc.where.line == 9);
     CHECK(exc.where.column == 1);
     REQUIRE(exc.params.size() == 4);
     CHECK(exc.params.at("tau_m").k == value_spec::kind::constant);
     CHECK(exc.params.at("tau_m").a == Approx(20.0));
-    CHECK(exc.params.at("tau_m").where.line == 15);
+    CHECK(exc.params.at("tau_m").where.line == 17);
     CHECK(exc.params.at("tau_m").where.column == 9);
     CHECK(exc.params.at("I_e").a == Approx(500.0));
     CHECK(exc.params.at("V_th").k == value_spec::kind::linspace);
@@ -291,34 +170,7 @@ TEST_CASE("loader: a full scenario parses into the description, in canonical uni
 }
 
 TEST_CASE("loader: defaults are filled in", "[scenario]") {
-    const auto d = load_scenario_text(R"([simulation]
-duration = 10
-
-[[population]]
-name = "a"
-model = "lif"
-size = 2
-
-[[twin]]
-name = "t"
-size = 1
-inputs = [{ rate = 5, weight = 1 }]
-
-[[stimulus]]
-type = "dc"
-target = "a"
-amplitude = 100
-
-[[projection]]
-source = "a"
-target = "a"
-weight = 5
-
-[[record]]
-population = "a"
-spikes = true
-)",
-                                      "defaults.toml");
+    const auto d = load_scenario_file(test::data_path("scenarios/required_keys_only.toml"));
     CHECK(d.simulation.dt_ms == Approx(0.1));
     CHECK(d.simulation.n_steps == 100);
     CHECK(d.simulation.seed == 0);
@@ -431,15 +283,13 @@ params = { V_reset = { linspace = [-80, -60] }, V_th = [-70, -55, -50] }
 }
 
 TEST_CASE("loader: a scenario file is read with its path and verbatim text", "[scenario]") {
-    const auto path =
-        (std::filesystem::temp_directory_path() / "neurotwin_test_loader.toml").string();
+    const auto path = test::temp_path("loader.toml");
     const std::string text = "[simulation]\nduration = 5 # ms\n";
     {
         std::ofstream out(path, std::ios::binary);
         out << text;
     }
     const auto d = load_scenario_file(path);
-    std::remove(path.c_str());
     CHECK(d.file == path);
     CHECK(d.text == text);
     CHECK(d.simulation.n_steps == 50);

@@ -7,29 +7,18 @@
 #include <vector>
 
 #include "sim/scenario/sweep.hpp"
+#include "tests/test_util.hpp"
 
 using Catch::Matchers::Contains;
 using namespace neurotwin;
 
 namespace {
 
-// Line 15 is [sweep]; [simulation] has no seed (so sweeping it inserts a line).
-const std::string base = R"(# a comment that must survive
-[simulation]
-duration = 20
-dt = 0.1
-
-[[population]]
-name = "exc"
-model = "lif"
-size = 4
-params = { tau_m = 10.0, I_e = 400.0 }
-
-[[population]]
-name = "inh"
-model = "lif"
-size = 2
-)";
+// tests/data/scenarios/sweep_base.toml: two LIF populations; a [sweep] appended to it starts
+// at line 15. [simulation] has no seed (so sweeping it inserts a line).
+std::string base() {
+    return test::data_text("scenarios/sweep_base.toml");
+}
 
 std::vector<std::string> names(const sweep_plan& p) {
     std::vector<std::string> out;
@@ -43,7 +32,7 @@ std::vector<std::string> names(const sweep_plan& p) {
 
 TEST_CASE("sweep: a product runs every combination, the last key fastest, with readable names",
           "[scenario][sweep]") {
-    const auto plan = expand_sweep(base + R"(
+    const auto plan = expand_sweep(base() + R"(
 [sweep]
 "population.exc.params.tau_m" = [10, 20.5]
 "simulation.seed" = [1, 2, 3]
@@ -76,7 +65,7 @@ TEST_CASE("sweep: a product runs every combination, the last key fastest, with r
 
 TEST_CASE("sweep: zip pairs the lists element by element and needs equal lengths",
           "[scenario][sweep]") {
-    const auto plan = expand_sweep(base + R"(
+    const auto plan = expand_sweep(base() + R"(
 [sweep]
 mode = "zip"
 "population.exc.params.tau_m" = [10, 20, 30]
@@ -93,7 +82,7 @@ mode = "zip"
     CHECK(desc.populations[1].params.at("tau_m").a == 7.0);
 
     REQUIRE_THROWS_WITH(
-        expand_sweep(base + R"(
+        expand_sweep(base() + R"(
 [sweep]
 mode = "zip"
 "population.exc.params.tau_m" = [10, 20, 30]
@@ -105,7 +94,7 @@ mode = "zip"
 
 TEST_CASE("sweep: strings are swept and named by their text, and dotted keys work too",
           "[scenario][sweep]") {
-    const auto plan = expand_sweep(base + R"(
+    const auto plan = expand_sweep(base() + R"(
 [sweep]
 population.exc.model = ["lif", "izhikevich"]
 )",
@@ -119,7 +108,7 @@ population.exc.model = ["lif", "izhikevich"]
 TEST_CASE("sweep: a wrong key is reported at its position in the sweep table",
           "[scenario][sweep]"
           "[errors]") {
-    REQUIRE_THROWS_WITH(expand_sweep(base + R"(
+    REQUIRE_THROWS_WITH(expand_sweep(base() + R"(
 [sweep]
 "population.exx.params.tau_m" = [1, 2]
 "stimuli.x.amplitude" = [1]
@@ -133,7 +122,7 @@ TEST_CASE("sweep: a wrong key is reported at its position in the sweep table",
                             Contains("e.toml:20:33: error: [sweep] "
                                      "'population.exc.params.tau_m': expected a list of values"));
     // A parameter the model does not have: found by the loader, reported at the sweep key.
-    const auto plan = expand_sweep(base + R"(
+    const auto plan = expand_sweep(base() + R"(
 [sweep]
 "population.exc.params.tau_mm" = [1, 2]
 )",
@@ -161,9 +150,7 @@ params = { tau_m = 10.0 }
 "population.exc.params.tau_m" = [-5]
 "simulation.seed" = [1]
 )";
-    auto bad_size = std::string(text);
-    bad_size.replace(bad_size.find("size = 4"), 8, "size = 0");
-    const auto plan = expand_sweep(bad_size, "v.toml");
+    const auto plan = expand_sweep(test::replace_once(text, "size = 4", "size = 0"), "v.toml");
     REQUIRE(plan.points.size() == 1);
     try {
         (void)load_sweep_point(plan, plan.points[0]);
@@ -179,17 +166,17 @@ params = { tau_m = 10.0 }
 
 TEST_CASE("sweep: a file without a sweep table is one point with its text unchanged",
           "[scenario][sweep]") {
-    const auto plan = expand_sweep(base, "plain.toml");
+    const auto plan = expand_sweep(base(), "plain.toml");
     CHECK_FALSE(plan.is_sweep);
     REQUIRE(plan.points.size() == 1);
     CHECK(plan.points[0].name == "plain");
-    CHECK(plan.points[0].text == base);
+    CHECK(plan.points[0].text == base());
     CHECK(plan.points[0].values.empty());
 }
 
 TEST_CASE("sweep: keys vary in file order, not alphabetically, and the example expands",
           "[scenario][sweep]") {
-    const auto plan = expand_sweep(base + R"(
+    const auto plan = expand_sweep(base() + R"(
 [sweep]
 "simulation.seed" = [1, 2]
 "population.exc.params.tau_m" = [10, 20]
@@ -197,8 +184,8 @@ TEST_CASE("sweep: keys vary in file order, not alphabetically, and the example e
                                    "o.toml");
     CHECK(names(plan) == std::vector<std::string>{"o__seed=1__tau_m=10", "o__seed=1__tau_m=20",
                                                   "o__seed=2__tau_m=10", "o__seed=2__tau_m=20"});
-    const auto example = expand_sweep_file(std::string(NEUROTWIN_SOURCE_DIR) +
-                                           "/scenarios/sweeps/relu_lif_sweep.toml");
+    const auto example =
+        expand_sweep_file(test::source_path("scenarios/sweeps/relu_lif_sweep.toml"));
     REQUIRE(example.points.size() == 6);
     CHECK(example.points[1].name == "relu_lif_sweep__tau_m=10.0__encoding=poisson");
     for (const auto& p : example.points) {

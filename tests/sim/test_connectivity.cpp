@@ -309,33 +309,7 @@ TEST_CASE("connectivity: weight and delay distributions respect their bounds and
 TEST_CASE("connectivity: randomly delayed spikes arrive exactly d steps later",
           "[sim][connectivity][engine]") {
     // One source fires once; every target's I_syn_ex jumps exactly at t_spike + its delay.
-    const std::string toml = R"(
-[simulation]
-duration = 30.0
-seed = 3
-[[population]]
-name = "src"
-model = "lif"
-size = 1
-params = { I_e = 10000.0, t_ref = 1000.0 }
-[[population]]
-name = "tgt"
-model = "lif"
-size = 50
-[[projection]]
-source = "src"
-target = "tgt"
-rule = "all_to_all"
-weight = 10.0
-delay = { uniform = [0.1, 10.0] }
-[[record]]
-population = "src"
-spikes = true
-[[record]]
-population = "tgt"
-variables = ["I_syn_ex"]
-)";
-    auto out = test::run_text(toml);
+    auto out = test::run_text(test::data_text("scenarios/one_spike_random_delays.toml"));
     const double t_spike = out.sink.spikes("src").times.at(0);
     const auto& p = out.net.spike_projections.at(0);
     const auto& I = out.sink.report("tgt", "I_syn_ex");

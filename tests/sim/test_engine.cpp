@@ -125,26 +125,7 @@ variables = ["rate"]
 
 TEST_CASE("engine: poisson stimulus delivers the requested rate", "[sim][engine]") {
     // 200 neurons x 2 s at 50 Hz = 20000 expected events (sd 141): 4 sd bound of 3%.
-    const std::string toml = R"(
-[simulation]
-duration = 2000.0
-[[population]]
-name = "n"
-model = "lif"
-size = 200
-params = { V_th = 1000.0 }
-[[stimulus]]
-type = "poisson"
-target = "n"
-rate = 50.0
-weight = 1.0
-[[record]]
-population = "n"
-variables = ["I_syn_ex"]
-interval = 0.1
-neurons = { first = 1 }
-)";
-    auto out = test::run_text(toml);
+    auto out = test::run_text(test::data_text("scenarios/poisson_50hz_on_silent_lif.toml"));
     // Reconstruct event counts from neuron 0's synaptic current: each event is a jump of 1 pA
     // on top of a decaying current, so count the positive jumps of I(t) - I(t - dt) e^{-dt/tau}.
     const auto& I = out.sink.report("n", "I_syn_ex");
@@ -161,38 +142,7 @@ neurons = { first = 1 }
 
 TEST_CASE("engine: rate projections carry the source output with their delay", "[sim][engine]") {
     // relu output at step t is 2 * x(t - d + 1) + 1 with x a step from 0 to 5 at 10 ms.
-    const std::string toml = R"(
-[simulation]
-duration = 30.0
-dt = 1.0
-[[population]]
-name = "x"
-model = "rate_source"
-size = 1
-[[population]]
-name = "y"
-model = "relu"
-size = 1
-params = { bias = 1.0 }
-[[stimulus]]
-type = "step"
-target = "x"
-times = [10.0]
-amplitudes = [5.0]
-[[projection]]
-source = "x"
-target = "y"
-rule = "one_to_one"
-weight = 2.0
-delay = 4.0
-[[record]]
-population = "y"
-variables = ["activation"]
-[[record]]
-population = "x"
-variables = ["activation"]
-)";
-    auto out = test::run_text(toml);
+    auto out = test::run_text(test::data_text("scenarios/rate_projection_delay.toml"));
     const auto& x = out.sink.report("x", "activation");
     const auto& y = out.sink.report("y", "activation");
     // x changes in the update of step 10 -> visible at frame 11; y sees x(t-d+1) in step t
@@ -212,25 +162,7 @@ TEST_CASE("engine: high-rate poisson stimulus (per-step counts) delivers the req
     // so the mean is J lambda / (1 - e^{-dt/tau}) = 2 / (1 - e^{-0.05}) = 41.0 pA (the
     // continuous-time mean J rate tau = 40 pA is its dt -> 0 limit). Averaged over 100 neurons
     // x 1800 ms (after a 200 ms transient) the standard error is far below 0.1 pA: 0.5%.
-    const std::string toml = R"(
-[simulation]
-duration = 2000.0
-[[population]]
-name = "n"
-model = "lif"
-size = 100
-params = { V_th = 1000.0 }
-[[stimulus]]
-type = "poisson"
-target = "n"
-rate = "20 kHz"
-weight = 1.0
-[[record]]
-population = "n"
-variables = ["I_syn_ex"]
-interval = 1.0
-)";
-    auto out = test::run_text(toml);
+    auto out = test::run_text(test::data_text("scenarios/poisson_20khz_on_silent_lif.toml"));
     CHECK(mean_from_frame(out.sink.report("n", "I_syn_ex"), 200, 100) == Approx(2.0 / -std::expm1(-0.05)).epsilon(0.005));
 }
 
@@ -240,35 +172,7 @@ TEST_CASE("engine: spiking sources drive artificial targets through their rate e
     // per synapse and step: it must equal the sum over the recorded rates. Frames are float32
     // (relative resolution 6e-8) and the weights w * 1000/tau are stored as float: 1e-5
     // relative tolerance.
-    const std::string toml = R"(
-[simulation]
-duration = 300.0
-seed = 4
-[[population]]
-name = "src"
-model = "lif"
-size = 3
-rate_filter = 20.0
-params = { I_e = [400.0, 600.0, 900.0] }
-[[population]]
-name = "out"
-model = "relu"
-size = 2
-params = { bias = 0.5 }
-[[projection]]
-source = "src"
-target = "out"
-rule = "all_to_all"
-weight = [0.3, -0.2]
-delay = 2.0
-[[record]]
-population = "src"
-variables = ["rate"]
-[[record]]
-population = "out"
-variables = ["preactivation"]
-)";
-    auto out = test::run_text(toml);
+    auto out = test::run_text(test::data_text("scenarios/spiking_to_relu.toml"));
     const auto& r = out.sink.report("src", "rate");
     const auto& z = out.sink.report("out", "preactivation");
     const double w[2] = {0.3, -0.2};
@@ -292,32 +196,7 @@ TEST_CASE("engine: a numerical fault stops a run on any number of threads with t
     // Neuron 37 of 40 (owned by the last thread for 2 and 3 threads) overflows in its first
     // step: 10 * 1e308 is infinite. The threads decide to stop together after the step that
     // faulted, so the run ends (no hang) and reports the same neuron and time.
-    const std::string toml = R"(
-[simulation]
-duration = 50.0
-[[population]]
-name = "src"
-model = "rate_source"
-size = 40
-params = { rate = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1e308, 0.0, 0.0] }
-[[population]]
-name = "r"
-model = "relu"
-size = 40
-[[projection]]
-source = "src"
-target = "r"
-rule = "one_to_one"
-weight = 10.0
-[[population]]
-name = "busy"
-model = "lif"
-size = 100
-params = { I_e = 1000.0 }
-[[record]]
-population = "busy"
-spikes = true
-)";
+    const std::string toml = test::data_text("scenarios/overflow_fault_neuron_37.toml");
     std::string first;
     for (const int threads : {1, 2, 3}) {
         INFO(threads << " threads");
@@ -409,28 +288,11 @@ inputs = [ { rate = 1e19, weight = 0.1 } ]
                         Contains("d.toml:10:1") && Contains("stimulus 's': the rate of neuron") &&
                             Contains("expected at most 1e+13 Hz"));
     // A rate source's rate is known once its stimuli are: checked when the network is built.
-    const std::string projection = R"(
-[simulation]
-duration = 1.0
-[[population]]
-name = "src"
-model = "rate_source"
-size = 1
-params = { rate = 1e19 }
-[[population]]
-name = "n"
-model = "lif"
-size = 1
-[[projection]]
-source = "src"
-target = "n"
-rule = "all_to_all"
-encoding = "poisson"
-weight = 1.0
-)";
-    const auto desc = load_scenario_text(projection, "r.toml");
+    const auto desc =
+        load_scenario_file(test::data_path("scenarios/poisson_projection_1e19_hz.toml"));
     REQUIRE_THROWS_WITH(build_network(desc),
-                        Contains("r.toml:13:1") && Contains("poisson encoding") &&
+                        Contains("poisson_projection_1e19_hz.toml:14:1") &&
+                            Contains("poisson encoding") &&
                             Contains("reaches 1e+19 Hz; expected at most 1e+13 Hz"));
 }
 
@@ -441,31 +303,7 @@ TEST_CASE("engine: rate-driven poisson channels of many events per step deliver 
     // the per-step stimulus test above, the mean of I_syn_ex sampled after the jumps is
     // J lambda / (1 - e^{-dt/tau}) = 41.0 pA; 50 cells x 1800 ms: standard error < 0.1%, 0.5%
     // allowed.
-    const std::string toml = R"(
-[simulation]
-duration = 2000.0
-[[population]]
-name = "src"
-model = "rate_source"
-size = 50
-params = { rate = 20000.0 }
-[[population]]
-name = "n"
-model = "lif"
-size = 50
-params = { V_th = 1000.0 }
-[[projection]]
-source = "src"
-target = "n"
-rule = "one_to_one"
-encoding = "poisson"
-weight = 1.0
-[[record]]
-population = "n"
-variables = ["I_syn_ex"]
-interval = 1.0
-)";
-    auto out = test::run_text(toml, 2);
+    auto out = test::run_text(test::data_text("scenarios/poisson_projection_20khz.toml"), 2);
     CHECK(mean_from_frame(out.sink.report("n", "I_syn_ex"), 200, 50) == Approx(2.0 / -std::expm1(-0.05)).epsilon(0.005));
 }
 
@@ -587,23 +425,7 @@ TEST_CASE("engine: a ramp whose stop lies after the end of the run keeps its slo
     // from 0 to 1000 pA between 0 and 200 ms, in a 100 ms run: the ramp is cut off at the
     // end, at 500 pA. Its stop was clamped to the end of the run, so it reached 1000 pA there
     // (twice the slope the scenario states).
-    const std::string text = R"(
-[simulation]
-duration = 100.0
-dt = 0.1
-[[population]]
-name = "a"
-model = "lif"
-size = 1
-[[stimulus]]
-name = "r"
-type = "ramp"
-target = "a"
-from = 0.0
-to = 1000.0
-start = 0.0
-stop = 200.0
-)";
+    const std::string text = test::data_text("scenarios/ramp_past_end.toml");
     const auto net = build_network(load_scenario_text(text, "ramp.toml"));
     REQUIRE(net.stimuli.size() == 1);
     const auto& r = net.stimuli[0];
@@ -612,7 +434,7 @@ stop = 200.0
     CHECK(r.value(0, 1000, net.dt) == 500.0);
     CHECK(r.value(0, 999, net.dt) == Approx(499.5).epsilon(1e-12));
     // within the run the ramp ends where it says: half way through, at 1000 pA
-    const auto inside = build_network(load_scenario_text(
-        text.substr(0, text.find("stop = 200.0")) + "stop = 50.0\n", "ramp.toml"));
+    const auto inside = build_network(
+        load_scenario_text(test::replace_once(text, "stop = 200.0", "stop = 50.0"), "ramp.toml"));
     CHECK(inside.stimuli[0].value(0, 250, inside.dt) == 500.0);
 }
