@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +49,56 @@ std::vector<double> spike_counts(const memory_sink::spike_data& s, std::size_t n
         c.at(id) += 1.0;
     }
     return c;
+}
+
+std::vector<double> step_current_spikes(const std::string& model, const std::string& preset,
+                                        double I, double duration, const std::string& params,
+                                        double start, double dt) {
+    auto out = run_text(fmt::format(R"(
+[simulation]
+duration = {}
+dt = {}
+[[population]]
+name = "cell"
+model = "{}"
+size = 1
+{}
+params = {{ {} }}
+[[stimulus]]
+type = "dc"
+target = "cell"
+amplitude = {}
+start = {}
+[[record]]
+population = "cell"
+spikes = true
+)",
+                                    duration, dt, model,
+                                    preset.empty() ? "" : fmt::format("preset = \"{}\"", preset),
+                                    params, I, start));
+    return spike_times_of(out.sink.spikes("cell"), 0);
+}
+
+std::vector<double> isis(const std::vector<double>& t) {
+    std::vector<double> d;
+    for (std::size_t k = 1; k < t.size(); ++k) {
+        d.push_back(t[k] - t[k - 1]);
+    }
+    return d;
+}
+
+int count_bursts(const std::vector<double>& t, double gap) {
+    int bursts = 0;
+    int in_group = 1;
+    for (std::size_t k = 1; k <= t.size(); ++k) {
+        if (k < t.size() && t[k] - t[k - 1] < gap) {
+            ++in_group;
+        } else {
+            bursts += in_group >= 2 ? 1 : 0;
+            in_group = 1;
+        }
+    }
+    return bursts;
 }
 
 std::string source_path(const std::string& relative) {

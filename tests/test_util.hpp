@@ -32,6 +32,16 @@ sim_output run_text(const std::string& toml, int threads = 1,
 std::vector<double> spike_times_of(const memory_sink::spike_data& s, std::uint64_t id);
 // Spike count per neuron (size n).
 std::vector<double> spike_counts(const memory_sink::spike_data& s, std::size_t n);
+// Spike times (ms) of one cell of `model` (with `preset`, or none) under a dc current of `I` pA
+// from `start` ms, for `duration` ms; `params`: the keys of its params table.
+std::vector<double> step_current_spikes(const std::string& model, const std::string& preset,
+                                        double I, double duration,
+                                        const std::string& params = "", double start = 0.0,
+                                        double dt = 0.1);
+// Interspike intervals of sorted spike times.
+std::vector<double> isis(const std::vector<double>& t);
+// Bursts: groups of at least two spikes separated by ISIs below `gap` ms.
+int count_bursts(const std::vector<double>& t, double gap);
 
 // Path of a file in the source tree (tests are run from the build directory).
 std::string source_path(const std::string& relative);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The neurotwin executable, end to end: the real binary (NEUROTWIN_BINARY) is started with
 // fork/exec (no shell, tests/test_util.hpp: child), its stdout and stderr go to files, and its
-// exit code and output files are checked. Output files are read with the raw HDF5 C API, not
-// analysis/h5_reader, so a bug shared by the writer and the reader cannot hide.
+// exit code and output files are checked. Output files are read with the raw HDF5 C API
+// (tests/h5_raw.hpp), not analysis/h5_reader, so a bug shared by the writer and the reader
+// cannot hide.
 //
 // Every wait is bounded: a child that outlives its deadline is killed with SIGKILL and the
 // test fails. The only polling loop (waitpid / the temporary file) sleeps a few milliseconds
@@ -19,23 +20,18 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <map>
 #include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "sim/model_api.hpp"
+#include "tests/h5_raw.hpp"
 #include "tests/test_util.hpp"
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
-using neurotwin::test::child;
-using neurotwin::test::data_path;
-using neurotwin::test::data_text;
-using neurotwin::test::read_file;
-using neurotwin::test::run_cli;
-using neurotwin::test::temp_dir;
+using namespace neurotwin::test;
 
 namespace {
 
@@ -52,192 +48,6 @@ std::vector<std::string> entries_starting_with(const fs::path& dir, const std::s
         }
     }
     return found;
-}
-
-// ---------------------------------------------------------------- raw HDF5
-
-// Silences HDF5's automatic error printing while alive (a failed REQUIRE says enough).
-struct hdf5_quiet {
-    H5E_auto2_t func = nullptr;
-    void* data = nullptr;
-    hdf5_quiet() {
-        H5Eget_auto2(H5E_DEFAULT, &func, &data);
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    }
-    ~hdf5_quiet() { H5Eset_auto2(H5E_DEFAULT, func, data); }
-};
-
-// Owning id, closed by kind.
-struct raw {
-    hid_t id;
-    explicit raw(hid_t i) : id(i) { REQUIRE(id >= 0); }
-    raw(const raw&) = delete;
-    raw& operator=(const raw&) = delete;
-    ~raw() {
-        switch (H5Iget_type(id)) {
-            case H5I_FILE: H5Fclose(id); break;
-            case H5I_GROUP: H5Gclose(id); break;
-            case H5I_DATASET: H5Dclose(id); break;
-            case H5I_DATATYPE: H5Tclose(id); break;
-            case H5I_DATASPACE: H5Sclose(id); break;
-            case H5I_ATTR: H5Aclose(id); break;
-            default: break;
-        }
-    }
-    operator hid_t() const { return id; }
-};
-
-bool exists(hid_t f, const std::string& path) {
-    // H5Lexists wants every parent to exist; walk down.
-    std::size_t pos = 1;
-    while (true) {
-        const auto end = path.find('/', pos);
-        const std::string prefix = path.substr(0, end);
-        if (H5Lexists(f, prefix.c_str(), H5P_DEFAULT) <= 0) {
-            return false;
-        }
-        if (end == std::string::npos) {
-            return true;
-        }
-        pos = end + 1;
-    }
-}
-
-std::vector<hsize_t> dims_of(hid_t ds) {
-    raw space(H5Dget_space(ds));
-    const int rank = H5Sget_simple_extent_ndims(space);
-    REQUIRE(rank >= 0);
-    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-    return dims;
-}
-
-std::vector<hsize_t> dims_of(hid_t f, const std::string& path) {
-    INFO(path);
-    raw ds(H5Dopen2(f, path.c_str(), H5P_DEFAULT));
-    return dims_of(ds);
-}
-
-bool dataset_type_is(hid_t f, const std::string& path, hid_t expected) {
-    INFO(path);
-    raw ds(H5Dopen2(f, path.c_str(), H5P_DEFAULT));
-    raw t(H5Dget_type(ds));
-    return H5Tequal(t, expected) > 0;
-}
-
-template <class T>
-std::vector<T> read_all(hid_t f, const std::string& path, hid_t mtype) {
-    INFO(path);
-    raw ds(H5Dopen2(f, path.c_str(), H5P_DEFAULT));
-    std::size_t n = 1;
-    for (const auto d : dims_of(ds)) {
-        n *= static_cast<std::size_t>(d);
-    }
-    std::vector<T> out(n);
-    if (n > 0) {
-        REQUIRE(H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0);
-    }
-    return out;
-}
-
-// The stored bytes of a dataset (read in its own file type, so no conversion can hide a
-// difference).
-std::vector<unsigned char> raw_bytes(hid_t f, const std::string& path) {
-    INFO(path);
-    raw ds(H5Dopen2(f, path.c_str(), H5P_DEFAULT));
-    raw t(H5Dget_type(ds));
-    raw space(H5Dget_space(ds));
-    const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
-    std::vector<unsigned char> out(n * H5Tget_size(t));
-    if (n > 0) {
-        REQUIRE(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0);
-    }
-    return out;
-}
-
-std::string string_attr(hid_t f, const std::string& object, const char* name) {
-    INFO(object << " @" << name);
-    raw a(H5Aopen_by_name(f, object.c_str(), name, H5P_DEFAULT, H5P_DEFAULT));
-    raw t(H5Aget_type(a));
-    REQUIRE(H5Tget_class(t) == H5T_STRING);
-    REQUIRE(H5Tis_variable_str(t) > 0);
-    char* p = nullptr;
-    REQUIRE(H5Aread(a, t, &p) >= 0);
-    std::string out = p != nullptr ? p : "";
-    H5free_memory(p);
-    return out;
-}
-
-// A scalar attribute of exactly `file_type`.
-template <class T>
-T scalar_attr(hid_t f, const std::string& object, const char* name, hid_t file_type,
-              hid_t mtype) {
-    INFO(object << " @" << name);
-    raw a(H5Aopen_by_name(f, object.c_str(), name, H5P_DEFAULT, H5P_DEFAULT));
-    raw t(H5Aget_type(a));
-    raw s(H5Aget_space(a));
-    REQUIRE(H5Tequal(t, file_type) > 0);
-    REQUIRE(H5Sget_simple_extent_type(s) == H5S_SCALAR);
-    T v{};
-    REQUIRE(H5Aread(a, mtype, &v) >= 0);
-    return v;
-}
-
-double f64_attr(hid_t f, const std::string& object, const char* name) {
-    return scalar_attr<double>(f, object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
-}
-std::uint64_t u64_attr(hid_t f, const std::string& object, const char* name) {
-    return scalar_attr<std::uint64_t>(f, object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64);
-}
-
-std::string scalar_string_dataset(hid_t f, const std::string& path) {
-    INFO(path);
-    raw ds(H5Dopen2(f, path.c_str(), H5P_DEFAULT));
-    raw t(H5Dget_type(ds));
-    REQUIRE(H5Tget_class(t) == H5T_STRING);
-    REQUIRE(H5Tis_variable_str(t) > 0);
-    char* p = nullptr;
-    REQUIRE(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) >= 0);
-    std::string out = p != nullptr ? p : "";
-    H5free_memory(p);
-    return out;
-}
-
-// Names of the direct children of a group.
-std::vector<std::string> children_of(hid_t f, const std::string& group) {
-    std::vector<std::string> names;
-    H5L_iterate_t collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
-        static_cast<std::vector<std::string>*>(data)->push_back(name);
-        return 0;
-    };
-    raw g(H5Gopen2(f, group.c_str(), H5P_DEFAULT));
-    REQUIRE(H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names) >= 0);
-    return names;
-}
-
-// Stored bytes of every dataset below `group` (paths relative to it, in name order).
-std::map<std::string, std::vector<unsigned char>> datasets_below(hid_t f,
-                                                                 const std::string& group) {
-    std::vector<std::string> paths;
-    H5L_iterate_t collect = [](hid_t g, const char* name, const H5L_info_t*,
-                               void* data) -> herr_t {
-        const hid_t obj = H5Oopen(g, name, H5P_DEFAULT);
-        if (obj < 0) {
-            return -1;
-        }
-        if (H5Iget_type(obj) == H5I_DATASET) {
-            static_cast<std::vector<std::string>*>(data)->push_back(name);
-        }
-        H5Oclose(obj);
-        return 0;
-    };
-    raw g(H5Gopen2(f, group.c_str(), H5P_DEFAULT));
-    REQUIRE(H5Lvisit(g, H5_INDEX_NAME, H5_ITER_INC, collect, &paths) >= 0);
-    std::map<std::string, std::vector<unsigned char>> out;
-    for (const auto& p : paths) {
-        out[p] = raw_bytes(f, group + "/" + p);
-    }
-    return out;
 }
 
 // tests/data/scenarios/twin_and_lif_layout.toml runs for 200 ms.
@@ -683,7 +493,7 @@ TEST_CASE("cli: a run started with SIGHUP ignored (nohup) goes on after a SIGHUP
     temp_dir dir;
     // 2 s of 2,000 tonically firing cells: far longer than the signal takes to arrive.
     dir.write("run.toml",
-              neurotwin::test::replace_once(data_text("scenarios/lif_tonic_long.toml"),
+              replace_once(data_text("scenarios/lif_tonic_long.toml"),
                                             "\"100 s\"", "\"2 s\""));
     child c(dir, {"run", "run.toml", "-o", "out.h5", "--threads", "1"}, {.ignore_hup = true});
     wait_for_temp_file(c, dir.work / ("out.h5.tmp-" + std::to_string(c.pid())));

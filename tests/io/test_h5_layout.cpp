@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The writer's output is checked with the raw HDF5 C API (not analysis/h5_reader), so a bug
-// shared by writer and reader cannot hide; the reader gets its own tests on the same file.
+// The writer's output is checked with the raw HDF5 C API (tests/h5_raw.hpp, not
+// analysis/h5_reader), so a bug shared by writer and reader cannot hide; the reader gets its
+// own tests on the same file.
 #include "analysis/h5_reader.hpp"
 #include "sim/errors.hpp"
 #include "sim/io/h5_writer.hpp"
@@ -17,12 +18,15 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <numeric>
 #include <string>
 #include <vector>
 
+#include "tests/h5_raw.hpp"
+#include "tests/test_util.hpp"
+
 using namespace neurotwin;
+using namespace neurotwin::test;
 using Catch::Matchers::Contains;
 
 namespace {
@@ -45,56 +49,7 @@ struct temp_file {
     std::string str() const { return path.string(); }
 };
 
-// Minimal owning id for the raw checks (closed by kind).
-struct raw {
-    hid_t id;
-    explicit raw(hid_t i) : id(i) { REQUIRE(id >= 0); }
-    raw(const raw&) = delete;
-    raw& operator=(const raw&) = delete;
-    ~raw() {
-        switch (H5Iget_type(id)) {
-            case H5I_FILE: H5Fclose(id); break;
-            case H5I_GROUP: H5Gclose(id); break;
-            case H5I_DATASET: H5Dclose(id); break;
-            case H5I_DATATYPE: H5Tclose(id); break;
-            case H5I_DATASPACE: H5Sclose(id); break;
-            case H5I_ATTR: H5Aclose(id); break;
-            default: break;
-        }
-    }
-    operator hid_t() const { return id; }
-};
-
 bool link_exists(hid_t f, const char* path) { return H5Lexists(f, path, H5P_DEFAULT) > 0; }
-
-std::vector<hsize_t> dims_of(hid_t ds) {
-    raw space(H5Dget_space(ds));
-    const int rank = H5Sget_simple_extent_ndims(space);
-    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-    return dims;
-}
-
-bool dataset_type_is(hid_t f, const char* path, hid_t expected) {
-    raw ds(H5Dopen2(f, path, H5P_DEFAULT));
-    raw t(H5Dget_type(ds));
-    return H5Tequal(t, expected) > 0;
-}
-
-template <class T>
-std::vector<T> read_all(hid_t f, const char* path, hid_t mtype) {
-    raw ds(H5Dopen2(f, path, H5P_DEFAULT));
-    const auto dims = dims_of(ds);
-    std::size_t n = 1;
-    for (auto d : dims) {
-        n *= static_cast<std::size_t>(d);
-    }
-    std::vector<T> out(n);
-    if (n > 0) {
-        REQUIRE(H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0);
-    }
-    return out;
-}
 
 // A scalar variable-length UTF-8 string attribute, checked for exactly that type.
 std::string vl_utf8_attr(hid_t f, const char* object, const char* name) {
@@ -110,18 +65,6 @@ std::string vl_utf8_attr(hid_t f, const char* object, const char* name) {
     std::string out = p;
     H5free_memory(p);
     return out;
-}
-
-template <class T>
-T scalar_attr(hid_t f, const char* object, const char* name, hid_t file_type, hid_t mtype) {
-    raw a(H5Aopen_by_name(f, object, name, H5P_DEFAULT, H5P_DEFAULT));
-    raw t(H5Aget_type(a));
-    raw s(H5Aget_space(a));
-    REQUIRE(H5Tequal(t, file_type) > 0);
-    REQUIRE(H5Sget_simple_extent_type(s) == H5S_SCALAR);
-    T v{};
-    REQUIRE(H5Aread(a, mtype, &v) >= 0);
-    return v;
 }
 
 // The test file: two spike populations (one empty), a 3-node report of 2+1+1 columns with
@@ -436,13 +379,9 @@ TEST_CASE("h5_writer: the same content gives a byte-identical file", "[io][hdf5]
     temp_file b;
     write_test_file(a.str());
     write_test_file(b.str());
-    const auto bytes = [](const fs::path& p) {
-        std::ifstream in(p, std::ios::binary);
-        return std::string(std::istreambuf_iterator<char>(in), {});
-    };
-    const std::string first = bytes(a.path);
+    const std::string first = read_file(a.path);
     CHECK(first.size() > 0);
-    CHECK(first == bytes(b.path));
+    CHECK(first == read_file(b.path));
 }
 
 namespace {

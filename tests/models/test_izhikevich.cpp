@@ -6,6 +6,8 @@
 #include "tests/test_util.hpp"
 
 using namespace neurotwin;
+using neurotwin::test::count_bursts;
+using neurotwin::test::isis;
 
 namespace {
 
@@ -14,52 +16,7 @@ namespace {
 std::vector<double> izh_spikes(const std::string& preset, double I, double duration,
                                const std::string& params = "", double start = 0.0,
                                double dt = 0.1) {
-    auto out = test::run_text(fmt::format(R"(
-[simulation]
-duration = {}
-dt = {}
-[[population]]
-name = "cell"
-model = "izhikevich"
-size = 1
-{}
-params = {{ {} }}
-[[stimulus]]
-type = "dc"
-target = "cell"
-amplitude = {}
-start = {}
-[[record]]
-population = "cell"
-spikes = true
-)",
-                                          duration, dt,
-                                          preset.empty() ? "" : fmt::format("preset = \"{}\"", preset),
-                                          params, I, start));
-    return test::spike_times_of(out.sink.spikes("cell"), 0);
-}
-
-std::vector<double> isis(const std::vector<double>& t) {
-    std::vector<double> d;
-    for (std::size_t k = 1; k < t.size(); ++k) {
-        d.push_back(t[k] - t[k - 1]);
-    }
-    return d;
-}
-
-// Bursts: groups of spikes separated by ISIs below `gap` ms.
-int count_bursts(const std::vector<double>& t, double gap) {
-    int bursts = 0;
-    int in_group = 1;
-    for (std::size_t k = 1; k <= t.size(); ++k) {
-        if (k < t.size() && t[k] - t[k - 1] < gap) {
-            ++in_group;
-        } else {
-            bursts += in_group >= 2 ? 1 : 0;
-            in_group = 1;
-        }
-    }
-    return bursts;
+    return test::step_current_spikes("izhikevich", preset, I, duration, params, start, dt);
 }
 
 }  // namespace
