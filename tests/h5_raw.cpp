@@ -112,6 +112,20 @@ std::string scalar_string_dataset(hid_t f, const std::string& path) {
     return out;
 }
 
+void check_magic_and_version(hid_t f) {
+    CHECK(scalar_attr<std::uint32_t>(f, "/", "magic", H5T_STD_U32LE, H5T_NATIVE_UINT32) ==
+          0x0A7A);
+    raw a(H5Aopen_by_name(f, "/", "version", H5P_DEFAULT, H5P_DEFAULT));
+    raw t(H5Aget_type(a));
+    raw s(H5Aget_space(a));
+    CHECK(H5Tequal(t, H5T_STD_U32LE) > 0);
+    REQUIRE(H5Sget_simple_extent_npoints(s) == 2);
+    std::uint32_t v[2] = {9, 9};
+    REQUIRE(H5Aread(a, H5T_NATIVE_UINT32, v) >= 0);
+    CHECK(v[0] == 0);
+    CHECK(v[1] == 1);
+}
+
 std::vector<std::string> children_of(hid_t f, const std::string& group) {
     std::vector<std::string> names;
     H5L_iterate_t collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {

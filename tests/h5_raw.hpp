@@ -86,6 +86,9 @@ std::uint64_t u64_attr(hid_t f, const std::string& object, const char* name);
 // A scalar variable-length string dataset.
 std::string scalar_string_dataset(hid_t f, const std::string& path);
 
+// The root attributes of a SONATA file: magic 0x0A7A and version [0, 1], both uint32.
+void check_magic_and_version(hid_t f);
+
 // Names of the direct children of a group, in name order.
 std::vector<std::string> children_of(hid_t f, const std::string& group);
 

@@ -22,11 +22,7 @@
 #include "tests/test_util.hpp"
 
 using Catch::Matchers::Contains;
-using neurotwin::test::child;
-using neurotwin::test::data_text;
-using neurotwin::test::read_file;
-using neurotwin::test::run_cli;
-using neurotwin::test::temp_dir;
+using namespace neurotwin::test;
 namespace fs = std::filesystem;
 
 namespace {

@@ -17,13 +17,7 @@
 #include "tests/test_util.hpp"
 
 using Catch::Matchers::Contains;
-using neurotwin::test::data_path;
-using neurotwin::test::read_file;
-using neurotwin::test::run_cli;
-using neurotwin::test::source_path;
-using neurotwin::test::temp_dir;
-
-using neurotwin::test::data_text;
+using namespace neurotwin::test;
 namespace fs = std::filesystem;
 
 namespace {

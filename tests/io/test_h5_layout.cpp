@@ -126,17 +126,7 @@ TEST_CASE("h5_writer: the file has the SONATA layout, types and attributes", "[i
     raw f(H5Fopen(tmp.str().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
 
     SECTION("root attributes magic and version") {
-        CHECK(scalar_attr<std::uint32_t>(f, "/", "magic", H5T_STD_U32LE, H5T_NATIVE_UINT32) ==
-              0x0A7A);
-        raw a(H5Aopen_by_name(f, "/", "version", H5P_DEFAULT, H5P_DEFAULT));
-        raw t(H5Aget_type(a));
-        raw s(H5Aget_space(a));
-        CHECK(H5Tequal(t, H5T_STD_U32LE) > 0);
-        REQUIRE(H5Sget_simple_extent_npoints(s) == 2);
-        std::uint32_t v[2] = {9, 9};
-        REQUIRE(H5Aread(a, H5T_NATIVE_UINT32, v) >= 0);
-        CHECK(v[0] == 0);
-        CHECK(v[1] == 1);
+        check_magic_and_version(f);
     }
 
     SECTION("spikes: groups, dtypes, values, units and the sorting enum") {

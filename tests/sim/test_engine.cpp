@@ -23,13 +23,13 @@ double mean_from_frame(const Report& r, std::size_t first, std::size_t columns) 
     return sum / double(count);
 }
 
-// One source neuron that fires once (strong current, refractory longer than the run) and a
-// quiet target; the source's first spike time is the first grid time after
+// One source neuron that fires once (strong current, refractory longer than the run) and
+// `targets` quiet ones; the source's first spike time is the first grid time after
 // T = tau_m ln(V_inf - E_L)/(V_inf - V_th)).
-std::string one_spike(double delay, double weight) {
+std::string one_spike(double delay, double weight, int targets = 3, double duration = 50.0) {
     return fmt::format(R"(
 [simulation]
-duration = 50.0
+duration = {}
 dt = 0.1
 [[population]]
 name = "src"
@@ -39,7 +39,7 @@ params = {{ I_e = 10000.0, t_ref = 1000.0 }}
 [[population]]
 name = "tgt"
 model = "lif"
-size = 3
+size = {}
 [[projection]]
 source = "src"
 target = "tgt"
@@ -53,7 +53,7 @@ spikes = true
 population = "tgt"
 variables = ["I_syn_ex", "I_syn_in", "V_m"]
 )",
-                       weight, delay);
+                       duration, targets, weight, delay);
 }
 }  // namespace
 
@@ -313,38 +313,9 @@ TEST_CASE("engine: a delay longer than the run costs rings of the run's length o
     // after the run is not stored, so the rings hold at most the run's 100 steps: 2 rings x
     // 100 slots x 1,000 doubles = 1.6 MB, and the output equals that of a 20 ms delay (which
     // does not arrive either).
-    const auto scenario = [](const std::string& delay) {
-        return fmt::format(R"(
-[simulation]
-duration = 10.0
-dt = 0.1
-[[population]]
-name = "src"
-model = "lif"
-size = 1
-params = {{ I_e = 10000.0, t_ref = 1000.0 }}
-[[population]]
-name = "tgt"
-model = "lif"
-size = 1000
-[[projection]]
-source = "src"
-target = "tgt"
-rule = "all_to_all"
-weight = 100.0
-delay = "{}"
-[[record]]
-population = "src"
-spikes = true
-[[record]]
-population = "tgt"
-variables = ["I_syn_ex", "V_m"]
-)",
-                           delay);
-    };
     for (const int threads : {1, 2}) {
-        auto long_delay = test::run_text(scenario("100 s"), threads);
-        auto short_delay = test::run_text(scenario("20 ms"), threads);
+        auto long_delay = test::run_text(one_spike(100000.0, 100.0, 1000, 10.0), threads);
+        auto short_delay = test::run_text(one_spike(20.0, 100.0, 1000, 10.0), threads);
         REQUIRE(long_delay.sink.spikes("src").times.size() == 1);  // the spike is sent
         CHECK(long_delay.result.ring_bytes <= 2 * 100 * 1000 * sizeof(double) + 4096);
         CHECK(long_delay.result.ring_bytes == short_delay.result.ring_bytes);
