@@ -313,22 +313,10 @@ std::string first_line(const std::string& s) {
     return nl == std::string::npos ? s : s.substr(0, nl) + " ...";
 }
 
-}  // namespace
-
-int run_batch(const batch_options& o) {
-    const auto t_start = clock_type::now();
-    const auto files = scenario_files(o.paths);
-    if (files.empty()) {
-        throw input_error(source_pos{}, "batch: no .toml scenario found in the given paths");
-    }
-    std::error_code ec;
-    fs::create_directories(o.out_dir, ec);
-    if (ec || !fs::is_directory(o.out_dir)) {
-        throw io_error(fmt::format("cannot create output directory '{}': {}", o.out_dir,
-                                   ec ? ec.message() : "not a directory"));
-    }
-    const folder_lock lock(o.out_dir);
-
+// One job per scenario file and sweep point; a file that does not expand is one failed job.
+// The names are the output file names: made unique by the folder (the same stem in two
+// folders), then by a counter.
+std::vector<job> jobs_of(const std::vector<std::string>& files, const std::string& out_dir) {
     std::vector<job> jobs;
     for (const auto& file : files) {
         try {
@@ -352,7 +340,6 @@ int run_batch(const batch_options& o) {
             jobs.push_back(std::move(j));
         }
     }
-    // Names are output file names: make them unique (same stem in two folders) by the folder.
     std::map<std::string, int> count;
     for (const auto& j : jobs) {
         ++count[j.name];
@@ -366,8 +353,63 @@ int run_batch(const batch_options& o) {
         if (const int n = used[j.name]++; n > 0) {
             j.name += fmt::format("__{}", n + 1);
         }
-        j.output = (fs::path(o.out_dir) / (j.name + ".h5")).string();
+        j.output = (fs::path(out_dir) / (j.name + ".h5")).string();
     }
+    return jobs;
+}
+
+// --resume: a run whose output is complete and made from the same scenario text is done.
+void mark_resumed(std::vector<job>& jobs) {
+    std::size_t skipped = 0;
+    for (auto& j : jobs) {
+        if (j.status == "pending" && reusable(j)) {
+            j.status = "ok";
+            j.resumed = true;
+            j.exit_code = 0;
+            ++skipped;
+        }
+    }
+    if (skipped > 0) {
+        fmt::print(stderr, "resume: {} of {} runs are complete and up to date\n", skipped,
+                   jobs.size());
+    }
+}
+
+// The table on stdout: one row per run, then the totals.
+void print_table(const std::vector<job>& jobs, std::size_t failed, double wall,
+                 const std::string& out_dir) {
+    std::size_t w = 4;
+    for (const auto& j : jobs) {
+        w = std::max(w, j.name.size());
+    }
+    fmt::print("{:<{}}  {:<18} {:>9} {:>10}  {}\n", "run", w, "status", "wall [s]", "spikes",
+               "output / error");
+    for (const auto& j : jobs) {
+        fmt::print("{:<{}}  {:<18} {:>9.2f} {:>10}  {}\n", j.name, w,
+                   j.status + (j.resumed ? " (resumed)" : ""), j.wall_s, j.spikes,
+                   j.status == "ok" ? j.output : first_line(j.error));
+    }
+    fmt::print("{} runs: {} ok, {} failed, {:.1f} s; details in {}\n", jobs.size(),
+               jobs.size() - failed, failed, wall, (fs::path(out_dir) / "batch.json").string());
+}
+
+}  // namespace
+
+int run_batch(const batch_options& o) {
+    const auto t_start = clock_type::now();
+    const auto files = scenario_files(o.paths);
+    if (files.empty()) {
+        throw input_error(source_pos{}, "batch: no .toml scenario found in the given paths");
+    }
+    std::error_code ec;
+    fs::create_directories(o.out_dir, ec);
+    if (ec || !fs::is_directory(o.out_dir)) {
+        throw io_error(fmt::format("cannot create output directory '{}': {}", o.out_dir,
+                                   ec ? ec.message() : "not a directory"));
+    }
+    const folder_lock lock(o.out_dir);
+
+    auto jobs = jobs_of(files, o.out_dir);
 
     const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     const int tpj = std::max(1, o.threads_per_job);
@@ -376,20 +418,8 @@ int run_batch(const batch_options& o) {
         fmt::print(stderr, "note: {} jobs x {} threads = {} threads on {} cores (as asked)\n",
                    n_jobs, tpj, n_jobs * tpj, cores);
     }
-    std::size_t skipped = 0;
     if (o.resume) {
-        for (auto& j : jobs) {
-            if (j.status == "pending" && reusable(j)) {
-                j.status = "ok";
-                j.resumed = true;
-                j.exit_code = 0;
-                ++skipped;
-            }
-        }
-        if (skipped > 0) {
-            fmt::print(stderr, "resume: {} of {} runs are complete and up to date\n", skipped,
-                       jobs.size());
-        }
+        mark_resumed(jobs);
     }
 
     const bool tty = isatty(STDERR_FILENO) != 0;
@@ -532,19 +562,7 @@ int run_batch(const batch_options& o) {
     }
     const double wall = std::chrono::duration<double>(clock_type::now() - t_start).count();
 
-    std::size_t w = 4;
-    for (const auto& j : jobs) {
-        w = std::max(w, j.name.size());
-    }
-    fmt::print("{:<{}}  {:<18} {:>9} {:>10}  {}\n", "run", w, "status", "wall [s]", "spikes",
-               "output / error");
-    for (const auto& j : jobs) {
-        fmt::print("{:<{}}  {:<18} {:>9.2f} {:>10}  {}\n", j.name, w,
-                   j.status + (j.resumed ? " (resumed)" : ""), j.wall_s, j.spikes,
-                   j.status == "ok" ? j.output : first_line(j.error));
-    }
-    fmt::print("{} runs: {} ok, {} failed, {:.1f} s; details in {}\n", jobs.size(),
-               jobs.size() - failed, failed, wall, (fs::path(o.out_dir) / "batch.json").string());
+    print_table(jobs, failed, wall, o.out_dir);
     write_batch_json(o, jobs, wall, n_jobs);
     if (interrupted) {
         return exit_interrupted;
