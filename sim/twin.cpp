@@ -38,6 +38,17 @@ pop_plan inputs_plan(const twin_desc& td, const model_info& source, std::uint64_
     return inputs;
 }
 
+// One side of the pairs (node i = pair i), before its parameters are expanded.
+pop_plan side_plan(const twin_desc& td, const char* suffix, const model_info& model) {
+    pop_plan side;
+    side.name = td.name + suffix;
+    side.info = &model;
+    side.size = td.size;
+    side.where = td.where;
+    side.rate_filter_ms = td.rate_filter_ms;
+    return side;
+}
+
 }  // namespace
 
 lowered_twin lower_twin(const twin_desc& td, const scenario_desc& desc, double dt,
@@ -73,12 +84,7 @@ lowered_twin lower_twin(const twin_desc& td, const scenario_desc& desc, double d
     pop_plan inputs = inputs_plan(td, *source, seed);
 
     // <twin>.artificial: the bias is the artificial model's own parameter.
-    pop_plan art;
-    art.name = td.name + ".artificial";
-    art.info = act;
-    art.size = n;
-    art.where = td.where;
-    art.rate_filter_ms = td.rate_filter_ms;
+    pop_plan art = side_plan(td, ".artificial", *act);
     std::map<std::string, value_spec> art_params = td.activation_params;
     art_params.erase("bias");
     expand_params(art, art_params, {}, seed, fmt::format("twin '{}'", td.name), diags);
@@ -89,12 +95,7 @@ lowered_twin lower_twin(const twin_desc& td, const scenario_desc& desc, double d
     //   which the neuron starts to fire) and bias_scale = R * current_scale by default,
     // so that the steady-state drive relative to the onset, R * s * (sum w x + b), has the
     // sign of the artificial pre-activation.
-    pop_plan bio_plan;
-    bio_plan.name = td.name + ".biological";
-    bio_plan.info = bio;
-    bio_plan.size = n;
-    bio_plan.where = td.where;
-    bio_plan.rate_filter_ms = td.rate_filter_ms;
+    pop_plan bio_plan = side_plan(td, ".biological", *bio);
     auto bio_params = td.params;
     bio_params.erase(bio->rest_param);
     expand_params(bio_plan, bio_params, td.init, seed, fmt::format("twin '{}'", td.name), diags);

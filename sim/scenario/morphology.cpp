@@ -7,11 +7,6 @@ namespace neurotwin::detail {
 
 // [[morphology]]
 
-const std::vector<std::string>& section_prop_keys() {
-    static const std::vector<std::string> keys = schema_of("membrane").names();
-    return keys;
-}
-
 // Membrane properties of a section, region or the defaults: the schema's "membrane" keys.
 void loader::section_props_of(const toml::table& t, section_props& p, const std::string& ctx) {
     const auto& schema = schema_of("membrane");
@@ -61,7 +56,7 @@ void loader::morphology(const toml::table& t, std::size_t index) {
     section_props defaults;
     if (const auto* n = t.get("defaults")) {
         if (const auto* dt = table_of(*n, ctx + ", defaults")) {
-            check_keys(*dt, section_prop_keys(), ctx + ", defaults");
+            check_keys(*dt, "membrane", ctx + ", defaults");
             section_props_of(*dt, defaults, ctx + ", defaults");
         }
     }
@@ -90,7 +85,7 @@ void loader::morphology(const toml::table& t, std::size_t index) {
             props = defaults;
             if (const auto* n = t.get(region)) {
                 if (const auto* rt = table_of(*n, fmt::format("{}, {}", ctx, region))) {
-                    check_keys(*rt, section_prop_keys(), fmt::format("{}, {}", ctx, region));
+                    check_keys(*rt, "membrane", fmt::format("{}, {}", ctx, region));
                     section_props_of(*rt, props, fmt::format("{}, {}", ctx, region));
                 }
             }
