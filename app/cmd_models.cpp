@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // `neurotwin models`: every model of the registry with its parameters, units and defaults,
 // printed from the same descriptors the loader validates against.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <memory>
 
 #include "app/commands.hpp"
+#include "models/registry.hpp"
 #include "sim/errors.hpp"
-#include "sim/model_api.hpp"
 
 namespace nt = neurotwin;
 
@@ -17,7 +18,7 @@ namespace {
 
 // The model reference of README.md ("Models"); a test keeps the README in step with it.
 void print_models_markdown() {
-    for (const auto* m : nt::all_models()) {
+    for (const auto* m : nt::builtin_models().all()) {
         fmt::print("#### `{}` ({})\n\n{}\n\n", m->name, nt::kind_name(m->kind), m->summary);
         fmt::print("| parameter | unit | default | valid | meaning |\n|---|---|---|---|---|\n");
         for (const auto& p : m->params) {
@@ -38,7 +39,7 @@ void print_models_markdown() {
 }
 
 void print_models() {
-    for (const auto* m : nt::all_models()) {
+    for (const auto* m : nt::builtin_models().all()) {
         fmt::print("{} ({}): {}\n", m->name, nt::kind_name(m->kind), m->summary);
         for (const auto& p : m->params) {
             const auto unit = nt::unit_symbol(p.dim);

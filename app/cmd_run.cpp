@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // `neurotwin run`: simulate a scenario (or one point of its sweep) and write an HDF5 file.
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fmt/format.h>
 #include <memory>
 #include <optional>
-#include <unistd.h>
 
 #include "app/commands.hpp"
 #include "app/stop_signals.hpp"
+#include "models/registry.hpp"
 #include "sim/errors.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario/desc.hpp"
@@ -100,7 +102,7 @@ run_input load_run_input(const std::string& file, const std::string& point) {
             throw nt::input_error(nt::source_pos{}, fmt::format("--point {}: '{}' has no [sweep] "
                                                                 "table", point, file));
         }
-        in.desc = nt::load_scenario_file(file);
+        in.desc = nt::load_scenario_file(file, nt::builtin_models());
         return in;
     }
     if (point.empty()) {
@@ -124,7 +126,7 @@ run_input load_run_input(const std::string& file, const std::string& point) {
                                     best.empty() ? fmt::format("; e.g. '{}'", names.front())
                                                  : fmt::format("; did you mean '{}'?", best)));
     }
-    in.desc = nt::load_sweep_point(plan, *it);
+    in.desc = nt::load_sweep_point(plan, *it, nt::builtin_models());
     in.sweep.push_back(nt::h5_attr::str("point", it->name));
     in.sweep.push_back(nt::h5_attr::str("mode", plan.mode));
     for (const auto& v : it->values) {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // `neurotwin validate`: every check of a scenario (each point of a sweep), nothing run.
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
-#include <fmt/format.h>
 #include <memory>
 
 #include "app/commands.hpp"
+#include "models/registry.hpp"
 #include "sim/errors.hpp"
 #include "sim/memory.hpp"
 #include "sim/network.hpp"
@@ -35,7 +37,7 @@ int validate(const std::string& scenario) {
         double most = 0.0;             // [bytes] the largest memory estimate of a point
         std::set<std::string> warned;  // a warning shared by the points, once
         for (const auto& p : plan.points) {
-            const auto d = nt::load_sweep_point(plan, p);
+            const auto d = nt::load_sweep_point(plan, p, nt::builtin_models());
             print_warnings(d, &warned);
             try {
                 (void)nt::build_network(d);
@@ -50,7 +52,7 @@ int validate(const std::string& scenario) {
                    plan.points.back().name, nt::format_bytes(most));
         return nt::exit_ok;
     }
-    const auto desc = nt::load_scenario_file(scenario);
+    const auto desc = nt::load_scenario_file(scenario, nt::builtin_models());
     print_warnings(desc);
     (void)nt::build_network(desc);  // every check that needs the expanded network
     fmt::print("{}: ok ({} populations, {} twins, {} steps, estimated memory {})\n", scenario,

@@ -5,6 +5,7 @@
 #include <exception>
 #include <numeric>
 
+#include "models/registry.hpp"
 #include "sim/scenario/desc.hpp"
 
 namespace neurotwin {
@@ -13,7 +14,7 @@ std::optional<std::vector<std::size_t>> spikes_recorded_by_scenario(
     const std::string& scenario, const std::string& population, std::size_t n) {
     scenario_desc desc;
     try {
-        desc = load_scenario_text(scenario, "scenario");
+        desc = load_scenario_text(scenario, "scenario", builtin_models());
     } catch (const std::exception&) {
         return std::nullopt;
     }

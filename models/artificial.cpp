@@ -80,7 +80,9 @@ param_info bias_param() {
             "bias b (a twin maps it onto the resting potential)"};
 }
 
-model_info make_info(std::string name, std::string summary, activation_fn f,
+// `self`: the descriptor being initialised with the result (its address is what the
+// populations it creates refer to).
+model_info make_info(const model_info* self, std::string name, std::string summary, activation_fn f,
                      std::vector<param_info> params) {
     model_info info;
     info.name = std::move(name);
@@ -89,9 +91,8 @@ model_info make_info(std::string name, std::string summary, activation_fn f,
     info.params = std::move(params);
     info.state = artificial_state();
     info.stateless = true;
-    const auto key = info.name;
-    info.create = [f, key](const population_init& init) -> std::unique_ptr<population> {
-        return std::make_unique<artificial_population>(*find_model(key), f, init);
+    info.create = [self, f](const population_init& init) -> std::unique_ptr<population> {
+        return std::make_unique<artificial_population>(*self, f, init);
     };
     return info;
 }
@@ -99,22 +100,23 @@ model_info make_info(std::string name, std::string summary, activation_fn f,
 }  // namespace
 
 const model_info perceptron_info = make_info(
-    "perceptron", "artificial neuron, Heaviside step: a = 1 if z > 0 else 0",
+    &perceptron_info, "perceptron", "artificial neuron, Heaviside step: a = 1 if z > 0 else 0",
     activation_fn::perceptron, {bias_param()});
-const model_info sigmoid_info = make_info("sigmoid", "artificial neuron, logistic a = 1/(1+e^-z)",
-                                          activation_fn::sigmoid, {bias_param()});
-const model_info tanh_info = make_info("tanh", "artificial neuron, a = tanh(z)",
+const model_info sigmoid_info =
+    make_info(&sigmoid_info, "sigmoid", "artificial neuron, logistic a = 1/(1+e^-z)",
+              activation_fn::sigmoid, {bias_param()});
+const model_info tanh_info = make_info(&tanh_info, "tanh", "artificial neuron, a = tanh(z)",
                                        activation_fn::tanh, {bias_param()});
-const model_info relu_info = make_info("relu", "artificial neuron, rectified linear a = max(0, z)",
-                                       activation_fn::relu, {bias_param()});
+const model_info relu_info =
+    make_info(&relu_info, "relu", "artificial neuron, rectified linear a = max(0, z)",
+              activation_fn::relu, {bias_param()});
 const model_info leaky_relu_info = make_info(
-    "leaky_relu", "artificial neuron, leaky rectifier a = z if z > 0 else alpha z",
-    activation_fn::leaky_relu,
-    {bias_param(),
-     {"alpha", dimension::none, 0.01, range::at_least(0.0), "slope for z <= 0"}});
+    &leaky_relu_info, "leaky_relu",
+    "artificial neuron, leaky rectifier a = z if z > 0 else alpha z", activation_fn::leaky_relu,
+    {bias_param(), {"alpha", dimension::none, 0.01, range::at_least(0.0), "slope for z <= 0"}});
 
 const model_info linear_info =
-    make_info("linear", "artificial neuron, identity a = z (the weighted sum itself)",
+    make_info(&linear_info, "linear", "artificial neuron, identity a = z (the weighted sum itself)",
               activation_fn::linear, {bias_param()});
 
 }  // namespace neurotwin

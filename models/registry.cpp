@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The one list of all models. Adding a model = adding its files in models/ and a line here
 // (explicit, no self-registering statics that a static library could silently drop).
+#include "models/registry.hpp"
+
 #include "models/adex.hpp"
 #include "models/artificial.hpp"
 #include "models/hh.hpp"
@@ -10,27 +12,27 @@
 #include "models/mc_cell.hpp"
 #include "models/pp_psc_delta.hpp"
 #include "models/rate_source.hpp"
-#include "sim/model_api.hpp"
 
 namespace neurotwin {
 
-const std::vector<const model_info*>& all_models() {
-    static const std::vector<const model_info*> models{
-        &lif_info,        &rate_source_info, &perceptron_info, &sigmoid_info,
-        &tanh_info,       &relu_info,        &leaky_relu_info, &linear_info,
-        &izhikevich_info, &adex_info,        &hh_info,         &hh_traub_info,
-        &mc_cell_info,     &pp_psc_delta_info,
-    };
+const model_registry& builtin_models() {
+    static const model_registry models({
+        &lif_info,
+        &rate_source_info,
+        &perceptron_info,
+        &sigmoid_info,
+        &tanh_info,
+        &relu_info,
+        &leaky_relu_info,
+        &linear_info,
+        &izhikevich_info,
+        &adex_info,
+        &hh_info,
+        &hh_traub_info,
+        &mc_cell_info,
+        &pp_psc_delta_info,
+    });
     return models;
-}
-
-const model_info* find_model(std::string_view name) {
-    for (const auto* m : all_models()) {
-        if (m->name == name) {
-            return m;
-        }
-    }
-    return nullptr;
 }
 
 }  // namespace neurotwin

@@ -104,7 +104,7 @@ memory_estimate estimate_memory(const scenario_desc& desc) {
 
     std::map<std::string, pop_info> pops;
     for (const auto& pd : desc.populations) {
-        const auto* m = find_model(pd.model);
+        const auto* m = desc.registry().find(pd.model);
         pop_info p;
         p.neurons = double(pd.size);
         p.compartments = m != nullptr && m->compartmental ? compartments_of(desc, pd.morphology)
@@ -117,8 +117,8 @@ memory_estimate estimate_memory(const scenario_desc& desc) {
             p.neurons * bytes_per_neuron(m, p.compartments), pd.where);
     }
     for (const auto& td : desc.twins) {
-        const auto* bio = find_model(td.biological);
-        const auto* act = find_model(td.activation);
+        const auto* bio = desc.registry().find(td.biological);
+        const auto* act = desc.registry().find(td.activation);
         const double n = double(td.size);
         const double K = double(td.inputs.size());
         const double comps =
@@ -126,7 +126,7 @@ memory_estimate estimate_memory(const scenario_desc& desc) {
         pops[td.name + ".inputs"] = {n * K, 1.0, 1.0, false, td.where};
         pops[td.name + ".artificial"] = {n, 1.0, 1.0, false, td.where};
         pops[td.name + ".biological"] = {n, comps, comps, true, td.where};
-        const double bytes = n * K * bytes_per_neuron(find_model("rate_source"), 1.0) +
+        const double bytes = n * K * bytes_per_neuron(desc.registry().find("rate_source"), 1.0) +
                              n * bytes_per_neuron(act, 1.0) + n * bytes_per_neuron(bio, comps) +
                              n * K * (bytes_per_connection + build_bytes_per_connection) * 2.0;
         add(fmt::format("the {} pairs of twin '{}'", count_text(n), td.name), bytes, td.where);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "sim/model_api.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
+#include <stdexcept>
 
 #include "sim/errors.hpp"
 
@@ -204,6 +206,28 @@ double* population::column(std::string_view var) {
     for (const auto& [n, p] : columns_) {
         if (n == var) {
             return p;
+        }
+    }
+    return nullptr;
+}
+
+model_registry::model_registry(std::vector<const model_info*> models) {
+    for (const auto* m : models) {
+        add(*m);
+    }
+}
+
+void model_registry::add(const model_info& m) {
+    if (find(m.name) != nullptr) {
+        throw std::logic_error(fmt::format("model '{}' is registered twice", m.name));
+    }
+    models_.push_back(&m);
+}
+
+const model_info* model_registry::find(std::string_view name) const {
+    for (const auto* m : models_) {
+        if (m->name == name) {
+            return m;
         }
     }
     return nullptr;

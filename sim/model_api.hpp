@@ -318,8 +318,23 @@ private:
     std::vector<std::pair<std::string, double*>> columns_;
 };
 
-// All models, in the order `neurotwin models` lists them (models/registry.cpp).
-const std::vector<const model_info*>& all_models();
-const model_info* find_model(std::string_view name);
+// The models a scenario may name, in the order `neurotwin models` lists them. The core (sim/)
+// never knows which models exist: the application passes models/registry.hpp's
+// builtin_models() to the loader, which keeps a pointer to it in the scenario_desc for the
+// builder; tests may pass a registry with fake models of their own. The registry must
+// outlive every scenario_desc and network built from it (builtin_models() is static).
+class model_registry {
+public:
+    model_registry() = default;
+    explicit model_registry(std::vector<const model_info*> models);
+    // Adds a model; a second model of the same name is a programming error (logic_error).
+    void add(const model_info& m);
+    const std::vector<const model_info*>& all() const { return models_; }
+    // The model `name`, or nullptr.
+    const model_info* find(std::string_view name) const;
+
+private:
+    std::vector<const model_info*> models_;
+};
 
 }  // namespace neurotwin

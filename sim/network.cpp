@@ -658,7 +658,7 @@ void builder::plan_populations() {
     for (const auto& pd : desc.populations) {
         pop_plan plan;
         plan.name = pd.name;
-        plan.info = find_model(pd.model);
+        plan.info = desc.registry().find(pd.model);
         plan.size = pd.size;
         plan.rate_filter_ms = pd.rate_filter_ms;
         plan.where = pd.where;

@@ -269,7 +269,7 @@ work_estimate estimate_work(const scenario_desc& desc) {
     for (const auto& p : desc.populations) {
         add_cells(p.model, p.size, cell_ns(p.model, p.integrator, p.params, p.morphology));
         sizes[p.name] = p.size;
-        const auto* info = find_model(p.model);
+        const auto* info = desc.registry().find(p.model);
         spiking[p.name] = info != nullptr && info->kind == model_kind::spiking;
     }
     for (const auto& t : desc.twins) {

@@ -54,9 +54,9 @@ pop_plan side_plan(const twin_desc& td, const char* suffix, const model_info& mo
 lowered_twin lower_twin(const twin_desc& td, const scenario_desc& desc, double dt,
                         diagnostics_list& diags) {
     const auto seed = desc.simulation.seed;
-    const auto* act = find_model(td.activation);
-    const auto* bio = find_model(td.biological);
-    const auto* source = find_model("rate_source");
+    const auto* act = desc.registry().find(td.activation);
+    const auto* bio = desc.registry().find(td.biological);
+    const auto* source = desc.registry().find("rate_source");
     if (act == nullptr || act->kind != model_kind::artificial) {
         throw input_error(td.where, fmt::format("twin '{}': unknown activation '{}'", td.name,
                                                 td.activation));
@@ -64,6 +64,11 @@ lowered_twin lower_twin(const twin_desc& td, const scenario_desc& desc, double d
     if (bio == nullptr || bio->kind != model_kind::spiking || !bio->calibrate) {
         throw input_error(td.where, fmt::format("twin '{}': '{}' cannot be a biological twin",
                                                 td.name, td.biological));
+    }
+    if (source == nullptr || source->kind != model_kind::source) {
+        throw input_error(td.where, fmt::format("twin '{}': its inputs need the model "
+                                                "'rate_source', which this build does not have",
+                                                td.name));
     }
     const index_t n = td.size;
     const auto K = static_cast<index_t>(td.inputs.size());

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "tests/test_util.hpp"
 
-#include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -10,12 +9,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <thread>
 
+#include "models/registry.hpp"
 #include "sim/scenario/desc.hpp"
 
 namespace neurotwin::test {
@@ -24,7 +25,7 @@ namespace fs = std::filesystem;
 
 sim_output run_text(const std::string& toml, int threads, step_t max_sync_interval) {
     sim_output out;
-    const auto desc = load_scenario_text(toml, "test.toml");
+    const auto desc = load_scenario_text(toml, "test.toml", builtin_models());
     out.net = build_network(desc);
     run_control ctl;
     ctl.threads = threads;

@@ -191,6 +191,12 @@ struct scenario_desc {
     // order; `validate` and `run` print them (format_warning), they never stop a run.
     std::vector<diagnostic> warnings;
 
+    // The models the scenario was checked against (load_scenario_*'s registry), for the
+    // builder; registry() is a programming error (logic_error) on a desc built by hand
+    // without one.
+    const model_registry* models = nullptr;
+    const model_registry& registry() const;
+
     const morphology_desc* find_morphology(const std::string& name) const {
         for (const auto& m : morphologies) {
             if (m.name == name) {
@@ -201,8 +207,10 @@ struct scenario_desc {
     }
 };
 
-// Parses and validates; throws input_error with every problem found (file order).
-scenario_desc load_scenario_file(const std::string& path);
-scenario_desc load_scenario_text(const std::string& text, const std::string& file_name);
+// Parses and validates against the models of `models` (which must outlive the result);
+// throws input_error with every problem found (file order).
+scenario_desc load_scenario_file(const std::string& path, const model_registry& models);
+scenario_desc load_scenario_text(const std::string& text, const std::string& file_name,
+                                 const model_registry& models);
 
 }  // namespace neurotwin

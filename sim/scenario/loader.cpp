@@ -22,6 +22,7 @@ namespace detail {
 // ---------------------------------------------------------------------------------------
 
 scenario_desc loader::run(const std::string& text) {
+    desc_.models = &models_;
     desc_.file = file_;
     desc_.text = text;
     toml::table root;
@@ -64,11 +65,19 @@ scenario_desc loader::run(const std::string& text) {
 
 }  // namespace detail
 
-scenario_desc load_scenario_text(const std::string& text, const std::string& file_name) {
-    return detail::loader(file_name).run(text);
+scenario_desc load_scenario_text(const std::string& text, const std::string& file_name,
+                                 const model_registry& models) {
+    return detail::loader(file_name, models).run(text);
 }
 
-scenario_desc load_scenario_file(const std::string& path) {
+const model_registry& scenario_desc::registry() const {
+    if (models == nullptr) {
+        throw std::logic_error("scenario_desc without a model registry (not from the loader)");
+    }
+    return *models;
+}
+
+scenario_desc load_scenario_file(const std::string& path, const model_registry& models) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw io_error(
@@ -80,7 +89,7 @@ scenario_desc load_scenario_file(const std::string& path) {
         throw io_error(
             fmt::format("cannot read scenario file '{}': {}", path, std::strerror(errno)));
     }
-    return load_scenario_text(buffer.str(), path);
+    return load_scenario_text(buffer.str(), path, models);
 }
 
 }  // namespace neurotwin

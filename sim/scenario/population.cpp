@@ -21,7 +21,7 @@ void loader::population(const toml::table& t, std::size_t index) {
     const model_info* model = nullptr;
     if (const auto* n = required(t, "model", ctx)) {
         if (const auto m = choice_of(*n, ctx + ", model", model_names())) {
-            model = find_model(*m);
+            model = models_.find(*m);
             pd.model = *m;
         }
     }

@@ -724,15 +724,12 @@ std::vector<const toml::table*> loader::tables(const toml::table& root, std::str
 // ---------------------------------------------------------------------------------------
 // [[population]]
 
-const std::vector<std::string>& model_names() {
-    static const std::vector<std::string> names = [] {
-        std::vector<std::string> out;
-        for (const auto* m : all_models()) {
-            out.push_back(m->name);
-        }
-        return out;
-    }();
-    return names;
+std::vector<std::string> loader::model_names() const {
+    std::vector<std::string> out;
+    for (const auto* m : models_.all()) {
+        out.push_back(m->name);
+    }
+    return out;
 }
 
 // Names of populations, twins and stimuli become HDF5 paths (/spikes/<name>, ...) and parts

@@ -89,7 +89,6 @@ double spec_value(const value_spec& s, std::size_t i, std::size_t n, bool high);
 value_check range_check(const std::string& ctx, const range& valid, dimension dim);
 // A Poisson rate [Hz]: >= 0 and at most max_poisson_events_per_step per step of dt ms.
 value_check poisson_rate_check(const std::string& ctx, double dt_ms);
-const std::vector<std::string>& model_names();
 // Names of populations, twins and stimuli become HDF5 paths (/spikes/<name>, ...) and parts
 // of dotted sweep keys ("population.<name>.size"): a letter or '_', then letters, digits, '_'
 // and '-' (no '.', '/', NUL, space; docs/scenario.md, "Names").
@@ -99,10 +98,14 @@ std::string shown_name(const std::string& name);
 
 class loader {
 public:
-    explicit loader(std::string file) : file_(std::move(file)) {}
+    loader(std::string file, const model_registry& models)
+        : file_(std::move(file)), models_(models) {}
     scenario_desc run(const std::string& text);
 
 private:
+    // The registry's model names, in its order (the choices of `model`).
+    std::vector<std::string> model_names() const;
+
     // --- positions and reporting
     source_pos pos(const toml::node& n) const { return pos(n.source()); }
     source_pos pos(const toml::key& k) const { return pos(k.source()); }
@@ -218,6 +221,7 @@ private:
     void record(const toml::table& t, std::size_t index);
 
     std::string file_;
+    const model_registry& models_;
     diagnostics_list diags_;
     scenario_desc desc_;
     double dt_ = 0.1;

@@ -504,7 +504,8 @@ sweep_plan expander::run() {
     try {
         root_ = toml::parse(std::string_view(text_), std::string_view(file_));
     } catch (const toml::parse_error&) {
-        (void)load_scenario_text(text_, file_);  // the loader's syntax error message
+        // the loader's syntax error message (it stops at the syntax, before any model matters)
+        (void)load_scenario_text(text_, file_, model_registry{});
         throw internal_error("sweep: toml++ and the loader disagree about the syntax");
     }
     const std::string stem = std::filesystem::path(file_).stem().string();
@@ -755,9 +756,10 @@ input_error remap_sweep_error(const input_error& e, const sweep_plan& plan,
     return input_error(std::move(out));
 }
 
-scenario_desc load_sweep_point(const sweep_plan& plan, const sweep_point& point) {
+scenario_desc load_sweep_point(const sweep_plan& plan, const sweep_point& point,
+                               const model_registry& models) {
     try {
-        return load_scenario_text(point.text, plan.file);
+        return load_scenario_text(point.text, plan.file, models);
     } catch (const input_error& e) {
         throw remap_sweep_error(e, plan, point);
     }

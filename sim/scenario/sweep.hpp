@@ -65,7 +65,8 @@ sweep_plan expand_sweep(const std::string& text, const std::string& file_name);
 sweep_plan expand_sweep_file(const std::string& path);  // io_error if unreadable
 
 // The loader's result for one point; input_error positions refer to the original file.
-scenario_desc load_sweep_point(const sweep_plan& plan, const sweep_point& point);
+scenario_desc load_sweep_point(const sweep_plan& plan, const sweep_point& point,
+                               const model_registry& models);
 // Maps the positions of an input_error raised for `point` (e.g. by build_network) back to the
 // original file.
 input_error remap_sweep_error(const input_error& e, const sweep_plan& plan,

@@ -110,10 +110,10 @@ void loader::twin(const toml::table& t, std::size_t index) {
             td.size = *size;
         }
     }
-    const model_info* act = find_model(td.activation);
+    const model_info* act = models_.find(td.activation);
     if (const auto* n = t.get("activation")) {
         std::vector<std::string> names;
-        for (const auto* m : all_models()) {
+        for (const auto* m : models_.all()) {
             if (m->kind == model_kind::artificial) {
                 names.push_back(m->name);
             }
@@ -121,13 +121,13 @@ void loader::twin(const toml::table& t, std::size_t index) {
         act = nullptr;
         if (const auto a = choice_of(*n, ctx + ", activation", names)) {
             td.activation = *a;
-            act = find_model(*a);
+            act = models_.find(*a);
         }
     }
-    const model_info* bio = find_model(td.biological);
+    const model_info* bio = models_.find(td.biological);
     if (const auto* n = t.get("biological")) {
         std::vector<std::string> names;
-        for (const auto* m : all_models()) {
+        for (const auto* m : models_.all()) {
             if (m->kind == model_kind::spiking && !m->rest_param.empty() && m->calibrate) {
                 names.push_back(m->name);
             }
@@ -135,7 +135,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
         bio = nullptr;
         if (const auto b = choice_of(*n, ctx + ", biological", names)) {
             td.biological = *b;
-            bio = find_model(*b);
+            bio = models_.find(*b);
         }
     }
     const int morph = morphology_ref(t, bio, ctx, td.morphology);
@@ -242,7 +242,7 @@ void loader::twin(const toml::table& t, std::size_t index) {
                 n_inputs = static_cast<index_t>(*size * *channels);
             }
             register_name(td.name + ".inputs",
-                          pop_ref{find_model("rate_source"), n_inputs, at, true, size, channels},
+                          pop_ref{models_.find("rate_source"), n_inputs, at, true, size, channels},
                           at, ctx);
             register_name(td.name + ".artificial", pop_ref{act, size, at, false, {}, {}}, at, ctx);
             register_name(td.name + ".biological", pop_ref{bio, size, at, false, {}, {}, morph},

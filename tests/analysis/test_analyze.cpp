@@ -2,13 +2,13 @@
 // analyze / compare / export-sonata on real files: one written by another simulator's layout
 // (bmtk: string `sorting`, no /neurotwin), twins with a known answer, and our own runs. The
 // SONATA export is read back with the raw HDF5 C API.
+#include <fmt/format.h>
 #include <hdf5.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
-#include <fmt/format.h>
 #include <filesystem>
 #include <numeric>
 #include <random>
@@ -20,6 +20,7 @@
 #include "analysis/h5_output.hpp"
 #include "analysis/h5_reader.hpp"
 #include "app/old_files.hpp"
+#include "models/registry.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario/desc.hpp"
 #include "tests/test_util.hpp"
@@ -105,7 +106,7 @@ std::string run_to_file(const std::string& toml, const std::string& name) {
     run_options o;
     o.output_path = path;
     o.threads = 1;
-    const auto s = run_scenario(load_scenario_text(toml, name + ".toml"), o);
+    const auto s = run_scenario(load_scenario_text(toml, name + ".toml", builtin_models()), o);
     REQUIRE(s.completed);
     return path;
 }
@@ -349,8 +350,9 @@ TEST_CASE("analyze: the recorded neurons come from the file, and an old file wit
     run_options o;
     o.output_path = path;
     o.threads = 1;
-    REQUIRE(run_scenario(load_scenario_file(test::data_path("record_rule.toml")), o)
-                .completed);
+    REQUIRE(
+        run_scenario(load_scenario_file(test::data_path("record_rule.toml"), builtin_models()), o)
+            .completed);
     const auto recorded = [](const std::string& file, const analyze_options& options) {
         const auto r = analyze_file(file, options);
         const auto& pops = child(r, "populations");

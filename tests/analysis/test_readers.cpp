@@ -18,6 +18,7 @@
 #include "analysis/compare.hpp"
 #include "analysis/h5_reader.hpp"
 #include "analysis/summary.hpp"
+#include "models/registry.hpp"
 #include "sim/errors.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario/desc.hpp"
@@ -38,9 +39,10 @@ std::string damaged_copy(const std::string& name) {
         run_options o;
         o.output_path = path;
         o.threads = 1;
-        const auto s = run_scenario(
-            load_scenario_text(test::data_text("scenarios/relu_lif_twin_8.toml"), "readers.toml"),
-            o);
+        const auto s =
+            run_scenario(load_scenario_text(test::data_text("scenarios/relu_lif_twin_8.toml"),
+                                            "readers.toml", builtin_models()),
+                         o);
         REQUIRE(s.completed);
         return path;
     }();

@@ -8,13 +8,13 @@
 // Every wait is bounded: a child that outlives its deadline is killed with SIGKILL and the
 // test fails. The only polling loop (waitpid / the temporary file) sleeps a few milliseconds
 // per turn; no assertion depends on wall-clock time.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <hdf5.h>
 #include <signal.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "models/registry.hpp"
 #include "sim/model_api.hpp"
 #include "tests/h5_raw.hpp"
 #include "tests/test_util.hpp"
@@ -332,7 +333,7 @@ TEST_CASE("cli: a run writes the complete SONATA layout and the provenance", "[c
         CHECK(string_attr(f, nt + "/populations/tw.biological", "model") == "lif");
         CHECK(string_attr(f, nt + "/populations/tw.inputs", "model") == "rate_source");
         // Every parameter of the model is stored, one value per neuron, with its unit.
-        const auto* lif = neurotwin::find_model("lif");
+        const auto* lif = neurotwin::builtin_models().find("lif");
         REQUIRE(lif != nullptr);
         for (const auto& p : lif->params) {
             const auto path = nt + "/populations/exc/params/" + p.name;
@@ -506,7 +507,7 @@ TEST_CASE("cli: models lists every model with its parameters and units", "[cli]"
         CHECK_THAT(r.out, Contains(word));
     }
     // Every model of the registry, each parameter on a line with its unit ("-" if none).
-    for (const auto* m : neurotwin::all_models()) {
+    for (const auto* m : neurotwin::builtin_models().all()) {
         INFO(m->name);
         CHECK(std::regex_search(r.out, std::regex("(^|\n)" + m->name + " \\(")));
         for (const auto& p : m->params) {

@@ -2,19 +2,11 @@
 // The writer's output is checked with the raw HDF5 C API (tests/h5_raw.hpp, not
 // analysis/h5_reader), so a bug shared by writer and reader cannot hide; the reader gets its
 // own tests on the same file.
-#include "analysis/h5_reader.hpp"
-#include "sim/errors.hpp"
-#include "sim/io/h5_writer.hpp"
-#include "sim/network.hpp"
-#include "sim/run.hpp"
-#include "sim/scenario/desc.hpp"
-#include "sim/io/sonata_names.hpp"
-
-#include <catch2/catch.hpp>
 #include <hdf5.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "analysis/h5_reader.hpp"
+#include "models/registry.hpp"
+#include "sim/errors.hpp"
+#include "sim/io/h5_writer.hpp"
+#include "sim/io/sonata_names.hpp"
+#include "sim/network.hpp"
+#include "sim/run.hpp"
+#include "sim/scenario/desc.hpp"
 #include "tests/h5_raw.hpp"
 #include "tests/test_util.hpp"
 
@@ -662,7 +662,7 @@ TEST_CASE("output: the file says what every recorder of the network recorded",
     // spike recorder's neurons in /neurotwin/records/<pop>/spikes/node_ids, a variable
     // recorder's in its report's mapping (node_ids, element_ids = compartments, time step =
     // interval). Readers need not know the rule that made them.
-    const auto desc = load_scenario_text(recorders_scenario, "recorders.toml");
+    const auto desc = load_scenario_text(recorders_scenario, "recorders.toml", builtin_models());
     const auto net = build_network(desc);
     temp_file tmp;
     run_options o;

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <fmt/format.h>
 #include <regex>
 
 #include "models/hh.hpp"
 #include "models/hh_kernel.hpp"
+#include "models/registry.hpp"
 #include "tests/test_util.hpp"
 
 using namespace neurotwin;
@@ -330,7 +332,7 @@ TEST_CASE("hh: the integrator key is checked", "[models][hh][scenario][errors]")
                                            "name = \"c\"\nmodel = \"{}\"\nsize = 1\n"
                                            "integrator = \"{}\"\n",
                                            model, value),
-                               "int.toml");
+                               "int.toml", builtin_models());
         } catch (const input_error& e) {
             return std::string(e.what());
         }

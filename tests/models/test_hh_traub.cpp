@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include <catch2/catch.hpp>
-#include <array>
-#include <cmath>
 #include <fmt/format.h>
 
+#include <array>
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "models/registry.hpp"
 #include "tests/test_util.hpp"
 
 using namespace neurotwin;
@@ -127,7 +129,7 @@ TEST_CASE("hh_traub: every cell whose E_L lies past the onset fires without inpu
     // >= 2 spikes in the last 250 ms (measured 14 Hz at -60 mV, up to 140 Hz at 20 mV; a
     // transient response is over within tens of ms).
     std::vector<double> values;
-    const auto* info = find_model("hh_traub");
+    const auto* info = builtin_models().find("hh_traub");
     REQUIRE(info != nullptr);
     for (const auto& p : info->params) {
         values.push_back(p.default_value);

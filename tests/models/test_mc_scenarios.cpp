@@ -2,10 +2,12 @@
 // mc_cell through the whole pipeline: [[morphology]] tables and SWC files, inputs at
 // dendritic locations, compartment reports, the dendritic-integration twin, thread-count
 // independence and the loader's messages.
-#include <catch2/catch.hpp>
-#include <cmath>
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "models/registry.hpp"
 #include "sim/scenario/desc.hpp"
 #include "tests/test_util.hpp"
 
@@ -196,7 +198,7 @@ compartments = "all"
 interval = 1.0
 )",
                                   swc);
-    const auto desc = load_scenario_text(text, path);
+    const auto desc = load_scenario_text(text, path, builtin_models());
     REQUIRE(desc.morphologies.size() == 1);
     const auto& m = desc.morphologies[0];
     REQUIRE(m.sections.size() == 2);
@@ -268,7 +270,7 @@ TEST_CASE("mc_cell scenario: errors name the place and what was expected",
           "[models][mc_cell][scenario][errors]") {
     const auto fails = [](const std::string& body) {
         try {
-            load_scenario_text(scenario(body), "cell.toml");
+            load_scenario_text(scenario(body), "cell.toml", builtin_models());
         } catch (const input_error& e) {
             return std::string(e.what());
         }

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Synapse types of the ODE point models, the `synapse` and `preset` scenario keys, and the
 // long noisy runs of every point model.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <fmt/format.h>
 #include <numbers>
 
 #include "models/adex.hpp"
 #include "models/hh.hpp"
 #include "models/hh_traub.hpp"
 #include "models/izhikevich.hpp"
+#include "models/registry.hpp"
 #include "sim/scenario/desc.hpp"
 #include "tests/test_util.hpp"
 
@@ -152,9 +154,9 @@ spikes = true
 
 TEST_CASE("scenario: synapse and preset keys are validated", "[scenario][errors][synapses]") {
     const auto load = [](const std::string& pop) {
-        return load_scenario_text("[simulation]\nduration = 10\n[[population]]\nname = \"c\"\n" +
-                                      pop,
-                                  "bad.toml");
+        return load_scenario_text(
+            "[simulation]\nduration = 10\n[[population]]\nname = \"c\"\n" + pop, "bad.toml",
+            builtin_models());
     };
     REQUIRE_THROWS_WITH(load("model = \"adex\"\nsize = 1\nsynapse = \"exp_cnd\"\n"),
                         Contains("bad.toml:7:11: error: population 'c', synapse: expected one "
@@ -169,7 +171,7 @@ TEST_CASE("scenario: synapse and preset keys are validated", "[scenario][errors]
                         Contains("preset: model 'lif' has no presets"));
     // Conductance synapses take weights in nS: a current is the wrong dimension.
     const auto path = test::data_path("bad/conductance_weights_in_pA.toml");
-    REQUIRE_THROWS_WITH(load_scenario_file(path),
+    REQUIRE_THROWS_WITH(load_scenario_file(path, builtin_models()),
                         Contains(path + ":17:10: error: projection 'a' -> 'b', weight") &&
                             Contains("conductance") && Contains(path + ":22:10"));
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include <catch2/catch.hpp>
-#include <cmath>
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
+#include <cmath>
+
 #include "analysis/stats.hpp"
+#include "models/registry.hpp"
 #include "tests/test_util.hpp"
 
 using namespace neurotwin;
@@ -210,7 +212,7 @@ TEST_CASE("twin: bias-only hh and hh_traub pairs past the onset fire as the curr
             CHECK(t.size() >= 2);
             CHECK((!t.empty() && t.back() >= 250.0));
         }
-        const auto* info = find_model(model);
+        const auto* info = builtin_models().find(model);
         REQUIRE(info != nullptr);
         auto cur = test::run_text(current_driven(model, tw.net.twins[0],
                                                  info->find_param("g_L")->default_value,
@@ -261,7 +263,7 @@ biological = "hh"
 inputs = [ { rate = 0.0, weight = 1.0 } ]
 init = { V_m = [-70.0, -65.0], q = 1.0 }
 )",
-                                           "ti.toml"),
+                                           "ti.toml", builtin_models()),
                         Catch::Matchers::Contains("ti.toml:8:16: error: twin 't', init 'V_m': "
                                                   "expected 3 values (one per pair), found 2") &&
                             Catch::Matchers::Contains("ti.toml:8:32: error: twin 't': unknown "

@@ -3,14 +3,13 @@
 // file, line and column, what was expected and what was found. Positions are those of the
 // inline texts below (line 1 is the line of the opening quote) or of the files of
 // tests/data/bad.
-#include "sim/scenario/desc.hpp"
-#include "sim/network.hpp"
-
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <string>
 
+#include "models/registry.hpp"
+#include "sim/network.hpp"
+#include "sim/scenario/desc.hpp"
 #include "tests/test_util.hpp"
 
 using namespace neurotwin;
@@ -18,7 +17,9 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::Equals;
 
 namespace {
-scenario_desc load(const std::string& text) { return load_scenario_text(text, "bad.toml"); }
+scenario_desc load(const std::string& text) {
+    return load_scenario_text(text, "bad.toml", builtin_models());
+}
 
 // Lines 1-6: [simulation] and a population 'exc' of 10 lif neurons.
 const std::string head = R"([simulation]
@@ -281,7 +282,7 @@ TEST_CASE("scenario: twins, stimuli and projections check what they connect",
 TEST_CASE("scenario: all errors are reported together, in file order", "[scenario][errors]") {
     const auto path = test::data_path("bad/several_errors.toml");
     try {
-        load_scenario_file(path);
+        load_scenario_file(path, builtin_models());
         FAIL("no error");
     } catch (const input_error& e) {
         // The projection comes first in the file although populations are checked first.
@@ -310,17 +311,17 @@ TEST_CASE("scenario: every file in tests/data/bad is rejected with a position",
         ++files;
         const auto path = entry.path().string();
         INFO(path);
-        REQUIRE_THROWS_AS(load_scenario_file(path), input_error);
-        REQUIRE_THROWS_WITH(load_scenario_file(path), Contains(path + ":"));
+        REQUIRE_THROWS_AS(load_scenario_file(path, builtin_models()), input_error);
+        REQUIRE_THROWS_WITH(load_scenario_file(path, builtin_models()), Contains(path + ":"));
     }
     CHECK(files >= 2);
 }
 
 TEST_CASE("scenario: a bad file reports positions in that file", "[scenario][errors]") {
     const auto path = test::data_path("bad/unknown_model.toml");
-    REQUIRE_THROWS_WITH(load_scenario_file(path),
-                        Contains(path + ":6:9: error: population 'exc', model") &&
-                            Contains("did you mean 'lif'?"));
+    REQUIRE_THROWS_WITH(
+        load_scenario_file(path, builtin_models()),
+        Contains(path + ":6:9: error: population 'exc', model") && Contains("did you mean 'lif'?"));
 }
 
 TEST_CASE("scenario: times beyond 2^53 steps are rejected with their position",

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "sim/scenario/desc.hpp"
-
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <fstream>
 #include <string>
 
+#include "models/registry.hpp"
+#include "sim/scenario/desc.hpp"
 #include "tests/test_util.hpp"
 
 using namespace neurotwin;
@@ -29,7 +28,7 @@ const population_desc& pop(const scenario_desc& d, const std::string& name) {
 TEST_CASE("loader: a full scenario parses into the description, in canonical units",
           "[scenario]") {
     const auto path = test::data_path("scenarios/full_scenario.toml");
-    const auto d = load_scenario_file(path);
+    const auto d = load_scenario_file(path, builtin_models());
     CHECK(d.file == path);
     CHECK(d.text == test::read_file(path));
 
@@ -170,7 +169,8 @@ TEST_CASE("loader: a full scenario parses into the description, in canonical uni
 }
 
 TEST_CASE("loader: defaults are filled in", "[scenario]") {
-    const auto d = load_scenario_file(test::data_path("scenarios/required_keys_only.toml"));
+    const auto d =
+        load_scenario_file(test::data_path("scenarios/required_keys_only.toml"), builtin_models());
     CHECK(d.simulation.dt_ms == Approx(0.1));
     CHECK(d.simulation.n_steps == 100);
     CHECK(d.simulation.seed == 0);
@@ -222,7 +222,7 @@ name = "t"
 size = 1
 inputs = [{ rate = 5, weight = 1 }]
 )",
-                                      "dt.toml");
+                                      "dt.toml", builtin_models());
     CHECK(d.simulation.n_steps == 30);
     CHECK(d.twins[0].record_interval_ms == Approx(0.3));
 }
@@ -243,7 +243,7 @@ target = "a"
 weight = 1
 delay = 0.3
 )",
-                                      "round.toml");
+                                      "round.toml", builtin_models());
     CHECK(d.simulation.n_steps == 3);
     CHECK(d.projections[0].delay.a == Approx(0.3));
 }
@@ -262,7 +262,7 @@ target = "a"
 weight = { normal = ["0.1 nA", 5] }
 delay = { uniform = [0.1, 0.25] }
 )",
-                                      "delay.toml");
+                                      "delay.toml", builtin_models());
     CHECK(d.projections[0].delay.k == value_spec::kind::uniform);
     CHECK(d.projections[0].delay.b == Approx(0.25));
     CHECK(d.projections[0].weight.a == Approx(100.0));
@@ -278,7 +278,7 @@ model = "lif"
 size = 3
 params = { V_reset = { linspace = [-80, -60] }, V_th = [-70, -55, -50] }
 )",
-                                      "sweep.toml");
+                                      "sweep.toml", builtin_models());
     CHECK(d.populations[0].params.at("V_reset").k == value_spec::kind::linspace);
 }
 
@@ -289,15 +289,15 @@ TEST_CASE("loader: a scenario file is read with its path and verbatim text", "[s
         std::ofstream out(path, std::ios::binary);
         out << text;
     }
-    const auto d = load_scenario_file(path);
+    const auto d = load_scenario_file(path, builtin_models());
     CHECK(d.file == path);
     CHECK(d.text == text);
     CHECK(d.simulation.n_steps == 50);
 }
 
 TEST_CASE("loader: a missing scenario file is an io_error naming the path", "[scenario]") {
-    REQUIRE_THROWS_AS(load_scenario_file("/nonexistent/dir/x.toml"), io_error);
-    REQUIRE_THROWS_WITH(load_scenario_file("/nonexistent/dir/x.toml"),
+    REQUIRE_THROWS_AS(load_scenario_file("/nonexistent/dir/x.toml", builtin_models()), io_error);
+    REQUIRE_THROWS_WITH(load_scenario_file("/nonexistent/dir/x.toml", builtin_models()),
                         Contains("cannot open scenario file '/nonexistent/dir/x.toml'") &&
                             Contains("No such file"));
 }

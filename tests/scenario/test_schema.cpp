@@ -2,11 +2,11 @@
 // The scenario schema (sim/scenario/schema.cpp) is the one list of keys: docs/scenario.md's
 // key tables are generated from it, and the loader accepts exactly its keys.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "models/registry.hpp"
 #include "sim/scenario/desc.hpp"
 #include "sim/scenario/schema.hpp"
 #include "tests/test_util.hpp"
@@ -64,10 +64,10 @@ TEST_CASE("schema: every declared key of a section is accepted, any other is not
         INFO(key);
         const std::string toml = "[simulation]\nduration = 10.0\n" +
                                  (key == "duration" ? std::string() : key + " = 1\n");
-        CHECK_NOTHROW(load_scenario_text(toml, "s.toml"));
+        CHECK_NOTHROW(load_scenario_text(toml, "s.toml", builtin_models()));
     }
     try {
-        load_scenario_text("[simulation]\nduration = 10.0\nsed = 1\n", "s.toml");
+        load_scenario_text("[simulation]\nduration = 10.0\nsed = 1\n", "s.toml", builtin_models());
         FAIL("no error");
     } catch (const input_error& e) {
         CHECK_THAT(e.what(), Catch::Contains("unknown key 'sed'; did you mean 'seed'?"));

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Sweep expansion: counts (product vs zip), run names, the concrete text of a point, and
 // errors positioned in the original file.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
+#include "models/registry.hpp"
 #include "sim/scenario/sweep.hpp"
 #include "tests/test_util.hpp"
 
@@ -56,7 +58,7 @@ TEST_CASE("sweep: a product runs every combination, the last key fastest, with r
     CHECK_THAT(p.text, Contains("params = { tau_m = 20.5, I_e = 400.0 }"));
     CHECK_THAT(p.text, Contains("[simulation]\nseed = 2\nduration = 20"));
     CHECK_THAT(p.text, Contains("# [sweep]"));
-    const auto desc = load_sweep_point(plan, p);
+    const auto desc = load_sweep_point(plan, p, builtin_models());
     CHECK(desc.simulation.seed == 2);
     REQUIRE(desc.populations.size() == 2);
     CHECK(desc.populations[0].params.at("tau_m").a == 20.5);
@@ -78,7 +80,7 @@ mode = "zip"
                                                   "z__exc.params.tau_m=20__inh.params.tau_m=6",
                                                   "z__exc.params.tau_m=30__inh.params.tau_m=7"});
     // inh has no params table: the key is inserted below its header.
-    const auto desc = load_sweep_point(plan, plan.points[2]);
+    const auto desc = load_sweep_point(plan, plan.points[2], builtin_models());
     CHECK(desc.populations[1].params.at("tau_m").a == 7.0);
 
     REQUIRE_THROWS_WITH(
@@ -128,7 +130,7 @@ TEST_CASE("sweep: a wrong key is reported at its position in the sweep table",
 )",
                                    "p.toml");
     REQUIRE_THROWS_WITH(
-        load_sweep_point(plan, plan.points[0]),
+        load_sweep_point(plan, plan.points[0], builtin_models()),
         Contains("p.toml:18:1: error: [sweep] 'population.exc.params.tau_mm' = 1") &&
             Contains("did you mean 'tau_m'?"));
 }
@@ -153,7 +155,7 @@ params = { tau_m = 10.0 }
     const auto plan = expand_sweep(test::replace_once(text, "size = 4", "size = 0"), "v.toml");
     REQUIRE(plan.points.size() == 1);
     try {
-        (void)load_sweep_point(plan, plan.points[0]);
+        (void)load_sweep_point(plan, plan.points[0], builtin_models());
         FAIL("no error");
     } catch (const input_error& e) {
         const std::string msg = e.what();
@@ -190,7 +192,7 @@ TEST_CASE("sweep: keys vary in file order, not alphabetically, and the example e
     CHECK(example.points[1].name == "relu_lif_sweep__tau_m=10.0__encoding=poisson");
     for (const auto& p : example.points) {
         INFO(p.name);
-        CHECK_NOTHROW(load_sweep_point(example, p));
+        CHECK_NOTHROW(load_sweep_point(example, p, builtin_models()));
     }
 }
 

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <fmt/format.h>
+#include <hdf5.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
-#include <hdf5.h>
 #include <limits>
 #include <set>
 #include <tuple>
 
+#include "models/registry.hpp"
 #include "sim/io/edges.hpp"
 #include "sim/network.hpp"
 #include "sim/scenario/desc.hpp"
@@ -46,7 +48,7 @@ target = "{}"
 {}
 )",
                                          n_src, n_tgt, self ? "a" : "b", projection);
-    return build_network(load_scenario_text(toml, file), threads);
+    return build_network(load_scenario_text(toml, file, builtin_models()), threads);
 }
 
 std::vector<synapse_view> synapses(const network& net) {

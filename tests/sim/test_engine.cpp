@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include <catch2/catch.hpp>
-#include <cmath>
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "models/registry.hpp"
 #include "sim/run.hpp"
 #include "tests/test_util.hpp"
 
@@ -263,11 +265,11 @@ TEST_CASE("engine: a poisson rate beyond 1e9 events per step is rejected with it
     using Catch::Matchers::Contains;
     // 1e19 Hz at dt = 0.1 ms is 1e15 events per step: it hung (a stimulus in its per-step
     // count, a twin input in the calendar queue). 1e13 Hz (1e9 per step) is the limit.
-    REQUIRE_THROWS_WITH(load_scenario_text(poisson_on_lif("1e19"), "p.toml"),
+    REQUIRE_THROWS_WITH(load_scenario_text(poisson_on_lif("1e19"), "p.toml", builtin_models()),
                         Contains("p.toml:14:8") && Contains("stimulus 's', rate") &&
                             Contains("expected at most 1e+13 Hz (1e+09 events per step of "
                                      "0.1 ms), found 1e+19"));
-    REQUIRE_NOTHROW(load_scenario_text(poisson_on_lif("1e13"), "p.toml"));
+    REQUIRE_NOTHROW(load_scenario_text(poisson_on_lif("1e13"), "p.toml", builtin_models()));
     const std::string twin = R"(
 [simulation]
 duration = 1.0
@@ -278,18 +280,18 @@ activation = "relu"
 encoding = "poisson"
 inputs = [ { rate = 1e19, weight = 0.1 } ]
 )";
-    REQUIRE_THROWS_WITH(load_scenario_text(twin, "t.toml"),
+    REQUIRE_THROWS_WITH(load_scenario_text(twin, "t.toml", builtin_models()),
                         Contains("t.toml:9:") && Contains("rate") &&
                             Contains("expected at most 1e+13 Hz") && Contains("found 1e+19"));
     // Random rates are known once drawn: checked when the network is built.
     const auto drawn =
-        load_scenario_text(poisson_on_lif("{ normal = [1e13, 1e12] }"), "d.toml");
+        load_scenario_text(poisson_on_lif("{ normal = [1e13, 1e12] }"), "d.toml", builtin_models());
     REQUIRE_THROWS_WITH(build_network(drawn),
                         Contains("d.toml:10:1") && Contains("stimulus 's': the rate of neuron") &&
                             Contains("expected at most 1e+13 Hz"));
     // A rate source's rate is known once its stimuli are: checked when the network is built.
-    const auto desc =
-        load_scenario_file(test::data_path("scenarios/poisson_projection_1e19_hz.toml"));
+    const auto desc = load_scenario_file(
+        test::data_path("scenarios/poisson_projection_1e19_hz.toml"), builtin_models());
     REQUIRE_THROWS_WITH(build_network(desc),
                         Contains("poisson_projection_1e19_hz.toml:14:1") &&
                             Contains("poisson encoding") &&
@@ -330,23 +332,28 @@ TEST_CASE("engine: a delay longer than the run costs rings of the run's length o
 TEST_CASE("engine: the default thread count follows the work and says why", "[sim][engine]") {
     using Catch::Matchers::Contains;
     // A shipped example (101 lif cells, ~0.6 us per step) gets one thread on any machine.
-    const auto small = load_scenario_file(test::source_path("scenarios/fi_curve.toml"));
+    const auto small =
+        load_scenario_file(test::source_path("scenarios/fi_curve.toml"), builtin_models());
     const auto one = choose_threads(small, 0, false, 8);
     CHECK(one.threads == 1);
     CHECK_THAT(one.reason, Contains("101 lif") && Contains("too little to share"));
     CHECK(one.warning.empty());
     // CUBA (4,000 lif, 320,000 synapses, ~26 us per step, one barrier per step) is worth two.
-    const auto cuba = load_scenario_file(test::source_path("scenarios/benchmarks/cuba.toml"));
+    const auto cuba =
+        load_scenario_file(test::source_path("scenarios/benchmarks/cuba.toml"), builtin_models());
     CHECK(choose_threads(cuba, 0, false, 2).threads == 2);
     CHECK(choose_threads(cuba, 0, false, 1).threads == 1);
     // What counts is the work between synchronisations: 81 hh cells meeting once per 64
     // steps share well; 21 hh twins meeting twice per step do not, and populations of one
     // cell (the engine splits on multiples of 8) cannot be shared at all.
-    const auto hh = load_scenario_file(test::source_path("scenarios/hh_fi_curve.toml"));
+    const auto hh =
+        load_scenario_file(test::source_path("scenarios/hh_fi_curve.toml"), builtin_models());
     CHECK(choose_threads(hh, 0, false, 2).threads == 2);
-    const auto twin = load_scenario_file(test::source_path("scenarios/sigmoid_hh_twin.toml"));
+    const auto twin =
+        load_scenario_file(test::source_path("scenarios/sigmoid_hh_twin.toml"), builtin_models());
     CHECK(choose_threads(twin, 0, false, 2).threads == 1);
-    const auto adex = load_scenario_file(test::source_path("scenarios/adex_patterns.toml"));
+    const auto adex =
+        load_scenario_file(test::source_path("scenarios/adex_patterns.toml"), builtin_models());
     CHECK(choose_threads(adex, 0, false, 8).threads == 1);
     // An explicit count is obeyed; more threads than cores gives a warning.
     const auto three = choose_threads(small, 3, true, 2);
@@ -397,7 +404,7 @@ TEST_CASE("engine: a ramp whose stop lies after the end of the run keeps its slo
     // end, at 500 pA. Its stop was clamped to the end of the run, so it reached 1000 pA there
     // (twice the slope the scenario states).
     const std::string text = test::data_text("scenarios/ramp_past_end.toml");
-    const auto net = build_network(load_scenario_text(text, "ramp.toml"));
+    const auto net = build_network(load_scenario_text(text, "ramp.toml", builtin_models()));
     REQUIRE(net.stimuli.size() == 1);
     const auto& r = net.stimuli[0];
     // at step t the ramp is 1000 pA * t / 2000 steps (exact in binary floating point here)
@@ -405,7 +412,7 @@ TEST_CASE("engine: a ramp whose stop lies after the end of the run keeps its slo
     CHECK(r.value(0, 1000, net.dt) == 500.0);
     CHECK(r.value(0, 999, net.dt) == Approx(499.5).epsilon(1e-12));
     // within the run the ramp ends where it says: half way through, at 1000 pA
-    const auto inside = build_network(
-        load_scenario_text(test::replace_once(text, "stop = 200.0", "stop = 50.0"), "ramp.toml"));
+    const auto inside = build_network(load_scenario_text(
+        test::replace_once(text, "stop = 200.0", "stop = 50.0"), "ramp.toml", builtin_models()));
     CHECK(inside.stimuli[0].value(0, 250, inside.dt) == 500.0);
 }

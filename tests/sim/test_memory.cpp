@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The memory estimate of a scenario (sim/memory.cpp) and the refusal of scenarios that
 // cannot fit, before anything is allocated.
-#include "sim/memory.hpp"
+#include <fmt/format.h>
 
 #include <catch2/catch.hpp>
-
-#include <fmt/format.h>
 #include <string>
 
+#include "models/registry.hpp"
+#include "sim/memory.hpp"
 #include "sim/network.hpp"
 
 using namespace neurotwin;
@@ -23,7 +23,7 @@ scenario_desc recurrent(const std::string& duration, std::uint64_t n, const std:
                                           "[[projection]]\nsource = \"a\"\ntarget = \"a\"\n"
                                           "weight = 1\ndelay = {}\n{}",
                                           duration, n, delay, extra),
-                              "mem.toml");
+                              "mem.toml", builtin_models());
 }
 
 const memory_part& part(const memory_estimate& e, const std::string& start) {
@@ -58,9 +58,10 @@ TEST_CASE("memory: a scenario that needs more than the available memory is refus
           "[sim][memory][errors]") {
     // size = 2^32 - 1 lif neurons: about 300 bytes each (parameter and state columns), over a
     // terabyte; `size = 1e9` filled 7.8 GB for 37 s before failing as an internal error.
-    const auto big = load_scenario_text("[simulation]\nduration = 10\n[[population]]\n"
-                                        "name = \"huge\"\nmodel = \"lif\"\nsize = 4294967295\n",
-                                        "mem.toml");
+    const auto big = load_scenario_text(
+        "[simulation]\nduration = 10\n[[population]]\n"
+        "name = \"huge\"\nmodel = \"lif\"\nsize = 4294967295\n",
+        "mem.toml", builtin_models());
     const auto e = estimate_memory(big);
     CHECK(e.total > 1e12);
     REQUIRE_THROWS_WITH(check_memory(e, 8e9, "a stated 8 GB", "mem.toml"),
