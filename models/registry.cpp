@@ -3,6 +3,7 @@
 // (explicit, no self-registering statics that a static library could silently drop).
 #include "models/adex.hpp"
 #include "models/artificial.hpp"
+#include "models/gif_psc_exp.hpp"
 #include "models/hh.hpp"
 #include "models/hh_traub.hpp"
 #include "models/izhikevich.hpp"
@@ -20,6 +21,7 @@ const std::vector<const model_info*>& all_models() {
         &tanh_info,       &relu_info,        &leaky_relu_info, &linear_info,
         &izhikevich_info, &adex_info,        &hh_info,         &hh_traub_info,
         &mc_cell_info,     &pp_psc_delta_info,
+        &gif_psc_exp_info,
     };
     return models;
 }
