@@ -8,6 +8,9 @@
 # on each pair. Used by the structure issue (#11): a refactoring must not change a result.
 # --allow-new tolerates datasets and attributes that only the new files have (a layout that
 # grew, e.g. /neurotwin/records): they are counted, not listed; everything else must match.
+# It also tolerates scenarios that the reference binary rejects as input (exit code 2: a
+# scenario of a model or key it does not know yet) while the new one runs them: they are
+# listed as skipped and counted; without --allow-new each is a difference.
 #
 # usage: bench/check_identical.py REFERENCE_BINARY [NEW_BINARY] [--threads 1,2,3]
 #                                 [--only SUBSTRING] [--skip-large] [--allow-new]
@@ -87,7 +90,9 @@ def diff(a, b, allow_new):
     return out, new
 
 
-def run(binary, scenario, out, threads):
+def run(binary, scenario, out, threads, may_reject=False):
+    """Runs one scenario; exits 2 when it fails, except that with `may_reject` a rejected
+    input (exit code 2) returns the first line of the message instead. None when it ran."""
     if "sweep" in scenario.parent.name:
         cmd = [binary, "batch", str(scenario), "-o", str(out), "--threads-per-job", str(threads),
                "--jobs", "1"]
@@ -96,9 +101,12 @@ def run(binary, scenario, out, threads):
     t0 = time.monotonic()
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     timings[scenario.stem] = timings.get(scenario.stem, 0.0) + time.monotonic() - t0
+    if r.returncode == 2 and may_reject:
+        return (r.stderr.strip().splitlines() or ["(no message)"])[0]
     if r.returncode != 0:
         sys.stderr.write(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr}\n")
         sys.exit(2)
+    return None
 
 
 def main():
@@ -116,6 +124,7 @@ def main():
     threads = [int(t) for t in args.threads.split(",")]
     bad = 0
     compared = 0
+    skipped = 0  # runs of scenarios the reference binary rejects (and the new one runs)
     only_new = 0  # keys only the new files have (--allow-new), over all pairs
     with tempfile.TemporaryDirectory() as work:
         for f in files:
@@ -126,8 +135,17 @@ def main():
                 for d in dirs:
                     d.mkdir()
                 targets = [d if sweep else d / "o.h5" for d in dirs]
-                run(args.reference, f, targets[0], th)
+                rejected = run(args.reference, f, targets[0], th, may_reject=True)
                 run(args.new, f, targets[1], th)
+                if rejected is not None:
+                    what = "skipped" if args.allow_new else "DIFFERENT"
+                    print(f"{f.relative_to(ROOT)} threads {th}: {what}, the reference binary "
+                          f"rejects it and the new one runs it: {rejected}")
+                    skipped += args.allow_new
+                    bad += not args.allow_new
+                    for d in dirs:
+                        shutil.rmtree(d)
+                    continue
                 fa, fb = (sorted(d.rglob("*.h5")) for d in dirs)
                 names_a = [p.relative_to(dirs[0]) for p in fa]
                 names_b = [p.relative_to(dirs[1]) for p in fb]
@@ -156,7 +174,9 @@ def main():
     print("slowest (s, all runs): " + ", ".join(f"{k} {v:.1f}" for k, v in slow))
     print(f"{compared} file pairs compared, {bad} different" +
           (f", {only_new} datasets/attributes only in the new files (allowed)"
-           if args.allow_new else ""))
+           if args.allow_new else "") +
+          (f", {skipped} runs skipped (scenarios the reference binary rejects)"
+           if skipped else ""))
     return 1 if bad else 0
 
 

@@ -5,6 +5,7 @@
 
 #include "models/adex.hpp"
 #include "models/artificial.hpp"
+#include "models/gif_psc_exp.hpp"
 #include "models/hh.hpp"
 #include "models/hh_traub.hpp"
 #include "models/izhikevich.hpp"
@@ -31,6 +32,7 @@ const model_registry& builtin_models() {
         &hh_traub_info,
         &mc_cell_info,
         &pp_psc_delta_info,
+        &gif_psc_exp_info,
     });
     return models;
 }

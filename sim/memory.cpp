@@ -42,19 +42,36 @@ double spec_max(const value_spec& s) {
             return std::isfinite(s.hi) ? s.hi : std::abs(s.a) + 4.0 * std::abs(s.b);
         case value_spec::kind::linspace: return std::max(s.a, s.b);
         case value_spec::kind::array:
+        case value_spec::kind::list:
             return s.values.empty() ? 0.0 : *std::max_element(s.values.begin(), s.values.end());
     }
     return s.a;
 }
 
-// Bytes per neuron of a model: its parameter columns (the scenario's expansion, the model's
-// copy, the copy kept for the output file: 3 x 8 bytes each), and per compartment its state
-// columns (8 bytes each) and the engine's per-input arrays (input, gathered and stimulus
-// currents, rate, spike flag and offset: 48 bytes).
-double bytes_per_neuron(const model_info* m, double compartments) {
-    const double params = m != nullptr ? double(m->params.size()) : 10.0;
+// Elements of the list parameters of model `m` (the scenario's lists, else the defaults).
+double list_elements(const model_info* m, const std::map<std::string, value_spec>& given) {
+    double n = 0.0;
+    for (const auto& p : m != nullptr ? m->params : std::vector<param_info>{}) {
+        if (p.is_list) {
+            const auto it = given.find(p.name);
+            n += double(it != given.end() ? it->second.values.size() : p.default_list.size());
+        }
+    }
+    return n;
+}
+
+// Bytes per neuron of a model: its scalar parameter columns (the scenario's expansion, the
+// model's copy, the copy kept for the output file: 3 x 8 bytes each), 8 bytes per element of
+// its list parameters (`list_elements`: a kernel model's state and propagator per element),
+// and per compartment its state columns (8 bytes each) and the engine's per-input arrays
+// (input, gathered and stimulus currents, rate, spike flag and offset: 48 bytes).
+double bytes_per_neuron(const model_info* m, double compartments, double list_elements = 0.0) {
+    const double params =
+        m != nullptr ? double(std::count_if(m->params.begin(), m->params.end(),
+                                            [](const param_info& p) { return !p.is_list; }))
+                     : 10.0;
     const double state = m != nullptr ? double(m->state.size()) : 10.0;
-    return 24.0 * params + (8.0 * state + 48.0) * compartments;
+    return 24.0 * params + 8.0 * list_elements + (8.0 * state + 48.0) * compartments;
 }
 
 double compartments_of(const scenario_desc& desc, const std::string& morphology) {
@@ -114,7 +131,7 @@ memory_estimate estimate_memory(const scenario_desc& desc) {
         p.where = pd.where;
         pops[pd.name] = p;
         add(fmt::format("the {} neurons of population '{}'", count_text(p.neurons), pd.name),
-            p.neurons * bytes_per_neuron(m, p.compartments), pd.where);
+            p.neurons * bytes_per_neuron(m, p.compartments, list_elements(m, pd.params)), pd.where);
     }
     for (const auto& td : desc.twins) {
         const auto* bio = desc.registry().find(td.biological);
@@ -127,7 +144,8 @@ memory_estimate estimate_memory(const scenario_desc& desc) {
         pops[td.name + ".artificial"] = {n, 1.0, 1.0, false, td.where};
         pops[td.name + ".biological"] = {n, comps, comps, true, td.where};
         const double bytes = n * K * bytes_per_neuron(desc.registry().find("rate_source"), 1.0) +
-                             n * bytes_per_neuron(act, 1.0) + n * bytes_per_neuron(bio, comps) +
+                             n * bytes_per_neuron(act, 1.0) +
+                             n * bytes_per_neuron(bio, comps, list_elements(bio, td.params)) +
                              n * K * (bytes_per_connection + build_bytes_per_connection) * 2.0;
         add(fmt::format("the {} pairs of twin '{}'", count_text(n), td.name), bytes, td.where);
         // rings of the biological side: the twin's input delay is one step

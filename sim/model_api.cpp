@@ -45,6 +45,52 @@ std::string range::describe(dimension d) const {
     return what;
 }
 
+namespace {
+std::string plural(std::string_view noun) {
+    if (!noun.empty() && noun.back() == 'y') {
+        return std::string(noun.substr(0, noun.size() - 1)) + "ies";
+    }
+    return std::string(noun) + "s";
+}
+}  // namespace
+
+std::string range::describe_list(dimension d) const {
+    const std::string what =
+        d == dimension::none ? "numbers"
+                             : fmt::format("{} ({})", plural(dimension_name(d)), unit_symbol(d));
+    switch (k) {
+        case kind::any:
+            return "a list of " + what;
+        case kind::above:
+            return lo == 0.0 ? "a list of positive " + what
+                             : fmt::format("a list of {} above {}", what, lo);
+        case kind::at_least:
+            return lo == 0.0 ? "a list of non-negative " + what
+                             : fmt::format("a list of {} of at least {}", what, lo);
+        case kind::between:
+            return fmt::format("a list of {} in [{}, {}]", what, lo, hi);
+        case kind::integer_at_least:
+            return fmt::format("a list of integers of at least {}", lo);
+    }
+    return "a list of " + what;
+}
+
+std::string list_text(const std::vector<double>& values) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        out += fmt::format("{}{}", i > 0 ? ", " : "", values[i]);
+    }
+    return out + "]";
+}
+
+param_info list_param(std::string name, dimension dim, std::vector<double> defaults, range valid,
+                      std::string meaning) {
+    param_info p{std::move(name), dim, 0.0, valid, std::move(meaning)};
+    p.is_list = true;
+    p.default_list = std::move(defaults);
+    return p;
+}
+
 std::string_view kind_name(model_kind k) {
     switch (k) {
         case model_kind::spiking: return "spiking";
@@ -57,16 +103,38 @@ std::string_view kind_name(model_kind k) {
 double param_lookup::operator[](std::string_view name) const {
     for (std::size_t i = 0; i < params_->size(); ++i) {
         if ((*params_)[i].name == name) {
+            if ((*params_)[i].is_list) {
+                throw internal_error(
+                    fmt::format("param_lookup: '{}' is a list parameter (use list())", name));
+            }
             return (*values_)[i];
         }
     }
     throw internal_error(fmt::format("param_lookup: no parameter '{}'", name));
 }
 
+const std::vector<double>& param_lookup::list(std::string_view name) const {
+    if (lists_ != nullptr) {
+        if (const auto it = lists_->find(name); it != lists_->end()) {
+            return it->second;
+        }
+    }
+    throw internal_error(fmt::format("param_lookup: no list parameter '{}'", name));
+}
+
 const std::vector<double>& population_init::param(std::string_view key) const {
     const auto it = params.find(key);
     if (it == params.end()) {
         throw internal_error(fmt::format("population '{}': parameter '{}' missing", name, key));
+    }
+    return it->second;
+}
+
+const std::vector<double>& population_init::list(std::string_view key) const {
+    const auto it = lists.find(key);
+    if (it == lists.end()) {
+        throw internal_error(
+            fmt::format("population '{}': list parameter '{}' missing", name, key));
     }
     return it->second;
 }

@@ -37,15 +37,32 @@ struct range {
     bool contains(double v) const;
     // "a positive duration (ms)", "a voltage (mV) in [0, 1]", ...
     std::string describe(dimension d) const;
+    // The same for every element of a list: "a list of positive durations (ms)", ...
+    std::string describe_list(dimension d) const;
 };
 
+// A model parameter. Most are scalars: one value per neuron, which a scenario may vary
+// between neurons (docs/scenario.md, "Per-neuron values"). A list parameter (is_list) is a
+// list of values of dimension `dim`, each within `valid`, of any length, the same for every
+// neuron: the time constants of a model's kernels, their jumps (gif_psc_exp's tau_sfa,
+// q_sfa). Its default is `default_list` (default_value is unused); make one with
+// list_param().
 struct param_info {
     std::string name;
     dimension dim = dimension::none;
     double default_value = 0.0;
     range valid;
     std::string meaning;
+    bool is_list = false;
+    std::vector<double> default_list{};
 };
+param_info list_param(std::string name, dimension dim, std::vector<double> defaults, range valid,
+                      std::string meaning);
+
+// The values of a population's list parameters, by name (canonical units).
+using param_lists = std::map<std::string, std::vector<double>, std::less<>>;
+// A list as a scenario writes it: "[30, 300]", "[]".
+std::string list_text(const std::vector<double>& values);
 
 struct state_info {
     std::string name;
@@ -62,19 +79,24 @@ enum class model_kind {
 std::string_view kind_name(model_kind k);
 
 // One neuron's parameter values by name, for cross-parameter rules (and, for compartmental
-// models, the cell's morphology).
+// models, the cell's morphology). `values` holds one value per parameter of `params` (list
+// parameters' entries unused); `lists` every list parameter's values.
 class param_lookup {
 public:
     param_lookup(const std::vector<param_info>& params, const std::vector<double>& values,
-                 const morphology_desc* morphology = nullptr)
-        : params_(&params), values_(&values), morphology_(morphology) {}
+                 const morphology_desc* morphology = nullptr, const param_lists* lists = nullptr)
+        : params_(&params), values_(&values), morphology_(morphology), lists_(lists) {}
+    // A scalar parameter's value.
     double operator[](std::string_view name) const;
+    // A list parameter's values (rules compare lengths: len(tau_sfa) == len(q_sfa)).
+    const std::vector<double>& list(std::string_view name) const;
     const morphology_desc* morphology() const { return morphology_; }
 
 private:
     const std::vector<param_info>* params_;
     const std::vector<double>* values_;
     const morphology_desc* morphology_;
+    const param_lists* lists_;
 };
 
 // A violated cross-parameter rule: which parameter, what was expected.
@@ -106,8 +128,8 @@ inline dimension jump_dimension(synapse_type s) {
                                         : dimension::current;
 }
 
-// A named parameter set (scenario key `preset`): fills the parameters the scenario does not
-// give explicitly.
+// A named parameter set (scenario key `preset`): fills the scalar parameters the scenario
+// does not give explicitly.
 struct preset_info {
     std::string name;
     std::string meaning;
@@ -115,12 +137,14 @@ struct preset_info {
 };
 
 // Everything a model needs to build its population: per-neuron parameter columns (every
-// parameter of the descriptor, defaults filled in, canonical units) and the initial values
-// of the state variables that the scenario set.
+// scalar parameter of the descriptor, defaults filled in, canonical units), the values of
+// its list parameters (the same for every neuron) and the initial values of the state
+// variables that the scenario set.
 struct population_init {
     std::string name;
     index_t size = 0;
     std::map<std::string, std::vector<double>, std::less<>> params;
+    param_lists lists;
     std::map<std::string, std::vector<double>, std::less<>> init;
     synapse_type synapse = synapse_type::exp_current;  // one of model_info::synapses
     // Compartmental models: the cell's shape, and the input sites (port k of every neuron is
@@ -137,6 +161,8 @@ struct population_init {
     std::uint64_t stream = 0;
 
     const std::vector<double>& param(std::string_view key) const;
+    // A list parameter's values.
+    const std::vector<double>& list(std::string_view key) const;
     // The initial column of `var`: the scenario's values, or `fallback` for every neuron
     // (a state column, so on whole cache lines: sim/aligned.hpp).
     aligned_column initial(std::string_view var, const std::vector<double>& fallback) const;

@@ -55,15 +55,31 @@ private:
     std::atomic<bool> failed_{false};
 };
 
+// `per`: what the values are of ("neuron", "element" of a list parameter).
 void check_range(const std::string& context, const param_info& p, const std::vector<double>& v,
-                 const source_pos& where, diagnostics_list& diags) {
+                 const source_pos& where, diagnostics_list& diags, const char* per = "neuron") {
     for (std::size_t i = 0; i < v.size(); ++i) {
         if (!p.valid.contains(v[i])) {
-            diags.add(where, fmt::format("{}, parameter '{}': expected {}, found {} (neuron {})",
-                                         context, p.name, p.valid.describe(p.dim), v[i], i));
+            diags.add(where, fmt::format("{}, parameter '{}': expected {}, found {} ({} {})",
+                                         context, p.name, p.valid.describe(p.dim), v[i], per, i));
             return;
         }
     }
+}
+
+// A list parameter's value: the scenario's list (range-checked per element) or the default.
+std::vector<double> list_value(const param_info& p, const std::map<std::string, value_spec>& given,
+                               const std::string& context, diagnostics_list& diags) {
+    const auto it = given.find(p.name);
+    if (it == given.end()) {
+        return p.default_list;
+    }
+    if (it->second.k != value_spec::kind::list) {
+        throw internal_error(
+            fmt::format("{}: list parameter '{}' given per neuron", context, p.name));
+    }
+    check_range(context, p, it->second.values, it->second.where, diags, "element");
+    return it->second.values;
 }
 
 }  // namespace
@@ -78,6 +94,10 @@ void expand_params(pop_plan& plan, const std::map<std::string, value_spec>& give
     plan.init.seed = seed;
     plan.init.stream = stream_id(fmt::format("population/{}/model", plan.name));
     for (const auto& p : plan.info->params) {
+        if (p.is_list) {
+            plan.init.lists[p.name] = list_value(p, given, context, diags);
+            continue;
+        }
         const auto it = given.find(p.name);
         if (it == given.end()) {
             plan.init.params[p.name] = std::vector<double>(plan.size, p.default_value);
@@ -97,15 +117,23 @@ void expand_params(pop_plan& plan, const std::map<std::string, value_spec>& give
         std::vector<rule_violation> out;
         for (index_t i = 0; i < plan.size && out.empty(); ++i) {
             for (std::size_t k = 0; k < values.size(); ++k) {
-                values[k] = plan.init.params[plan.info->params[k].name][i];
+                const auto& p = plan.info->params[k];
+                values[k] = p.is_list ? 0.0 : plan.init.params[p.name][i];
             }
-            plan.info->check(param_lookup(plan.info->params, values), out);
+            plan.info->check(param_lookup(plan.info->params, values, nullptr, &plan.init.lists),
+                             out);
             for (const auto& v : out) {
                 const auto it = given.find(v.param);
                 const auto& where = it != given.end() ? it->second.where : plan.where;
-                diags.add(where, fmt::format("{}, parameter '{}': expected {}, found {} (neuron {})",
-                                             context, v.param, v.expected,
-                                             plan.init.params[v.param][i], i));
+                const auto list = plan.init.lists.find(v.param);
+                diags.add(where,
+                          list != plan.init.lists.end()
+                              ? fmt::format("{}, parameter '{}': expected {}, found {}", context,
+                                            v.param, v.expected, list_text(list->second))
+                              : fmt::format("{}, parameter '{}': expected {}, found {} "
+                                            "(neuron {})",
+                                            context, v.param, v.expected,
+                                            plan.init.params[v.param][i], i));
             }
         }
     }
@@ -701,6 +729,7 @@ void builder::make_populations() {
         net.populations.push_back(std::move(pop));
         net.rate_filter_ms.push_back(plan.rate_filter_ms);
         net.params.emplace_back(plan.init.params.begin(), plan.init.params.end());
+        net.list_params.emplace_back(plan.init.lists.begin(), plan.init.lists.end());
     }
 }
 

@@ -186,6 +186,7 @@ struct network {
     std::vector<std::unique_ptr<population>> populations;
     std::vector<double> rate_filter_ms;  // per population
     std::vector<std::map<std::string, std::vector<double>>> params;  // per population (for output)
+    std::vector<param_lists> list_params;  // per population: list parameters (for output)
     std::vector<spike_projection> spike_projections;
     std::vector<gather_projection> gather_projections;
     std::vector<poisson_group> poisson_groups;

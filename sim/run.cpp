@@ -133,6 +133,11 @@ void write_metadata(h5_writer& w, const scenario_desc& desc, const network& net,
             w.write_vector(group + "/params/" + name, values,
                            std::string(info != nullptr ? unit_symbol(info->dim) : ""));
         }
+        for (const auto& [name, values] : net.list_params[p]) {
+            const auto* info = pop.info().find_param(name);
+            w.write_vector(group + "/param_lists/" + name, values,
+                           std::string(info != nullptr ? unit_symbol(info->dim) : ""));
+        }
         write_compartments(w, desc, pop, group);
     }
     for (const auto& tw : net.twins) {

@@ -125,10 +125,12 @@ lowered_twin lower_twin(const twin_desc& td, const scenario_desc& desc, double d
         twin_calibration c;
         for (index_t i = 0; i < n; ++i) {
             for (std::size_t k = 0; k < values.size(); ++k) {
-                values[k] = bio_plan.init.params[bio->params[k].name][i];
+                const auto& p = bio->params[k];
+                values[k] = p.is_list ? 0.0 : bio_plan.init.params[p.name][i];
             }
             if (values != last_values) {  // pairs with the same parameters share it
-                const param_lookup lookup(bio->params, values, bio_plan.init.morphology);
+                const param_lookup lookup(bio->params, values, bio_plan.init.morphology,
+                                          &bio_plan.init.lists);
                 c = adapt_calibration(bio->calibrate(lookup), synapse, lookup);
                 last_values = values;
                 if (td.encoding == twin_encoding::poisson &&

@@ -43,8 +43,10 @@ double element(const value_spec& spec, std::size_t i, std::size_t n, std::uint64
                           : spec.a + (spec.b - spec.a) * static_cast<double>(i) /
                                          static_cast<double>(n - 1);
         case value_spec::kind::array: return spec.values.at(i);
+        case value_spec::kind::list:
+            break;  // one list for all, no element per neuron
     }
-    return 0.0;
+    throw internal_error("element(): a list parameter's value has no per-neuron elements");
 }
 
 std::vector<double> expand(const value_spec& spec, std::size_t n, std::uint64_t seed,
@@ -65,6 +67,7 @@ double upper_bound(const value_spec& spec) {
             return spec.b == 0.0 ? std::clamp(spec.a, spec.lo, spec.hi) : spec.hi;
         case value_spec::kind::linspace: return std::max(spec.a, spec.b);
         case value_spec::kind::array:
+        case value_spec::kind::list:
             return spec.values.empty() ? 0.0
                                        : *std::max_element(spec.values.begin(), spec.values.end());
     }

@@ -18,21 +18,29 @@
 namespace neurotwin {
 
 // A value that may differ per neuron (or per connection): a constant, a random draw, an
-// evenly spaced sweep, or an explicit array. Canonical units.
+// evenly spaced sweep, or an explicit array. Canonical units. The value of a list parameter
+// (param_info::is_list) is a `list`: `values`, the same for every neuron.
 struct value_spec {
-    enum class kind { constant, uniform, normal, lognormal, linspace, array };
+    enum class kind { constant, uniform, normal, lognormal, linspace, array, list };
     kind k = kind::constant;
     double a = 0.0;               // constant value; uniform low; (log)normal mean; linspace first
     double b = 0.0;               // uniform high; (log)normal sd; linspace last
     // normal / lognormal: draws outside [lo, hi] are redrawn (NEST's redraw)
     double lo = -std::numeric_limits<double>::infinity();
     double hi = std::numeric_limits<double>::infinity();
-    std::vector<double> values;   // array
+    std::vector<double> values;  // array, list
     source_pos where;
 
     static value_spec constant(double v, source_pos at = {}) {
         value_spec s;
         s.a = v;
+        s.where = std::move(at);
+        return s;
+    }
+    static value_spec list(std::vector<double> v, source_pos at = {}) {
+        value_spec s;
+        s.k = kind::list;
+        s.values = std::move(v);
         s.where = std::move(at);
         return s;
     }

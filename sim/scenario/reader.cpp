@@ -150,6 +150,8 @@ std::string spec_text(const value_spec& s) {
         case value_spec::kind::linspace:
             return fmt::format("{{ linspace = [{}, {}] }}", number_text(s.a), number_text(s.b));
         case value_spec::kind::array: return "an array";
+        case value_spec::kind::list:
+            return list_text(s.values);
     }
     return "";
 }
@@ -166,6 +168,8 @@ double spec_value(const value_spec& s, std::size_t i, std::size_t n, bool high) 
             return n <= 1 ? s.a
                           : s.a + (s.b - s.a) * static_cast<double>(i) / static_cast<double>(n - 1);
         case value_spec::kind::array: return i < s.values.size() ? s.values[i] : 0.0;
+        case value_spec::kind::list:
+            break;  // not a per-neuron value
     }
     return 0.0;
 }
@@ -547,6 +551,14 @@ bool loader::read_params(const toml::table& t, const model_info& m, std::optiona
             ok = false;
             continue;
         }
+        if (p->is_list) {
+            if (auto s = list_of(v, *p, pctx)) {
+                out[key] = std::move(*s);
+            } else {
+                ok = false;
+            }
+            continue;
+        }
         spec_rules rules;
         rules.dim = p->dim;
         rules.check = range_check(pctx, p->valid, p->dim);
@@ -578,6 +590,28 @@ bool loader::read_params(const toml::table& t, const model_info& m, std::optiona
     return ok;
 }
 
+std::optional<value_spec> loader::list_of(const toml::node& n, const param_info& p,
+                                          const std::string& ctx) {
+    const auto* arr = n.as_array();
+    if (arr == nullptr) {
+        error(pos(n), fmt::format("{}: expected {} as an array, e.g. [10, 100], found {}{}", ctx,
+                                  p.valid.describe_list(p.dim), found_type(n),
+                                  n.is_table() ? "; a list parameter is the same for every "
+                                                 "neuron: per-neuron forms do not apply"
+                                               : ""));
+        return std::nullopt;
+    }
+    std::vector<double> values;
+    bool ok = true;
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+        const auto ectx = fmt::format("{}, element {}", ctx, i);
+        const auto v = checked_quantity((*arr)[i], p.dim, range_check(ectx, p.valid, p.dim), ectx);
+        ok = ok && v.has_value();
+        values.push_back(v.value_or(0.0));
+    }
+    return ok ? std::optional(value_spec::list(std::move(values), pos(n))) : std::nullopt;
+}
+
 // Runs the model's cross-parameter rules per neuron. Random parameters are evaluated at the
 // ends of their ranges (normal: mean +- 4 sd), and a rule is reported only when every
 // combination of ends violates it: exact when the values involved are deterministic, and
@@ -591,8 +625,14 @@ void loader::cross_check(const model_info& m, const std::map<std::string, value_
     std::vector<const value_spec*> specs(m.params.size(), nullptr);
     std::vector<std::size_t> random;
     bool per_neuron = false;
+    param_lists lists;  // the same for every neuron
     for (std::size_t k = 0; k < m.params.size(); ++k) {
         const auto it = given.find(m.params[k].name);
+        if (m.params[k].is_list) {
+            lists[m.params[k].name] =
+                it != given.end() ? it->second.values : m.params[k].default_list;
+            continue;
+        }
         if (it == given.end()) {
             continue;
         }
@@ -621,7 +661,7 @@ void loader::cross_check(const model_info& m, const std::map<std::string, value_
                 values[random[r]] = spec_value(*specs[random[r]], i, n, (c >> r) & 1U);
             }
             std::vector<rule_violation> out;
-            m.check(param_lookup(m.params, values), out);
+            m.check(param_lookup(m.params, values, nullptr, &lists), out);
             if (c == 0) {
                 common = std::move(out);
                 continue;
@@ -637,8 +677,11 @@ void loader::cross_check(const model_info& m, const std::map<std::string, value_
         }
         for (const auto& v : common) {
             const auto it = given.find(v.param);
+            const auto list = lists.find(v.param);
             std::string found;
-            if (it == given.end()) {
+            if (list != lists.end()) {
+                found = list_text(list->second) + (it == given.end() ? " (the default)" : "");
+            } else if (it == given.end()) {
                 const auto* p = m.find_param(v.param);
                 found = fmt::format("{} (the default)", p ? number_text(p->default_value) : "?");
             } else if (deterministic(it->second)) {
@@ -649,7 +692,8 @@ void loader::cross_check(const model_info& m, const std::map<std::string, value_
             error(it == given.end() ? fallback : it->second.where,
                   fmt::format("{}, parameter '{}': expected {}, found {}{}", ctx, v.param,
                               v.expected, found,
-                              per_neuron ? fmt::format(" (neuron {})", i) : std::string()));
+                              per_neuron && list == lists.end() ? fmt::format(" (neuron {})", i)
+                                                                : std::string()));
         }
         return;  // the first violating neuron is enough
     }

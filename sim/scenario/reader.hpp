@@ -166,6 +166,10 @@ private:
                      const std::string& ctx, const std::string& per,
                      std::map<std::string, value_spec>& out, const std::string& forbidden,
                      const std::string& forbidden_why);
+    // The value of list parameter `p`: an array of quantities, each checked against the
+    // parameter's range; per-neuron forms are errors (a list is the same for every neuron).
+    std::optional<value_spec> list_of(const toml::node& n, const param_info& p,
+                                      const std::string& ctx);
     void cross_check(const model_info& m, const std::map<std::string, value_spec>& given,
                      std::optional<index_t> size, const source_pos& fallback,
                      const std::string& ctx);
