@@ -278,7 +278,7 @@ double rk4_threshold_step(const F& f, std::array<double, N>& x, double dt, doubl
 // h_max that needs more than max_substeps (sim/units.hpp); the clamp keeps the conversion
 // defined whatever the caller.
 inline int substeps(double dt, double h_max) {
-    const auto n = steps_of(dt, h_max, step_rounding::up, max_substeps);
+    const auto n = substeps_of(dt, h_max);
     return static_cast<int>(std::max<std::int64_t>(1, n.value_or(max_substeps)));
 }
 

@@ -142,7 +142,6 @@ double rounded_steps(double x, step_rounding r) {
             const double n = std::round(x);
             return std::abs(x - n) < 1e-9 * std::max(1.0, std::abs(x)) ? n : std::ceil(x);
         }
-        case step_rounding::up: return std::ceil(x - 1e-9);
     }
     return x;
 }
@@ -182,6 +181,15 @@ std::int64_t event_step(double ms, double dt, std::int64_t n_steps) {
         return n_steps;
     }
     return s > 0.0 ? static_cast<std::int64_t>(s) : 0;
+}
+
+std::optional<std::int64_t> substeps_of(double dt, double h_max) {
+    const double n = std::ceil(dt / h_max - 1e-9);
+    // written so that NaN fails too
+    if (!(n >= 1.0 && n <= static_cast<double>(max_substeps))) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(n);
 }
 
 }  // namespace neurotwin

@@ -49,15 +49,17 @@ inline constexpr std::int64_t max_steps = std::int64_t{1} << 53;
 // finish in any useful time, and the count is an int.
 inline constexpr std::int64_t max_substeps = std::int64_t{1} << 20;
 
+// Two rules, for two kinds of time (as NEST's Time::ms and Time::ms_stamp):
 enum class step_rounding {
-    nearest,      // std::llround: durations, delays, intervals, refractory periods
-    at_or_after,  // the first step starting at or after the time; a time within 1e-9 steps
-                  // of the grid snaps to it ("10 ms" at dt = 0.1 is step 100, not 101)
-    up,           // std::ceil(x - 1e-9): counts of substeps of at most a given length
+    nearest,      // a length of time - duration, delay, interval, refractory period - is the
+                  // nearest whole number of steps (std::llround)
+    at_or_after,  // an event time - stimulus start, stop, switch - acts from the first step
+                  // starting at or after it, so nothing acts before its time; a time within
+                  // 1e-9 steps of the grid snaps to it ("10 ms" at dt = 0.1 is step 100)
 };
 
 // `ms` in steps of `dt` (ms), rounded as `r`; nullopt unless `ms` is finite and the count is
-// in [0, limit].
+// in [0, limit]. Not for substeps: substeps_of().
 std::optional<std::int64_t> steps_of(double ms, double dt, step_rounding r,
                                      std::int64_t limit = max_steps);
 // "<what>: expected at most <limit x dt> ms (2^53 steps of dt = 0.1 ms), found <ms> ms": the
@@ -71,5 +73,10 @@ std::int64_t to_steps(double ms, double dt, step_rounding r, std::string_view wh
 // clamped to [0, n_steps]: a time after the end of the run (or +inf) is n_steps - a start
 // there never acts, a stop there means "until the end" - however large it is.
 std::int64_t event_step(double ms, double dt, std::int64_t n_steps);
+
+// Substeps of an integrator: the fewest equal substeps of at most h_max (ms) that make up a
+// step of dt - ceil(dt / h_max), a count within 1e-9 of a whole number taken as that number.
+// nullopt unless it is in [1, max_substeps]. Not a time on the step grid, so not steps_of().
+std::optional<std::int64_t> substeps_of(double dt, double h_max);
 
 }  // namespace neurotwin

@@ -570,7 +570,7 @@ bool loader::read_params(const toml::table& t, const model_info& m, std::optiona
                 if (auto msg = in_range(x, found)) {
                     return msg;
                 }
-                if (steps_of(dt, x, step_rounding::up, max_substeps)) {
+                if (substeps_of(dt, x)) {
                     return std::nullopt;
                 }
                 return fmt::format("{}: expected at least {:g} ms (dt / {}: at most {} substeps "

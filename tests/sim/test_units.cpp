@@ -83,21 +83,29 @@ TEST_CASE("units: every dimension has a symbol and a name", "[units]") {
     CHECK(dimension_name(dimension::voltage) == "voltage");
 }
 
+TEST_CASE("units: substeps_of counts the substeps of at most h_max in a step", "[sim][units]") {
+    CHECK(substeps_of(0.1, 0.025) == 4);  // 0.1 / 0.025 is 4.000000000000001 in doubles
+    CHECK(substeps_of(0.1, 0.03) == 4);   // 3.33 -> 4 substeps of 0.025 ms <= 0.03
+    CHECK(substeps_of(0.1, 1.0) == 1);    // h_max above dt: one substep
+    CHECK(substeps_of(0.1, 0.1 / double(max_substeps)) == max_substeps);
+    CHECK_FALSE(substeps_of(0.1, 1e-12));  // 1e11 substeps: more than 2^20
+    CHECK_FALSE(substeps_of(0.1, 0.0));    // dt / 0 = inf
+    CHECK_FALSE(substeps_of(0.1, std::numeric_limits<double>::quiet_NaN()));
+}
+
 TEST_CASE("units: steps_of refuses times that are not finite, negative or beyond 2^53 steps",
           "[sim][units]") {
     CHECK(steps_of(10.0, 0.1, step_rounding::nearest) == 100);
     CHECK(steps_of(0.25, 0.1, step_rounding::nearest) == 3);  // llround: halves away from 0
     CHECK(steps_of(10.0, 0.1, step_rounding::at_or_after) == 100);  // snaps to the grid
     CHECK(steps_of(10.05, 0.1, step_rounding::at_or_after) == 101);
-    CHECK(steps_of(0.1, 0.025, step_rounding::up) == 4);
     const double limit = static_cast<double>(max_steps);  // exact in a double
     CHECK(steps_of(limit, 1.0, step_rounding::nearest) == max_steps);
     CHECK_FALSE(steps_of(2.0 * limit, 1.0, step_rounding::nearest));
     CHECK_FALSE(steps_of(1e20, 0.1, step_rounding::nearest));  // was one step (INT64_MIN)
     CHECK_FALSE(steps_of(-1.0, 0.1, step_rounding::nearest));
     CHECK_FALSE(steps_of(std::numeric_limits<double>::quiet_NaN(), 0.1, step_rounding::nearest));
-    CHECK_FALSE(steps_of(std::numeric_limits<double>::infinity(), 0.1, step_rounding::up));
-    CHECK_FALSE(steps_of(0.1, 1e-12, step_rounding::up, max_substeps));
+    CHECK_FALSE(steps_of(std::numeric_limits<double>::infinity(), 0.1, step_rounding::at_or_after));
     REQUIRE_THROWS_WITH(to_steps(1e20, 0.1, step_rounding::nearest, "projection 'a' -> 'a', delay",
                                  source_pos{"x.toml", 3, 9}),
                         Contains("x.toml:3:9: error: projection 'a' -> 'a', delay: expected at "
